@@ -1,0 +1,385 @@
+// The site document of the contract: types and validation. Pure: no Node-RED here.
+import { isFiniteNumber, isNonEmptyString, isObject, normalizeMac, type JsonObject } from '../common/checks';
+import type { Severity } from '../common/contract';
+
+export type ZoneKind = 'safe' | 'forbidden' | 'info';
+export const ZONE_KINDS: readonly ZoneKind[] = ['safe', 'forbidden', 'info'];
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+
+export interface Origin {
+  lat: number;
+  lon: number;
+  /** Compass bearing of the plan's +y axis, degrees clockwise from true north. 0: y points north. */
+  rotationDeg: number;
+}
+
+export interface SiteDefaults {
+  rssiAt1m: number;
+  pathLossExponent: number;
+  tagHeight: number;
+  scannerHeight: number;
+}
+
+export interface Scanner {
+  id: string;
+  name?: string;
+  x: number;
+  y: number;
+  z: number;
+  rssiOffset: number;
+  pathLossExponent: number;
+}
+
+export interface Dog {
+  id: string;
+  name: string;
+  /** As written in the site: a MAC address or a frame id (`ibeacon:…`, `eddystone:…`, `mac:…`). */
+  beacon: string;
+  rssiAt1m: number;
+  tagHeight: number;
+}
+
+export type Point = readonly [number, number];
+
+interface ZoneBase {
+  id: string;
+  name: string;
+  kind: ZoneKind;
+  /** Seconds inside before a `dwell` alert; absent: no dwell alerts. */
+  dwellS?: number;
+  severity?: Severity;
+  /** Dog ids this zone applies to; absent: every dog. */
+  dogs?: readonly string[];
+}
+
+export interface PolygonZone extends ZoneBase {
+  shape: 'polygon';
+  polygon: readonly Point[];
+}
+
+export interface CircleZone extends ZoneBase {
+  shape: 'circle';
+  circle: { x: number; y: number; r: number };
+}
+
+export type Zone = PolygonZone | CircleZone;
+
+/** A validated site with every default filled in. */
+export interface Site {
+  name: string;
+  origin?: Origin;
+  defaults: SiteDefaults;
+  scanners: readonly Scanner[];
+  dogs: readonly Dog[];
+  zones: readonly Zone[];
+}
+
+export const BUILTIN_DEFAULTS: SiteDefaults = {
+  rssiAt1m: -59,
+  pathLossExponent: 2.2,
+  tagHeight: 0.5,
+  scannerHeight: 1.5,
+};
+
+export type SiteResult = { ok: true; site: Site; warnings: string[] } | { ok: false; errors: string[] };
+
+/** Parses JSON text and validates it; a syntax error is reported as one error naming the position. */
+export function parseSite(text: string): SiteResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, errors: [`site is not valid JSON: ${(err as Error).message}`] };
+  }
+  return validateSite(doc);
+}
+
+/**
+ * Checks a site document and fills in defaults. Every problem is reported, each naming its field
+ * (`scanners[2].x must be a number`), so a user can fix them all in one edit.
+ */
+export function validateSite(doc: unknown): SiteResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (!isObject(doc)) return { ok: false, errors: ['site must be a JSON object'] };
+
+  const name = optionalString(doc, 'name', 'name', errors) ?? 'Site';
+  const origin = readOrigin(doc.origin, errors);
+  const defaults = readDefaults(doc.defaults, errors);
+  const scanners = readList(doc, 'scanners', errors, (item, path) => readScanner(item, path, defaults, errors));
+  const dogs = readList(doc, 'dogs', errors, (item, path) => readDog(item, path, defaults, errors));
+  const dogIds = new Set(dogs.map((d) => d.value.id));
+  const zones = readList(doc, 'zones', errors, (item, path) => readZone(item, path, dogIds, errors), true);
+
+  checkUnique(scanners, 'scanners', (s) => s.id, 'id', errors);
+  checkUnique(dogs, 'dogs', (d) => d.id, 'id', errors);
+  checkUnique(dogs, 'dogs', (d) => beaconKey(d.beacon), 'beacon', errors);
+  checkUnique(zones, 'zones', (z) => z.id, 'id', errors);
+  if (scanners.length === 0) warnings.push('site has no scanners: no position can be computed');
+  else if (scanners.length < 3) warnings.push(`site has ${scanners.length} scanner(s): at least 3 are needed for a 2-D fix`);
+
+  if (errors.length > 0) return { ok: false, errors };
+  const site: Site = { name, defaults, scanners: values(scanners), dogs: values(dogs), zones: values(zones) };
+  if (origin) site.origin = origin;
+  return { ok: true, site: deepFreeze(site), warnings };
+}
+
+/** The key a dog's `beacon` is matched on: a bare MAC for MACs and `mac:` ids, else the lower-cased id. */
+export function beaconKey(beacon: string): string {
+  const trimmed = beacon.trim().toLowerCase();
+  const bare = trimmed.startsWith('mac:') ? trimmed.slice(4) : trimmed;
+  return normalizeMac(bare) ?? trimmed;
+}
+
+function readOrigin(value: unknown, errors: string[]): Origin | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) {
+    errors.push('origin must be an object with lat and lon');
+    return undefined;
+  }
+  const lat = requiredNumber(value, 'lat', 'origin.lat', errors, -90, 90);
+  const lon = requiredNumber(value, 'lon', 'origin.lon', errors, -180, 180);
+  const rotationDeg = optionalNumber(value, 'rotationDeg', 'origin.rotationDeg', errors, -360, 360) ?? 0;
+  return lat === undefined || lon === undefined ? undefined : { lat, lon, rotationDeg };
+}
+
+function readDefaults(value: unknown, errors: string[]): SiteDefaults {
+  if (value === undefined || value === null) return { ...BUILTIN_DEFAULTS };
+  if (!isObject(value)) {
+    errors.push('defaults must be an object');
+    return { ...BUILTIN_DEFAULTS };
+  }
+  return {
+    rssiAt1m: optionalNumber(value, 'rssiAt1m', 'defaults.rssiAt1m', errors, -120, 20) ?? BUILTIN_DEFAULTS.rssiAt1m,
+    pathLossExponent:
+      optionalNumber(value, 'pathLossExponent', 'defaults.pathLossExponent', errors, 1, 6) ??
+      BUILTIN_DEFAULTS.pathLossExponent,
+    tagHeight: optionalNumber(value, 'tagHeight', 'defaults.tagHeight', errors, -10, 50) ?? BUILTIN_DEFAULTS.tagHeight,
+    scannerHeight:
+      optionalNumber(value, 'scannerHeight', 'defaults.scannerHeight', errors, -10, 100) ??
+      BUILTIN_DEFAULTS.scannerHeight,
+  };
+}
+
+function readScanner(item: JsonObject, path: string, defaults: SiteDefaults, errors: string[]): Scanner | undefined {
+  const id = requiredString(item, 'id', `${path}.id`, errors);
+  const x = requiredNumber(item, 'x', `${path}.x`, errors);
+  const y = requiredNumber(item, 'y', `${path}.y`, errors);
+  const z = optionalNumber(item, 'z', `${path}.z`, errors) ?? defaults.scannerHeight;
+  const rssiOffset = optionalNumber(item, 'rssiOffset', `${path}.rssiOffset`, errors, -40, 40) ?? 0;
+  const pathLossExponent =
+    optionalNumber(item, 'pathLossExponent', `${path}.pathLossExponent`, errors, 1, 6) ?? defaults.pathLossExponent;
+  const name = optionalString(item, 'name', `${path}.name`, errors);
+  if (id === undefined || x === undefined || y === undefined) return undefined;
+  const scanner: Scanner = { id, x, y, z, rssiOffset, pathLossExponent };
+  if (name !== undefined) scanner.name = name;
+  return scanner;
+}
+
+function readDog(item: JsonObject, path: string, defaults: SiteDefaults, errors: string[]): Dog | undefined {
+  const id = requiredString(item, 'id', `${path}.id`, errors);
+  const beacon = requiredString(item, 'beacon', `${path}.beacon`, errors);
+  if (beacon !== undefined && !isBeaconRef(beacon)) {
+    errors.push(
+      `${path}.beacon must be a MAC address (aa:bb:cc:dd:ee:ff) or a beacon id (ibeacon:…, eddystone:…, altbeacon:…, mac:…)`,
+    );
+  }
+  const name = optionalString(item, 'name', `${path}.name`, errors) ?? id ?? '';
+  const rssiAt1m = optionalNumber(item, 'rssiAt1m', `${path}.rssiAt1m`, errors, -120, 20) ?? defaults.rssiAt1m;
+  const tagHeight = optionalNumber(item, 'tagHeight', `${path}.tagHeight`, errors, -10, 50) ?? defaults.tagHeight;
+  if (id === undefined || beacon === undefined) return undefined;
+  return { id, name, beacon: beacon.trim(), rssiAt1m, tagHeight };
+}
+
+function isBeaconRef(beacon: string): boolean {
+  const key = beaconKey(beacon);
+  return normalizeMac(key) !== undefined || /^[a-z][a-z0-9-]*:\S+$/.test(key);
+}
+
+function readZone(item: JsonObject, path: string, dogIds: ReadonlySet<string>, errors: string[]): Zone | undefined {
+  const id = requiredString(item, 'id', `${path}.id`, errors);
+  const name = optionalString(item, 'name', `${path}.name`, errors) ?? id ?? '';
+  const kind = item.kind;
+  if (!ZONE_KINDS.includes(kind as ZoneKind)) errors.push(`${path}.kind must be one of ${ZONE_KINDS.join(', ')}`);
+  const dwellS = optionalNumber(item, 'dwellS', `${path}.dwellS`, errors, 0);
+  let severity: Severity | undefined;
+  if (item.severity !== undefined) {
+    if (SEVERITIES.includes(item.severity as Severity)) severity = item.severity as Severity;
+    else errors.push(`${path}.severity must be one of ${SEVERITIES.join(', ')}`);
+  }
+  let dogs: string[] | undefined;
+  if (item.dogs !== undefined) {
+    if (Array.isArray(item.dogs) && item.dogs.every(isNonEmptyString)) {
+      dogs = item.dogs.map(String);
+      dogs.forEach((dogId, j) => {
+        if (!dogIds.has(dogId)) errors.push(`${path}.dogs[${j}] names dog "${dogId}", which is not in dogs`);
+      });
+    } else errors.push(`${path}.dogs must be an array of dog ids`);
+  }
+
+  const hasPolygon = item.polygon !== undefined;
+  const hasCircle = item.circle !== undefined;
+  let base: ZoneBase | undefined;
+  if (id !== undefined && ZONE_KINDS.includes(kind as ZoneKind)) {
+    base = { id, name, kind: kind as ZoneKind };
+    if (dwellS !== undefined) base.dwellS = dwellS;
+    if (severity !== undefined) base.severity = severity;
+    if (dogs !== undefined) base.dogs = dogs;
+  }
+  if (hasPolygon === hasCircle) {
+    errors.push(`${path} must have exactly one of polygon or circle`);
+    return undefined;
+  }
+  if (hasPolygon) {
+    const polygon = readPolygon(item.polygon, `${path}.polygon`, errors);
+    return base && polygon ? { ...base, shape: 'polygon', polygon } : undefined;
+  }
+  if (!isObject(item.circle)) {
+    errors.push(`${path}.circle must be an object with x, y and r`);
+    return undefined;
+  }
+  const x = requiredNumber(item.circle, 'x', `${path}.circle.x`, errors);
+  const y = requiredNumber(item.circle, 'y', `${path}.circle.y`, errors);
+  const r = requiredNumber(item.circle, 'r', `${path}.circle.r`, errors, Number.MIN_VALUE);
+  if (!base || x === undefined || y === undefined || r === undefined) return undefined;
+  return { ...base, shape: 'circle', circle: { x, y, r } };
+}
+
+function readPolygon(value: unknown, path: string, errors: string[]): Point[] | undefined {
+  if (!Array.isArray(value) || value.length < 3) {
+    errors.push(`${path} must be an array of at least 3 [x, y] points`);
+    return undefined;
+  }
+  const points: Point[] = [];
+  value.forEach((p: unknown, i) => {
+    if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1])) points.push([p[0], p[1]]);
+    else errors.push(`${path}[${i}] must be an [x, y] pair of numbers`);
+  });
+  if (points.length !== value.length) return undefined;
+  if (Math.abs(signedArea(points)) < 1e-9) {
+    errors.push(`${path} has no area (its points are collinear or repeated)`);
+    return undefined;
+  }
+  return points;
+}
+
+function signedArea(points: readonly Point[]): number {
+  let area = 0;
+  for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+    area += points[j][0] * points[i][1] - points[i][0] * points[j][1];
+  }
+  return area / 2;
+}
+
+/** A list entry that validated, with its index in the document so later errors name the right entry. */
+interface Indexed<T> {
+  value: T;
+  index: number;
+}
+
+function values<T>(items: readonly Indexed<T>[]): T[] {
+  return items.map((i) => i.value);
+}
+
+function readList<T>(
+  doc: JsonObject,
+  key: string,
+  errors: string[],
+  read: (item: JsonObject, path: string) => T | undefined,
+  optional = false,
+): Indexed<T>[] {
+  const value = doc[key];
+  if (value === undefined && optional) return [];
+  if (!Array.isArray(value)) {
+    errors.push(`${key} must be an array`);
+    return [];
+  }
+  const out: Indexed<T>[] = [];
+  value.forEach((item: unknown, i) => {
+    const path = `${key}[${i}]`;
+    if (!isObject(item)) {
+      errors.push(`${path} must be an object`);
+      return;
+    }
+    const result = read(item, path);
+    if (result !== undefined) out.push({ value: result, index: i });
+  });
+  return out;
+}
+
+function checkUnique<T>(
+  items: readonly Indexed<T>[],
+  list: string,
+  key: (t: T) => string,
+  field: string,
+  errors: string[],
+): void {
+  const seen = new Map<string, number>();
+  for (const { value, index } of items) {
+    const k = key(value);
+    const first = seen.get(k);
+    if (first !== undefined) errors.push(`${list}[${index}].${field} "${k}" repeats ${list}[${first}].${field}`);
+    else seen.set(k, index);
+  }
+}
+
+function requiredString(obj: JsonObject, key: string, path: string, errors: string[]): string | undefined {
+  const value = obj[key];
+  if (isNonEmptyString(value)) return value;
+  errors.push(value === undefined ? `${path} is required` : `${path} must be a non-empty string`);
+  return undefined;
+}
+
+function optionalString(obj: JsonObject, key: string, path: string, errors: string[]): string | undefined {
+  const value = obj[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  errors.push(`${path} must be a string`);
+  return undefined;
+}
+
+function requiredNumber(
+  obj: JsonObject,
+  key: string,
+  path: string,
+  errors: string[],
+  min = -Infinity,
+  max = Infinity,
+): number | undefined {
+  if (obj[key] === undefined) {
+    errors.push(`${path} is required`);
+    return undefined;
+  }
+  return optionalNumber(obj, key, path, errors, min, max);
+}
+
+function optionalNumber(
+  obj: JsonObject,
+  key: string,
+  path: string,
+  errors: string[],
+  min = -Infinity,
+  max = Infinity,
+): number | undefined {
+  const value = obj[key];
+  if (value === undefined) return undefined;
+  if (!isFiniteNumber(value)) {
+    errors.push(`${path} must be a number`);
+    return undefined;
+  }
+  if (value < min || value > max) {
+    const range =
+      max === Infinity ? `at least ${min === Number.MIN_VALUE ? 'above 0' : min}` : `between ${min} and ${max}`;
+    errors.push(`${path} must be ${range.replace('at least above', 'above')}, not ${value}`);
+    return undefined;
+  }
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,19 @@
+// After tsc: put each node's editor .html, locales and the package icons beside its compiled .js,
+// which is where Node-RED looks for them.
+import { cpSync, existsSync, readdirSync, statSync } from 'fs';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..', '..');
+const nodesSrc = path.join(root, 'nodes');
+const nodesOut = path.join(root, 'dist', 'nodes');
+const icons = path.join(root, 'icons');
+
+for (const dir of readdirSync(nodesSrc)) {
+  const src = path.join(nodesSrc, dir);
+  if (!statSync(src).isDirectory()) continue;
+  const out = path.join(nodesOut, dir);
+  const htmlFiles = readdirSync(src).filter((f) => f.endsWith('.html'));
+  for (const file of htmlFiles) cpSync(path.join(src, file), path.join(out, file));
+  if (existsSync(path.join(src, 'locales'))) cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
+  if (htmlFiles.length > 0) cpSync(icons, path.join(out, 'icons'), { recursive: true });
+}

@@ -1,0 +1,144 @@
+// tracker-site on the real Node-RED runtime: loading, errors in the log, file reload, the editor's
+// validation endpoint, and what a dependent node sees through linkSite.
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import trackerSite = require('../../nodes/tracker-site/tracker-site');
+import type { TrackerSiteNode } from '../../nodes/tracker-site/tracker-site-node';
+import { linkSite, type SiteLink } from '../../nodes/common/site-link';
+import type { SiteView } from '../../nodes/tracker-site/site-view';
+import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
+import { siteText } from './fixtures';
+
+interface ProbeNode extends Node {
+  link: SiteLink;
+  sites: SiteView[];
+}
+
+/** A stand-in for a dependent node: it links to the site and records every site it is given. */
+function probeNode(RED: NodeAPI): void {
+  RED.nodes.registerType('site-probe', function (this: ProbeNode, def: NodeDef & { site: string }) {
+    RED.nodes.createNode(this, def);
+    this.sites = [];
+    this.link = linkSite(RED, this, def.site, (view) => {
+      this.sites.push(view);
+      this.status({ fill: 'green', shape: 'dot', text: view.name });
+    });
+  });
+}
+
+function siteNode(config: string, extra: Record<string, unknown> = {}): FlowNode {
+  return { id: 'site1', type: 'tracker-site', name: 'the site', config, ...extra };
+}
+
+describe('tracker-site node', () => {
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  afterEach(() => helper.unload());
+
+  it('gives dependent nodes a typed view of an inline site', async () => {
+    await helper.load([trackerSite, probeNode], onTab([siteNode(siteText()), { id: 'p1', type: 'site-probe', site: 'site1' }]));
+    const site = helper.getNode('site1') as TrackerSiteNode;
+    const probe = helper.getNode('p1') as ProbeNode;
+    assert.equal(site.problem, undefined);
+    assert.equal(site.view?.dogByBeacon('ac:23:3f:a3:80:4b')?.id, 'rex');
+    assert.equal(probe.link.view?.name, 'Home');
+    assert.deepEqual(probe.sites.map((s) => s.name), ['Home']);
+  });
+
+  it('logs each problem of an invalid site, naming the field, and dependents show a red status', async () => {
+    const bad = JSON.stringify({ scanners: [{ id: 's', x: 'ten', y: 0 }], dogs: [] });
+    const flow = onTab([siteNode(bad), { id: 'p1', type: 'site-probe', site: 'site1' }]);
+    await helper.load([trackerSite, probeNode], flow);
+    const site = helper.getNode('site1') as TrackerSiteNode;
+    assert.equal(site.view, undefined);
+    assert.equal(site.problem, 'invalid site: scanners[0].x must be a number');
+    const logged = (site as unknown as { error: { args: unknown[][] } }).error.args.map((a) => String(a[0]));
+    assert.deepEqual(logged, ['site: invalid site: scanners[0].x must be a number']);
+    const probe = helper.getNode('p1') as ProbeNode;
+    assert.equal(probe.link.view, undefined);
+    assert.match(probe.link.problem, /scanners\[0\]\.x must be a number/);
+    const status = (probe as unknown as { status: { args: unknown[][] } }).status.args.map((a) => a[0]);
+    assert.deepEqual(status, [{ fill: 'red', shape: 'ring', text: 'site invalid or loading' }]);
+  });
+
+  it('tells a node with no site configured what to do', async () => {
+    await helper.load([trackerSite, probeNode], onTab([{ id: 'p1', type: 'site-probe', site: '' }]));
+    const probe = helper.getNode('p1') as ProbeNode;
+    assert.match(probe.link.problem, /no tracker-site configured/);
+  });
+
+  describe('from a file', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'site-file-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('loads the file, reloads it when it is replaced, and keeps the good site when the new one is broken', async () => {
+      const file = path.join(dir, 'site.json');
+      writeFileSync(file, siteText({ name: 'First' }));
+      await helper.load(
+        [trackerSite, probeNode],
+        onTab([siteNode('', { source: 'file', path: file }), { id: 'p1', type: 'site-probe', site: 'site1' }]),
+      );
+      const probe = helper.getNode('p1') as ProbeNode;
+      const site = helper.getNode('site1') as TrackerSiteNode;
+      await statusWhere(probe, (s) => s.text === 'First');
+
+      // Editors save by writing a temporary file and renaming it over the old one.
+      writeFileSync(path.join(dir, 'site.json.tmp'), siteText({ name: 'Second' }));
+      renameSync(path.join(dir, 'site.json.tmp'), file);
+      await statusWhere(probe, (s) => s.text === 'Second');
+
+      const error = nextError(site);
+      writeFileSync(file, '{"scanners": [], "dogs": [{"id": "rex"}]}');
+      assert.match(String(await error), /dogs\[0\]\.beacon is required/);
+      assert.equal(site.view?.name, 'Second');
+      assert.deepEqual(probe.sites.map((s) => s.name), ['First', 'Second']);
+    });
+
+    it('says which file it cannot read', async () => {
+      const missing = path.join(dir, 'nope.json');
+      await helper.load([trackerSite], onTab([siteNode('', { source: 'file', path: missing })]));
+      const site = helper.getNode('site1') as TrackerSiteNode;
+      const error = String(await nextError(site));
+      assert.match(error, new RegExp(`cannot read site file ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*ENOENT`));
+      assert.equal(site.view, undefined);
+    });
+  });
+
+  describe('editor validation endpoint', () => {
+    beforeEach(() => helper.load([trackerSite], onTab([siteNode(siteText())])));
+
+    it('validates typed-in JSON', async () => {
+      const good = await helper.request().post('/dogtracker/site/validate').send({ config: siteText() }).expect(200);
+      assert.deepEqual(good.body, { ok: true, errors: [], warnings: [] });
+      const bad = await helper
+        .request()
+        .post('/dogtracker/site/validate')
+        .send({ config: JSON.stringify({ scanners: [], dogs: [{ id: 'rex', beacon: 'zz' }] }) })
+        .expect(200);
+      assert.equal(bad.body.ok, false);
+      assert.match(bad.body.errors[0], /^dogs\[0\]\.beacon must be a MAC address/);
+    });
+
+    it('reads and validates a file on the host, returning its text for the editor', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'site-file-'));
+      try {
+        const file = path.join(dir, 'site.json');
+        writeFileSync(file, siteText());
+        const res = await helper.request().post('/dogtracker/site/validate').send({ path: file }).expect(200);
+        assert.equal(res.body.ok, true);
+        assert.equal(res.body.config, siteText());
+        const missing = await helper.request().post('/dogtracker/site/validate').send({ path: path.join(dir, 'x.json') });
+        assert.equal(missing.body.ok, false);
+        assert.match(missing.body.errors[0], /^cannot read .*x\.json: ENOENT/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
