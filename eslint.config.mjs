@@ -12,6 +12,10 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+      // `import x = require(...)` is how TypeScript imports an `export =` node module.
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
+      // `const node = this` is the Node-RED idiom inside a node constructor.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
     },
   },
   {

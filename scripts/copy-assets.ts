@@ -14,6 +14,7 @@ for (const dir of readdirSync(nodesSrc)) {
   const out = path.join(nodesOut, dir);
   const htmlFiles = readdirSync(src).filter((f) => f.endsWith('.html'));
   for (const file of htmlFiles) cpSync(path.join(src, file), path.join(out, file));
-  if (existsSync(path.join(src, 'locales'))) cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
+  if (existsSync(path.join(src, 'locales')))
+    cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
   if (htmlFiles.length > 0) cpSync(icons, path.join(out, 'icons'), { recursive: true });
 }

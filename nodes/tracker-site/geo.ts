@@ -38,7 +38,10 @@ export class LocalFrame {
   toWgs84(x: number, y: number): LatLon {
     const east = x * this.cos + y * this.sin;
     const north = -x * this.sin + y * this.cos;
-    return { lat: this.origin.lat + north / this.metresPerDegLat, lon: this.origin.lon + east / this.metresPerDegLon };
+    return {
+      lat: this.origin.lat + north / this.metresPerDegLat,
+      lon: this.origin.lon + east / this.metresPerDegLon,
+    };
   }
 
   fromWgs84(lat: number, lon: number): LocalPoint {

@@ -106,7 +106,9 @@ export function validateSite(doc: unknown): SiteResult {
   const name = optionalString(doc, 'name', 'name', errors) ?? 'Site';
   const origin = readOrigin(doc.origin, errors);
   const defaults = readDefaults(doc.defaults, errors);
-  const scanners = readList(doc, 'scanners', errors, (item, path) => readScanner(item, path, defaults, errors));
+  const scanners = readList(doc, 'scanners', errors, (item, path) =>
+    readScanner(item, path, defaults, errors),
+  );
   const dogs = readList(doc, 'dogs', errors, (item, path) => readDog(item, path, defaults, errors));
   const dogIds = new Set(dogs.map((d) => d.value.id));
   const zones = readList(doc, 'zones', errors, (item, path) => readZone(item, path, dogIds, errors), true);
@@ -116,7 +118,8 @@ export function validateSite(doc: unknown): SiteResult {
   checkUnique(dogs, 'dogs', (d) => beaconKey(d.beacon), 'beacon', errors);
   checkUnique(zones, 'zones', (z) => z.id, 'id', errors);
   if (scanners.length === 0) warnings.push('site has no scanners: no position can be computed');
-  else if (scanners.length < 3) warnings.push(`site has ${scanners.length} scanner(s): at least 3 are needed for a 2-D fix`);
+  else if (scanners.length < 3)
+    warnings.push(`site has ${scanners.length} scanner(s): at least 3 are needed for a 2-D fix`);
 
   if (errors.length > 0) return { ok: false, errors };
   const site: Site = { name, defaults, scanners: values(scanners), dogs: values(dogs), zones: values(zones) };
@@ -150,25 +153,33 @@ function readDefaults(value: unknown, errors: string[]): SiteDefaults {
     return { ...BUILTIN_DEFAULTS };
   }
   return {
-    rssiAt1m: optionalNumber(value, 'rssiAt1m', 'defaults.rssiAt1m', errors, -120, 20) ?? BUILTIN_DEFAULTS.rssiAt1m,
+    rssiAt1m:
+      optionalNumber(value, 'rssiAt1m', 'defaults.rssiAt1m', errors, -120, 20) ?? BUILTIN_DEFAULTS.rssiAt1m,
     pathLossExponent:
       optionalNumber(value, 'pathLossExponent', 'defaults.pathLossExponent', errors, 1, 6) ??
       BUILTIN_DEFAULTS.pathLossExponent,
-    tagHeight: optionalNumber(value, 'tagHeight', 'defaults.tagHeight', errors, -10, 50) ?? BUILTIN_DEFAULTS.tagHeight,
+    tagHeight:
+      optionalNumber(value, 'tagHeight', 'defaults.tagHeight', errors, -10, 50) ?? BUILTIN_DEFAULTS.tagHeight,
     scannerHeight:
       optionalNumber(value, 'scannerHeight', 'defaults.scannerHeight', errors, -10, 100) ??
       BUILTIN_DEFAULTS.scannerHeight,
   };
 }
 
-function readScanner(item: JsonObject, path: string, defaults: SiteDefaults, errors: string[]): Scanner | undefined {
+function readScanner(
+  item: JsonObject,
+  path: string,
+  defaults: SiteDefaults,
+  errors: string[],
+): Scanner | undefined {
   const id = requiredString(item, 'id', `${path}.id`, errors);
   const x = requiredNumber(item, 'x', `${path}.x`, errors);
   const y = requiredNumber(item, 'y', `${path}.y`, errors);
   const z = optionalNumber(item, 'z', `${path}.z`, errors) ?? defaults.scannerHeight;
   const rssiOffset = optionalNumber(item, 'rssiOffset', `${path}.rssiOffset`, errors, -40, 40) ?? 0;
   const pathLossExponent =
-    optionalNumber(item, 'pathLossExponent', `${path}.pathLossExponent`, errors, 1, 6) ?? defaults.pathLossExponent;
+    optionalNumber(item, 'pathLossExponent', `${path}.pathLossExponent`, errors, 1, 6) ??
+    defaults.pathLossExponent;
   const name = optionalString(item, 'name', `${path}.name`, errors);
   if (id === undefined || x === undefined || y === undefined) return undefined;
   const scanner: Scanner = { id, x, y, z, rssiOffset, pathLossExponent };
@@ -185,8 +196,10 @@ function readDog(item: JsonObject, path: string, defaults: SiteDefaults, errors:
     );
   }
   const name = optionalString(item, 'name', `${path}.name`, errors) ?? id ?? '';
-  const rssiAt1m = optionalNumber(item, 'rssiAt1m', `${path}.rssiAt1m`, errors, -120, 20) ?? defaults.rssiAt1m;
-  const tagHeight = optionalNumber(item, 'tagHeight', `${path}.tagHeight`, errors, -10, 50) ?? defaults.tagHeight;
+  const rssiAt1m =
+    optionalNumber(item, 'rssiAt1m', `${path}.rssiAt1m`, errors, -120, 20) ?? defaults.rssiAt1m;
+  const tagHeight =
+    optionalNumber(item, 'tagHeight', `${path}.tagHeight`, errors, -10, 50) ?? defaults.tagHeight;
   if (id === undefined || beacon === undefined) return undefined;
   return { id, name, beacon: beacon.trim(), rssiAt1m, tagHeight };
 }
@@ -196,11 +209,17 @@ function isBeaconRef(beacon: string): boolean {
   return normalizeMac(key) !== undefined || /^[a-z][a-z0-9-]*:\S+$/.test(key);
 }
 
-function readZone(item: JsonObject, path: string, dogIds: ReadonlySet<string>, errors: string[]): Zone | undefined {
+function readZone(
+  item: JsonObject,
+  path: string,
+  dogIds: ReadonlySet<string>,
+  errors: string[],
+): Zone | undefined {
   const id = requiredString(item, 'id', `${path}.id`, errors);
   const name = optionalString(item, 'name', `${path}.name`, errors) ?? id ?? '';
   const kind = item.kind;
-  if (!ZONE_KINDS.includes(kind as ZoneKind)) errors.push(`${path}.kind must be one of ${ZONE_KINDS.join(', ')}`);
+  if (!ZONE_KINDS.includes(kind as ZoneKind))
+    errors.push(`${path}.kind must be one of ${ZONE_KINDS.join(', ')}`);
   const dwellS = optionalNumber(item, 'dwellS', `${path}.dwellS`, errors, 0);
   let severity: Severity | undefined;
   if (item.severity !== undefined) {
@@ -252,7 +271,8 @@ function readPolygon(value: unknown, path: string, errors: string[]): Point[] | 
   }
   const points: Point[] = [];
   value.forEach((p: unknown, i) => {
-    if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1])) points.push([p[0], p[1]]);
+    if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1]))
+      points.push([p[0], p[1]]);
     else errors.push(`${path}[${i}] must be an [x, y] pair of numbers`);
   });
   if (points.length !== value.length) return undefined;
@@ -318,7 +338,8 @@ function checkUnique<T>(
   for (const { value, index } of items) {
     const k = key(value);
     const first = seen.get(k);
-    if (first !== undefined) errors.push(`${list}[${index}].${field} "${k}" repeats ${list}[${first}].${field}`);
+    if (first !== undefined)
+      errors.push(`${list}[${index}].${field} "${k}" repeats ${list}[${first}].${field}`);
     else seen.set(k, index);
   }
 }
@@ -369,7 +390,9 @@ function optionalNumber(
   }
   if (value < min || value > max) {
     const range =
-      max === Infinity ? `at least ${min === Number.MIN_VALUE ? 'above 0' : min}` : `between ${min} and ${max}`;
+      max === Infinity
+        ? `at least ${min === Number.MIN_VALUE ? 'above 0' : min}`
+        : `between ${min} and ${max}`;
     errors.push(`${path} must be ${range.replace('at least above', 'above')}, not ${value}`);
     return undefined;
   }

@@ -1,7 +1,15 @@
 // A read-only, indexed view of a validated site for the other nodes.
 import { normalizeMac } from '../common/checks';
 import { LocalFrame, type LatLon, type LocalPoint } from './geo';
-import { beaconKey, parseSite, type Dog, type Scanner, type Site, type SiteDefaults, type Zone } from './site-document';
+import {
+  beaconKey,
+  parseSite,
+  type Dog,
+  type Scanner,
+  type Site,
+  type SiteDefaults,
+  type Zone,
+} from './site-document';
 
 export class SiteView {
   readonly site: Site;

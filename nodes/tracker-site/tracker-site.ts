@@ -89,24 +89,29 @@ export = (RED: NodeAPI): void => {
 
   // The editor asks here whether a document (typed in, or read from a file on the host) is valid,
   // so problems show in the edit dialog before deploying.
-  RED.httpAdmin.post('/dogtracker/site/validate', RED.auth.needsPermission('tracker-site.read'), (req, res) => {
-    const body = (req.body ?? {}) as { config?: unknown; path?: unknown };
-    const reply = (text: string, extra: Record<string, unknown> = {}): void => {
-      const result = parseSite(text);
-      res.json(
-        result.ok
-          ? { ok: true, errors: [], warnings: result.warnings, ...extra }
-          : { ok: false, errors: result.errors, warnings: [], ...extra },
-      );
-    };
-    if (typeof body.path === 'string' && body.path.length > 0) {
-      const file = resolvePath(body.path);
-      fs.readFile(file, 'utf8').then(
-        (text) => reply(text, { file, config: text }),
-        (err: unknown) => res.json({ ok: false, file, errors: [`cannot read ${file}: ${errorMessage(err)}`] }),
-      );
-    } else {
-      reply(typeof body.config === 'string' ? body.config : '');
-    }
-  });
+  RED.httpAdmin.post(
+    '/dogtracker/site/validate',
+    RED.auth.needsPermission('tracker-site.read'),
+    (req, res) => {
+      const body = (req.body ?? {}) as { config?: unknown; path?: unknown };
+      const reply = (text: string, extra: Record<string, unknown> = {}): void => {
+        const result = parseSite(text);
+        res.json(
+          result.ok
+            ? { ok: true, errors: [], warnings: result.warnings, ...extra }
+            : { ok: false, errors: result.errors, warnings: [], ...extra },
+        );
+      };
+      if (typeof body.path === 'string' && body.path.length > 0) {
+        const file = resolvePath(body.path);
+        fs.readFile(file, 'utf8').then(
+          (text) => reply(text, { file, config: text }),
+          (err: unknown) =>
+            res.json({ ok: false, file, errors: [`cannot read ${file}: ${errorMessage(err)}`] }),
+        );
+      } else {
+        reply(typeof body.config === 'string' ? body.config : '');
+      }
+    },
+  );
 };

@@ -22,7 +22,10 @@ export interface Status {
 
 /** Puts every node of a test flow on one tab (Catch/Status nodes need the `z`); config nodes stay global. */
 export function onTab(nodes: FlowNode[]): FlowNode[] {
-  return [{ id: TAB, type: 'tab', label: 'test' }, ...nodes.map((n) => (n.type === 'tracker-site' ? n : { z: TAB, ...n }))];
+  return [
+    { id: TAB, type: 'tab', label: 'test' },
+    ...nodes.map((n) => (n.type === 'tracker-site' ? n : { z: TAB, ...n })),
+  ];
 }
 
 /** Resolves with the next message a helper node receives. */

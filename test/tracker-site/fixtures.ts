@@ -13,7 +13,17 @@ export const CONTRACT_SITE = {
     { id: 'bella', beacon: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2' },
   ],
   zones: [
-    { id: 'yard', name: 'Yard', kind: 'safe', polygon: [[0, 0], [20, 0], [20, 30], [0, 30]] },
+    {
+      id: 'yard',
+      name: 'Yard',
+      kind: 'safe',
+      polygon: [
+        [0, 0],
+        [20, 0],
+        [20, 30],
+        [0, 30],
+      ],
+    },
     { id: 'pool', name: 'Pool', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 }, dogs: ['rex'] },
   ],
 };

@@ -65,7 +65,10 @@ describe('site document validation', () => {
     assert.deepEqual(errorsOf([]), ['site must be a JSON object']);
     assert.deepEqual(errorsOf(null), ['site must be a JSON object']);
     assert.deepEqual(errorsOf({}), ['scanners must be an array', 'dogs must be an array']);
-    assert.deepEqual(errorsOf({ scanners: [42], dogs: 'rex' }), ['scanners[0] must be an object', 'dogs must be an array']);
+    assert.deepEqual(errorsOf({ scanners: [42], dogs: 'rex' }), [
+      'scanners[0] must be an object',
+      'dogs must be an array',
+    ]);
   });
 
   it('refuses duplicate ids and beacons, matching MACs however they are written', () => {
@@ -91,11 +94,43 @@ describe('site document validation', () => {
       dogs: [{ id: 'rex', beacon: 'ac:23:3f:a3:80:4b' }],
       zones: [
         { id: 'z1', kind: 'safe' },
-        { id: 'z2', kind: 'safe', polygon: [[0, 0], [1, 1]] },
-        { id: 'z3', kind: 'safe', polygon: [[0, 0], [1, 1], [2, 2]] },
-        { id: 'z4', kind: 'info', polygon: [[0, 0], [1, 'a'], [2, 0]] },
+        {
+          id: 'z2',
+          kind: 'safe',
+          polygon: [
+            [0, 0],
+            [1, 1],
+          ],
+        },
+        {
+          id: 'z3',
+          kind: 'safe',
+          polygon: [
+            [0, 0],
+            [1, 1],
+            [2, 2],
+          ],
+        },
+        {
+          id: 'z4',
+          kind: 'info',
+          polygon: [
+            [0, 0],
+            [1, 'a'],
+            [2, 0],
+          ],
+        },
         { id: 'z5', kind: 'info', circle: { x: 0, y: 0, r: 1 }, dogs: ['rex', 'fido'], severity: 'loud' },
-        { id: 'z6', kind: 'info', circle: { x: 0, y: 0, r: 1 }, polygon: [[0, 0], [1, 0], [0, 1]] },
+        {
+          id: 'z6',
+          kind: 'info',
+          circle: { x: 0, y: 0, r: 1 },
+          polygon: [
+            [0, 0],
+            [1, 0],
+            [0, 1],
+          ],
+        },
       ],
     });
     assert.deepEqual(errors, [
@@ -111,7 +146,11 @@ describe('site document validation', () => {
 
   it('names duplicates by their place in the document, even after an invalid entry', () => {
     const errors = errorsOf({
-      scanners: [{ id: 'a', x: 'bad', y: 0 }, { id: 'b', x: 0, y: 0 }, { id: 'b', x: 1, y: 0 }],
+      scanners: [
+        { id: 'a', x: 'bad', y: 0 },
+        { id: 'b', x: 0, y: 0 },
+        { id: 'b', x: 1, y: 0 },
+      ],
       dogs: [],
     });
     assert.deepEqual(errors, ['scanners[0].x must be a number', 'scanners[2].id "b" repeats scanners[1].id']);
@@ -126,6 +165,9 @@ describe('site document validation', () => {
   it('keys beacons by bare lower-case MAC or by lower-case id', () => {
     assert.equal(beaconKey('AC:23:3F:A3:80:4B'), 'ac:23:3f:a3:80:4b');
     assert.equal(beaconKey('mac:AC:23:3F:A3:80:4B'), 'ac:23:3f:a3:80:4b');
-    assert.equal(beaconKey('iBeacon:FDA50693-A4E2-4FB1-AFCF-C6EB07647825:1:2'), 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2');
+    assert.equal(
+      beaconKey('iBeacon:FDA50693-A4E2-4FB1-AFCF-C6EB07647825:1:2'),
+      'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2',
+    );
   });
 });

@@ -14,14 +14,23 @@ describe('SiteView', () => {
 
   it('finds a dog by the MAC of a reading, in any case, or by its frame id', () => {
     assert.equal(view.dogByBeacon('AC:23:3F:A3:80:4B')?.id, 'rex');
-    assert.equal(view.dogByBeacon('11:22:33:44:55:66', 'ibeacon:FDA50693-A4E2-4FB1-AFCF-C6EB07647825:1:2')?.id, 'bella');
+    assert.equal(
+      view.dogByBeacon('11:22:33:44:55:66', 'ibeacon:FDA50693-A4E2-4FB1-AFCF-C6EB07647825:1:2')?.id,
+      'bella',
+    );
     assert.equal(view.dogByBeacon('11:22:33:44:55:66', 'ibeacon:other:1:2'), undefined);
     assert.equal(view.dogByBeacon(undefined), undefined);
   });
 
   it('lists the zones that apply to a dog', () => {
-    assert.deepEqual(view.zonesFor('rex').map((z) => z.id), ['yard', 'pool']);
-    assert.deepEqual(view.zonesFor('bella').map((z) => z.id), ['yard']);
+    assert.deepEqual(
+      view.zonesFor('rex').map((z) => z.id),
+      ['yard', 'pool'],
+    );
+    assert.deepEqual(
+      view.zonesFor('bella').map((z) => z.id),
+      ['yard'],
+    );
   });
 
   it('converts to WGS84 only when the site has an origin', () => {
@@ -35,7 +44,10 @@ describe('SiteView', () => {
   });
 
   it('throws one error that lists every problem', () => {
-    assert.throws(() => SiteView.fromJson('{"scanners": 1}'), /invalid site: scanners must be an array; dogs must be an array/);
+    assert.throws(
+      () => SiteView.fromJson('{"scanners": 1}'),
+      /invalid site: scanners must be an array; dogs must be an array/,
+    );
   });
 });
 

@@ -39,13 +39,19 @@ describe('tracker-site node', () => {
   afterEach(() => helper.unload());
 
   it('gives dependent nodes a typed view of an inline site', async () => {
-    await helper.load([trackerSite, probeNode], onTab([siteNode(siteText()), { id: 'p1', type: 'site-probe', site: 'site1' }]));
+    await helper.load(
+      [trackerSite, probeNode],
+      onTab([siteNode(siteText()), { id: 'p1', type: 'site-probe', site: 'site1' }]),
+    );
     const site = helper.getNode('site1') as TrackerSiteNode;
     const probe = helper.getNode('p1') as ProbeNode;
     assert.equal(site.problem, undefined);
     assert.equal(site.view?.dogByBeacon('ac:23:3f:a3:80:4b')?.id, 'rex');
     assert.equal(probe.link.view?.name, 'Home');
-    assert.deepEqual(probe.sites.map((s) => s.name), ['Home']);
+    assert.deepEqual(
+      probe.sites.map((s) => s.name),
+      ['Home'],
+    );
   });
 
   it('logs each problem of an invalid site, naming the field, and dependents show a red status', async () => {
@@ -82,7 +88,10 @@ describe('tracker-site node', () => {
       writeFileSync(file, siteText({ name: 'First' }));
       await helper.load(
         [trackerSite, probeNode],
-        onTab([siteNode('', { source: 'file', path: file }), { id: 'p1', type: 'site-probe', site: 'site1' }]),
+        onTab([
+          siteNode('', { source: 'file', path: file }),
+          { id: 'p1', type: 'site-probe', site: 'site1' },
+        ]),
       );
       const probe = helper.getNode('p1') as ProbeNode;
       const site = helper.getNode('site1') as TrackerSiteNode;
@@ -97,7 +106,10 @@ describe('tracker-site node', () => {
       writeFileSync(file, '{"scanners": [], "dogs": [{"id": "rex"}]}');
       assert.match(String(await error), /dogs\[0\]\.beacon is required/);
       assert.equal(site.view?.name, 'Second');
-      assert.deepEqual(probe.sites.map((s) => s.name), ['First', 'Second']);
+      assert.deepEqual(
+        probe.sites.map((s) => s.name),
+        ['First', 'Second'],
+      );
     });
 
     it('says which file it cannot read', async () => {
@@ -105,7 +117,10 @@ describe('tracker-site node', () => {
       await helper.load([trackerSite], onTab([siteNode('', { source: 'file', path: missing })]));
       const site = helper.getNode('site1') as TrackerSiteNode;
       const error = String(await nextError(site));
-      assert.match(error, new RegExp(`cannot read site file ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*ENOENT`));
+      assert.match(
+        error,
+        new RegExp(`cannot read site file ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*ENOENT`),
+      );
       assert.equal(site.view, undefined);
     });
   });
@@ -114,7 +129,11 @@ describe('tracker-site node', () => {
     beforeEach(() => helper.load([trackerSite], onTab([siteNode(siteText())])));
 
     it('validates typed-in JSON', async () => {
-      const good = await helper.request().post('/dogtracker/site/validate').send({ config: siteText() }).expect(200);
+      const good = await helper
+        .request()
+        .post('/dogtracker/site/validate')
+        .send({ config: siteText() })
+        .expect(200);
       assert.deepEqual(good.body, { ok: true, errors: [], warnings: [] });
       const bad = await helper
         .request()
@@ -133,7 +152,10 @@ describe('tracker-site node', () => {
         const res = await helper.request().post('/dogtracker/site/validate').send({ path: file }).expect(200);
         assert.equal(res.body.ok, true);
         assert.equal(res.body.config, siteText());
-        const missing = await helper.request().post('/dogtracker/site/validate').send({ path: path.join(dir, 'x.json') });
+        const missing = await helper
+          .request()
+          .post('/dogtracker/site/validate')
+          .send({ path: path.join(dir, 'x.json') });
         assert.equal(missing.body.ok, false);
         assert.match(missing.body.errors[0], /^cannot read .*x\.json: ENOENT/);
       } finally {
