@@ -32,7 +32,13 @@ const NOT_CHECKED: Record<string, string> = {
 
 axios.interceptors.request.use((config) => {
   if (config.url?.includes(OFFLINE_HOST)) {
-    config.adapter = async () => ({ data: { modules: [] }, status: 200, statusText: 'OK', headers: {}, config });
+    config.adapter = async () => ({
+      data: { modules: [] },
+      status: 200,
+      statusText: 'OK',
+      headers: {},
+      config,
+    });
   }
   return config;
 });
@@ -52,7 +58,9 @@ async function main(): Promise<void> {
     console.log('\nScorecard:');
     for (const [id, result] of Object.entries(scorecard).sort()) {
       const mark = id in NOT_CHECKED ? 'not checked here' : result.test ? 'pass' : 'FAIL';
-      console.log(`  ${id}: ${mark}${id in NOT_CHECKED ? ` (${NOT_CHECKED[id]}: ${OFFLINE_HOST} is unreachable)` : ''}`);
+      console.log(
+        `  ${id}: ${mark}${id in NOT_CHECKED ? ` (${NOT_CHECKED[id]}: ${OFFLINE_HOST} is unreachable)` : ''}`,
+      );
     }
     const expected = ['P01', 'P03', 'P04', 'P05', 'P06', 'P07', 'N02', 'D01', 'D02', 'D03'];
     const missing = expected.filter((id) => !(id in scorecard));
