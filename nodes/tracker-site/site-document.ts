@@ -89,7 +89,10 @@ export function parseSite(text: string): SiteResult {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return { ok: false, errors: [`site is not valid JSON: ${withLineAndColumn((err as Error).message, text)}`] };
+    return {
+      ok: false,
+      errors: [`site is not valid JSON: ${withLineAndColumn((err as Error).message, text)}`],
+    };
   }
   return validateSite(doc);
 }
