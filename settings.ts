@@ -1,6 +1,6 @@
 // Node-RED settings for running the dog tracker on a Pi scanner or the hub (`npm start` uses them).
 // Every choice can be changed with an environment variable; the README lists them all.
-import { copyFileSync, existsSync, mkdirSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -23,12 +23,33 @@ if (adminUser && !adminHash) {
 // Without a login the editor listens on loopback only, unless the user explicitly opens it.
 const uiHost = env.DOGTRACKER_HOST ?? (hasLogin || openEditor ? '0.0.0.0' : '127.0.0.1');
 
-// First start: give the user the demo flow to look at instead of an empty workspace.
+// First start: give the user a flow instead of an empty workspace: the demo, or on a Pi or the hub the
+// shipped deployment flow (DOGTRACKER_DEMO_FLOW=flows/scanner-pi.json or flows/hub.json).
 mkdirSync(userDir, { recursive: true });
 const flowPath = path.resolve(userDir, flowFile);
-const demoFlow = path.join(packageRoot, env.DOGTRACKER_DEMO_FLOW ?? 'examples/demo.json');
+const demoFlow = path.resolve(packageRoot, env.DOGTRACKER_DEMO_FLOW ?? 'examples/demo.json');
 if (!existsSync(flowPath) && existsSync(demoFlow) && env.DOGTRACKER_NO_DEMO !== '1') {
-  copyFileSync(demoFlow, flowPath);
+  installFlow(demoFlow, flowPath);
+}
+
+/**
+ * Copies a flow file into the user directory. Credentials written in it (the shipped flows carry only
+ * `${MQTT_USER}`-style placeholders, never secrets) move to the credentials file beside it, the only
+ * place Node-RED reads credentials from when it loads a flow file; it encrypts them on the next deploy.
+ */
+function installFlow(from: string, to: string): void {
+  const nodes = JSON.parse(readFileSync(from, 'utf8')) as Array<{ id: string; credentials?: unknown }>;
+  const credentials: Record<string, unknown> = {};
+  for (const node of nodes) {
+    if (node.credentials === undefined) continue;
+    credentials[node.id] = node.credentials;
+    delete node.credentials;
+  }
+  writeFileSync(to, JSON.stringify(nodes, null, 4));
+  if (Object.keys(credentials).length === 0) return;
+  const ext = path.extname(to);
+  const credentialsFile = path.join(path.dirname(to), `${path.basename(to, ext)}_cred${ext}`);
+  writeFileSync(credentialsFile, JSON.stringify(credentials, null, 4), { mode: 0o600 });
 }
 
 const settings = {
