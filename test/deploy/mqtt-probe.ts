@@ -33,8 +33,8 @@ export async function login(
   options: LoginOptions = {},
 ): Promise<Probe> {
   const client = await connectAsync(url, {
-    username,
-    password,
+    // An empty user name logs in anonymously.
+    ...(username ? { username, password } : {}),
     protocolVersion: 5,
     reconnectPeriod: 0,
     connectTimeout: 5000,
@@ -54,7 +54,7 @@ export function probe(client: MqttClient): Probe {
   return {
     client,
     received,
-    next(match, timeoutMs = 10000, what = 'a matching message') {
+    next(match, timeoutMs = 10000, what = 'matching message') {
       const already = received.find(match);
       if (already) return Promise.resolve(already);
       return new Promise((resolve, reject) => {
