@@ -2,7 +2,7 @@
 // through the real Mosquitto with the shipped config, into a real InfluxDB; Mosquitto killed and
 // restarted mid-run; a Pi losing power. See core-flows.ts for the flows.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { requireBinary } from '../support/services';
 import type { Probe } from '../deploy/mqtt-probe';
@@ -10,6 +10,7 @@ import { hubStandIn, piStandIn, type HubState } from './core-flows';
 import {
   getJson,
   influxRows,
+  parsePrometheus,
   startNodeRed,
   startPipelineServices,
   waitUntil,
@@ -68,6 +69,13 @@ describe('e2e harness: Pis -> Mosquitto (shipped config) -> hub -> InfluxDB, cor
   after(async () => {
     await Promise.all([hub, ...Object.values(pis)].filter(Boolean).map((r) => r.dispose()));
     await services?.dispose();
+  });
+
+  it('installs the flow file with its credential placeholders in the credentials file, not the flow', () => {
+    const flow = readFileSync(path.join(pis['pi-a'].userDir, 'flows.json'), 'utf8');
+    assert.doesNotMatch(flow, /credentials|MQTT_PASSWORD/);
+    const credentials = JSON.parse(readFileSync(path.join(pis['pi-a'].userDir, 'flows_cred.json'), 'utf8'));
+    assert.deepEqual(credentials, { 'pi-broker': { user: '${MQTT_USER}', password: '${MQTT_PASSWORD}' } });
   });
 
   it('runs one flow file on every Pi: readings from both reach the hub, identified by SCANNER_ID', async () => {
@@ -176,5 +184,22 @@ describe('e2e harness: Pis -> Mosquitto (shipped config) -> hub -> InfluxDB, cor
       async () => ((await state()).statuses['pi-a'] === 'offline' ? true : undefined),
       'the hub to see pi-a offline',
     );
+  });
+});
+
+describe('e2e harness: parsePrometheus', () => {
+  it('reads the samples of one metric with their labels', () => {
+    const text = [
+      '# HELP dogtracker_seq_gaps_total Readings missing',
+      '# TYPE dogtracker_seq_gaps_total counter',
+      'dogtracker_seq_gaps_total{scanner="pi-a"} 3',
+      'dogtracker_seq_gaps_total{scanner="pi \\"b\\""} 0',
+      'dogtracker_seq_gaps_total_other 9',
+      'dogtracker_readings_total{scanner="pi-a"} 40',
+    ].join('\n');
+    assert.deepEqual(parsePrometheus(text, 'dogtracker_seq_gaps_total'), [
+      { labels: { scanner: 'pi-a' }, value: 3 },
+      { labels: { scanner: 'pi "b"' }, value: 0 },
+    ]);
   });
 });

@@ -119,7 +119,10 @@ export async function startNodeRed(options: RuntimeOptions): Promise<NodeRedRunt
     },
   };
   try {
-    await waitForLog(/Started flows/, options.timeoutMs ?? 60000);
+    await waitForLog(/Started flows|Waiting for missing types/, options.timeoutMs ?? 60000);
+    // A flow that does not start cleanly fails here, with the log, rather than as a time-out later.
+    const trouble = /Waiting for missing types.*|\[error\].*|^Error: .*/m.exec(log);
+    if (trouble) throw new Error(`${options.name}: ${trouble[0]}\n${log.slice(-4000)}`);
   } catch (err) {
     await runtime.dispose();
     throw err;
@@ -224,4 +227,33 @@ export async function startPipelineServices(
       await Promise.all([broker.dispose(), influx.dispose()]);
     },
   };
+}
+
+/** Prometheus samples of one metric from a runtime's /dogtracker/metrics, as label sets with their values. */
+export async function metricSamples(
+  runtime: NodeRedRuntime,
+  name: string,
+  urlPath = '/dogtracker/metrics',
+): Promise<Array<{ labels: Record<string, string>; value: number }>> {
+  const res = await fetch(runtime.url + urlPath);
+  if (!res.ok) throw new Error(`GET ${runtime.name}${urlPath}: ${res.status}`);
+  return parsePrometheus(await res.text(), name);
+}
+
+/** Reads the samples of `name` from Prometheus text exposition format. */
+export function parsePrometheus(
+  text: string,
+  name: string,
+): Array<{ labels: Record<string, string>; value: number }> {
+  const samples: Array<{ labels: Record<string, string>; value: number }> = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[l[1]] = l[2].replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
+    }
+    samples.push({ labels, value: Number(m[3]) });
+  }
+  return samples;
 }
