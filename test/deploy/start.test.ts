@@ -39,7 +39,17 @@ const helloFlow = [
     onceDelay: '0.1',
     wires: [['out']],
   },
-  { id: 'out', type: 'mqtt out', z: 'tab', name: 'publish', topic: '', qos: '1', retain: 'true', broker: 'broker', wires: [] },
+  {
+    id: 'out',
+    type: 'mqtt out',
+    z: 'tab',
+    name: 'publish',
+    topic: '',
+    qos: '1',
+    retain: 'true',
+    broker: 'broker',
+    wires: [],
+  },
 ];
 
 interface Started {
@@ -144,7 +154,10 @@ describe('npm start (scripts/start.ts)', function () {
   it('uses the broker in MQTT_URL and starts none of its own', async function () {
     mosquitto = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
     const unused = await freePort();
-    started = await start({ MQTT_URL: `mqtt://127.0.0.1:${mosquitto.port}`, DOGTRACKER_MQTT_PORT: String(unused) }, dir);
+    started = await start(
+      { MQTT_URL: `mqtt://127.0.0.1:${mosquitto.port}`, DOGTRACKER_MQTT_PORT: String(unused) },
+      dir,
+    );
     assert.match(started.log(), /MQTT broker: mqtt:\/\/127\.0\.0\.1:\d+ \(from MQTT_URL\)/);
     assert.equal(await listening(unused), false);
     client = await login(`mqtt://127.0.0.1:${mosquitto.port}`, '', '');

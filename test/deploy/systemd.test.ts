@@ -45,13 +45,26 @@ describe('deploy: systemd units', () => {
       assert.equal(s.get('User'), 'node-red');
       assert.equal(s.get('EnvironmentFile'), '/etc/default/dogtracker');
       assert.equal(s.get('Restart'), 'on-failure');
-      assert.match(s.get('ExecStart') ?? '', /node-red\/red\.js --settings \S+\/node-red-contrib-dog-tracker\/dist\/settings\.js$/);
+      assert.match(
+        s.get('ExecStart') ?? '',
+        /node-red\/red\.js --settings \S+\/node-red-contrib-dog-tracker\/dist\/settings\.js$/,
+      );
       const e = settings(read(env));
-      for (const key of ['MQTT_URL', 'MQTT_USER', 'MQTT_PASSWORD', 'SCANNER_ID', 'DOGTRACKER_USER_DIR', 'DOGTRACKER_DEMO_FLOW']) {
+      for (const key of [
+        'MQTT_URL',
+        'MQTT_USER',
+        'MQTT_PASSWORD',
+        'SCANNER_ID',
+        'DOGTRACKER_USER_DIR',
+        'DOGTRACKER_DEMO_FLOW',
+      ]) {
         assert.ok(e.has(key), `${env} sets ${key}`);
       }
       const flow = e.get('DOGTRACKER_DEMO_FLOW') ?? '';
-      assert.ok(existsSync(path.join(root, flow)), `${env}: DOGTRACKER_DEMO_FLOW=${flow} is a file of the package`);
+      assert.ok(
+        existsSync(path.join(root, flow)),
+        `${env}: DOGTRACKER_DEMO_FLOW=${flow} is a file of the package`,
+      );
     });
   }
 
