@@ -104,7 +104,7 @@ class PolygonShape implements ZoneShape {
       }
     }
     const dist = Math.sqrt(best);
-    out.d = inside ? -dist : dist;
+    out.d = inside && dist > 0 ? -dist : dist;
     if (dist > 0) {
       out.nx = (x - qx) / dist;
       out.ny = (y - qy) / dist;
