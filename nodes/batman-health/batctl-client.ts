@@ -81,11 +81,12 @@ export class BatctlClient {
     const iface = this.options.iface;
     if (dialect === 'json') {
       // The originator table is the essential one; the others only add detail and may fail alone.
-      const [oj, mj, nj, gwj] = await Promise.all([
-        this.run(['meshif', iface, 'oj']),
-        this.run(['meshif', iface, 'mj']).catch(() => undefined),
-        this.run(['meshif', iface, 'nj']).catch(() => undefined),
-        this.run(['meshif', iface, 'gwj']).catch(() => undefined),
+      // Every call is awaited (settled), so none is left running when the next dialect is tried.
+      const [oj, mj, nj, gwj] = await this.runAll([
+        ['meshif', iface, 'oj'],
+        ['meshif', iface, 'mj'],
+        ['meshif', iface, 'nj'],
+        ['meshif', iface, 'gwj'],
       ]);
       const parts: MeshParts = {
         info: mj === undefined ? {} : safe(() => parseMeshJson(mj), {}),
@@ -98,10 +99,10 @@ export class BatctlClient {
       return meshSample(parts, iface);
     }
     const select = dialect === 'text' ? ['meshif', iface] : ['-m', iface];
-    const [o, n, gwl] = await Promise.all([
-      this.run([...select, 'o']),
-      this.run([...select, 'n']).catch(() => undefined),
-      this.run([...select, 'gwl']).catch(() => undefined),
+    const [o, n, gwl] = await this.runAll([
+      [...select, 'o'],
+      [...select, 'n'],
+      [...select, 'gwl'],
     ]);
     const info = parseTableHeader(o);
     if (!info.algo && !/Originator/.test(o))
@@ -113,6 +114,16 @@ export class BatctlClient {
     if (n !== undefined && /Neighbor/.test(n)) parts.neighbors = parseNeighborsText(n);
     if (gwl !== undefined) parts.gateways = parseGatewaysText(gwl);
     return meshSample(parts, iface);
+  }
+
+  /**
+   * Runs the queries in parallel and waits for all of them: the first one's output, or its failure thrown;
+   * the others' output, or undefined when they failed.
+   */
+  private async runAll(queries: string[][]): Promise<[string, ...Array<string | undefined>]> {
+    const [first, ...rest] = await Promise.allSettled(queries.map((q) => this.run(q)));
+    if (first.status === 'rejected') throw first.reason;
+    return [first.value, ...rest.map((r) => (r.status === 'fulfilled' ? r.value : undefined))];
   }
 
   private run(args: string[]): Promise<string> {

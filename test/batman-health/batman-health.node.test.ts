@@ -14,7 +14,9 @@ import type { Alert, Health } from '../../nodes/common/contract';
 import { helper, nextMessage, onTab, statusWhere, type FlowNode } from '../support/flow';
 import * as f from './fixtures';
 
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// The core Catch node, to see done(err) reach a flow. (Untyped JavaScript module.)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js') as (RED: NodeAPI) => void;
 
 interface Msg<T = unknown> {
   topic?: string;
