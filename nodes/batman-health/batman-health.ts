@@ -79,7 +79,7 @@ export = (RED: NodeAPI): void => {
     let sampling = false;
     let lastProblem = '';
 
-    const sample = async (): Promise<{ health: Health; alerts: Alert[] }> => {
+    const sampleNow = async (): Promise<{ health: Health; alerts: Alert[] }> => {
       const ts = Date.now();
       const [system, mesh] = await Promise.all([reader.sample(), batctl?.sample()]);
       const health = buildHealth(nodeId, ts, system, mesh?.ok ? mesh.mesh : undefined);
@@ -91,6 +91,15 @@ export = (RED: NodeAPI): void => {
         showStatus(health, problem);
       }
       return { health, alerts: alerter.update(health) };
+    };
+
+    // One sample at a time, in order: an input during a timer sample waits for it, so the alerts see the
+    // samples in the order of their ts.
+    let queue: Promise<unknown> = Promise.resolve();
+    const sample = (): Promise<{ health: Health; alerts: Alert[] }> => {
+      const next = queue.then(sampleNow);
+      queue = next.catch(() => undefined);
+      return next;
     };
 
     const showStatus = (h: Health, problem: BatctlProblem | undefined): void => {

@@ -222,6 +222,15 @@ describe('batman-health node', () => {
       await down;
     });
 
+    it('raises hardware and mesh alerts from the health it receives when asked to', async () => {
+      await helper.load([batmanHealth, catchNode], monitorFlow({ hubAlerts: true, tempHighC: 70 }));
+      const bh = helper.getNode('bh');
+      const alert = nextMessage<Msg<Alert>>(helper.getNode('alerts'));
+      bh.receive({ payload: { ...health('pi-hot', 10), tempC: 81 } } as never);
+      const a = (await alert).payload;
+      assert.deepEqual([a.event, a.node, a.ts, a.value], ['temp-high', 'pi-hot', 10, 81]);
+    });
+
     it('rejects a bad payload with done(err), naming the problem, and keeps working', async () => {
       await helper.load([batmanHealth, catchNode], monitorFlow());
       const bh = helper.getNode('bh');

@@ -162,5 +162,12 @@ describe('metrics endpoint', () => {
       assert.match(text, /\ndogtracker_node_memory_used_percent\{node="pi-child"\} [\d.]+\n/);
       assert.equal((await fetch(`${base}/dogtracker/metrics`)).status, 404); // only under httpNodeRoot
     });
+
+    it('loads the editor definition and help of batman-health', async () => {
+      const html = await (await fetch(`${base}/nodes`, { headers: { Accept: 'text/html' } })).text();
+      assert.match(html, /RED\.nodes\.registerType\('batman-health'/);
+      assert.match(html, /data-help-name="batman-health"/);
+      assert.match(html, /data-template-name="batman-health"/);
+    });
   });
 });
