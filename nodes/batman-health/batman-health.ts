@@ -39,6 +39,8 @@ const PROBLEM_STATUS: Record<BatctlProblem['kind'], string> = {
   failed: 'batctl failed',
 };
 
+const FIRST_SAMPLE_MS = 2000;
+
 function numberOr(value: unknown, fallback: number, min = -Infinity): number {
   const n =
     typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
@@ -133,8 +135,11 @@ export = (RED: NodeAPI): void => {
     };
 
     reader.prime().catch(() => undefined);
+    // A first sample soon after deploy (the hub should not wait a whole interval), late enough that the
+    // CPU % covers a couple of seconds; then one every interval.
+    const first = setTimeout(tick, Math.min(FIRST_SAMPLE_MS, intervalMs));
     const timer = setInterval(tick, intervalMs);
-    node.status({ fill: 'grey', shape: 'ring', text: `first sample in ${intervalMs / 1000} s` });
+    node.status({ fill: 'grey', shape: 'ring', text: 'starting' });
 
     // Any input samples now (a flow may trigger it); the other properties of the message are kept.
     node.on('input', (msg, send, done) => {
@@ -149,6 +154,7 @@ export = (RED: NodeAPI): void => {
 
     node.on('close', () => {
       closed = true;
+      clearTimeout(first);
       clearInterval(timer);
       batctl?.abort();
       reader.abort();
