@@ -100,7 +100,7 @@ export = (RED: NodeAPI): void => {
       let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
       if (silentMs >= options.missingMs) {
         status = { fill: 'yellow', shape: 'ring', text: `no positions for ${formatSilence(silentMs)}` };
-      } else if (dogs === 0) {
+      } else if (fence.clock === undefined) {
         status = { fill: 'grey', shape: 'ring', text: 'waiting for positions' };
       } else {
         const parts = [`${dogs} dog${dogs === 1 ? '' : 's'}`];

@@ -225,10 +225,14 @@ export class Geofence {
     return state;
   }
 
+  /** Dogs of the site and dogs seen in positions; how many are missing or out of bounds. */
   summary(): FenceSummary {
+    let dogs = this.siteDogs.length;
     let missing = 0;
     let outOfBounds = 0;
+    const inSite = new Set(this.siteDogs.map((d) => d.id));
     for (const dog of this.dogs.values()) {
+      if (!inSite.has(dog.id)) dogs++;
       if (dog.missing) missing++;
       for (const track of dog.zones.values()) {
         if (
@@ -240,7 +244,7 @@ export class Geofence {
         }
       }
     }
-    return { dogs: this.dogs.size, missing, outOfBounds };
+    return { dogs, missing, outOfBounds };
   }
 
   snapshot(): FenceSnapshot {
