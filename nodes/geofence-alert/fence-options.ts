@@ -15,10 +15,15 @@ export interface FenceOptions {
   missingSeverity: Severity;
 }
 
+/**
+ * Chosen on simulated tracker output whose error wanders (AR(1), 0.8 per second, sigma 1.5 m): a dog
+ * lying on the fence line for 20 dog-hours gives no alert with these, 27 with 90 % / 2 m / 10 s; a dog
+ * walking out at 1 m/s is told 17-19 s after it crossed (see test/geofence-alert/geofence.test.ts).
+ */
 export const DEFAULT_OPTIONS: FenceOptions = {
-  confidence: 0.9,
-  marginM: 2,
-  holdMs: 10000,
+  confidence: 0.95,
+  marginM: 3,
+  holdMs: 15000,
   missingMs: 120000,
   missingSeverity: 'warning',
 };

@@ -72,6 +72,8 @@ function flow(fence: Record<string, unknown> = {}, site: Record<string, unknown>
       type: 'geofence-alert',
       name: 'the fence',
       site: 'site1',
+      confidence: 90,
+      marginM: 2,
       holdS: 5,
       missingS: 120,
       ...fence,

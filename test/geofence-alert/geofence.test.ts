@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { Random } from '../../nodes/common/random';
 import { FenceOutput, Geofence, severityOf } from '../../nodes/geofence-alert/geofence';
 import { DEFAULT_OPTIONS } from '../../nodes/geofence-alert/fence-options';
-import { fenceOn, noisyWalk, position, run, siteWith, summary, T0, YARD, yardAndPool } from './fixtures';
+import {
+  fenceOn,
+  noisyWalk,
+  position,
+  run,
+  siteWith,
+  summary,
+  T0,
+  TEST_OPTIONS,
+  YARD,
+  yardAndPool,
+} from './fixtures';
 
 const SEEDS = Array.from({ length: 20 }, (_, i) => 1000 + i * 7919);
 const s = (seconds: number): number => T0 + seconds * 1000;
@@ -305,6 +316,56 @@ describe('geofence core', () => {
     });
   });
 
+  describe('the default settings, on tracker output whose error wanders', () => {
+    // A tracker smooths, so its error is correlated from one position to the next (AR(1), 0.8 per
+    // second, stationary sigma = the reported 1.5 m): an excursion past the band can last several seconds.
+    const wandering = { accuracy: 1.5, correlation: 0.8 };
+    const defaults = { ...DEFAULT_OPTIONS, missingMs: 86400000 };
+    const fenceSitter = (seed: number) =>
+      noisyWalk(
+        new Random(seed),
+        [10, 15],
+        [
+          [10, 15, 60],
+          [20, 15, 10],
+          [20, 15, 3600],
+        ],
+        wandering,
+      );
+
+    it('a dog lying on the fence line for 20 dog-hours sends nothing (90 % / 2 m / 10 s would not hold)', () => {
+      let withDefaults = 0;
+      let withNarrow = 0;
+      for (const seed of SEEDS) {
+        withDefaults += run(fenceOn(yardAndPool(), defaults), fenceSitter(seed)).length;
+        withNarrow += run(fenceOn(yardAndPool()), fenceSitter(seed)).length;
+      }
+      assert.equal(withDefaults, 0);
+      assert.ok(withNarrow > 10, `90 % / 2 m / 10 s: ${withNarrow} false alerts`);
+    });
+
+    it('a dog walking out at 1 m/s is told within 25 s of crossing, once', () => {
+      for (const seed of SEEDS) {
+        const walk = noisyWalk(
+          new Random(seed),
+          [10, 15],
+          [
+            [10, 15, 60],
+            [40, 15, 30], // crosses x = 20 at 70 s
+            [40, 15, 60],
+          ],
+          wandering,
+        );
+        const alerts = run(fenceOn(yardAndPool(), defaults), walk);
+        assert.deepEqual(summary(alerts), ['rex/exit/yard'], `seed ${seed}`);
+        assert.ok(
+          alerts[0].ts - s(70) <= 25000,
+          `seed ${seed}: told ${(alerts[0].ts - s(70)) / 1000} s after`,
+        );
+      }
+    });
+  });
+
   describe('dwell', () => {
     it('once per stay, since the dog entered, again after leaving and coming back', () => {
       const site = siteWith([
@@ -559,7 +620,7 @@ describe('geofence core', () => {
       );
       const saved = JSON.parse(JSON.stringify(fence.snapshot()));
 
-      const restarted = new Geofence({ ...DEFAULT_OPTIONS, missingMs: 60000 });
+      const restarted = new Geofence({ ...TEST_OPTIONS, missingMs: 60000 });
       restarted.setSite(yardAndPool(), new FenceOutput());
       assert.deepEqual(restarted.restore(saved), []);
       assert.equal(restarted.clock, s(90));

@@ -138,9 +138,9 @@ describe('geofence-alert inputs', () => {
       assert.deepEqual(readOptions({}), {
         ok: true,
         options: {
-          confidence: 0.9,
-          marginM: 2,
-          holdMs: 10000,
+          confidence: 0.95,
+          marginM: 3,
+          holdMs: 15000,
           missingMs: 120000,
           missingSeverity: 'warning',
         },
