@@ -57,7 +57,7 @@ function injectNode(id: string, positions: unknown[]): Record<string, unknown> {
   };
 }
 
-function flow(brokerPort: number): unknown[] {
+function flow(brokerPort: number, holdS = 5): unknown[] {
   return [
     { id: 'tab', type: 'tab', label: 'geofence restart' },
     { id: 'site', type: 'tracker-site', name: 'Home', source: 'inline', config: JSON.stringify(SITE) },
@@ -88,7 +88,7 @@ function flow(brokerPort: number): unknown[] {
       site: 'site',
       confidence: 90,
       marginM: 2,
-      holdS: 5,
+      holdS,
       missingS: 600,
       missingSeverity: 'warning',
       wires: [['alerts-out'], []],
@@ -228,7 +228,7 @@ describe('geofence-alert across a Node-RED restart', function () {
     });
   }
 
-  it('sends no alert twice after a restart, and the next change still fires', async () => {
+  it('sends no alert twice after a restart or a redeploy, and the next change still fires', async () => {
     await nodeRed.start(0);
     const deployed = nodeRed.waitFor('Connected to broker');
     await nodeRed.post('/flows', flow(broker.port), { 'Node-RED-Deployment-Type': 'full' });
@@ -248,16 +248,22 @@ describe('geofence-alert across a Node-RED restart', function () {
 
     await nodeRed.start(1);
     await nodeRed.post('/inject/stillout');
+
+    // Then a "modified nodes" deploy with a new hold time restarts the geofence node alone.
+    const redeployed = nodeRed.waitFor('Started modified nodes');
+    await nodeRed.post('/flows', flow(broker.port, 6), { 'Node-RED-Deployment-Type': 'nodes' });
+    await redeployed;
     await nodeRed.post('/inject/pool');
     await alertsReach(3);
-    // Had the state been lost, Rex's first positions after the restart (outside) would have sent a
-    // second `exit`, ahead of these.
+    // Had the restart lost the state, Rex's first positions after it (outside) would have sent a
+    // second `exit`; had the redeploy lost it, coming back into the yard would have been a silent
+    // first sight, with no `enter yard`. The enter comes 6 s after 81 s: the new hold time.
     assert.deepEqual(
       alerts.map((a) => [a.event, a.zone, a.ts - T0]),
       [
         ['exit', 'yard', 16000],
-        ['enter', 'yard', 86000],
-        ['enter', 'pool', 86000],
+        ['enter', 'yard', 87000],
+        ['enter', 'pool', 87000],
       ],
     );
   });
