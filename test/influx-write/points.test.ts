@@ -1,0 +1,203 @@
+// The conversion of contract messages to line protocol, checked line by line.
+import assert from 'node:assert/strict';
+import { escapeKey, escapeMeasurement, formatLine, quoteString } from '../../nodes/influx-write/line-protocol';
+import { toLineProtocol } from '../../nodes/influx-write/points';
+
+export const reading = {
+  v: 1,
+  type: 'rssi',
+  scanner: 'pi-yard-ne',
+  seq: 1841,
+  ts: 1763800000123,
+  mac: 'ac:23:3f:a3:80:4b',
+  id: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2',
+  rssi: -71,
+  txPower: -59,
+  frame: 'ibeacon',
+  ibeacon: { uuid: 'fda50693-a4e2-4fb1-afcf-c6eb07647825', major: 1, minor: 2 },
+  battery: 94,
+  dog: 'rex',
+};
+
+export const position = {
+  v: 1,
+  type: 'position',
+  dog: 'rex',
+  ts: 1763800001000,
+  x: 12.4,
+  y: 7.9,
+  lat: 52.09077,
+  lon: 5.12158,
+  accuracy: 1.8,
+  cov: [
+    [2.1, 0.3],
+    [0.3, 1.4],
+  ],
+  vx: 0.4,
+  vy: -1.1,
+  scanners: 4,
+  method: 'tracker',
+};
+
+export const alert = {
+  v: 1,
+  type: 'alert',
+  event: 'exit',
+  dog: 'rex',
+  zone: 'yard',
+  kind: 'safe',
+  severity: 'critical',
+  ts: 1763800009000,
+  x: 21.3,
+  y: 30.8,
+  since: 1763800002000,
+};
+
+export const health = {
+  v: 1,
+  type: 'health',
+  node: 'pi-yard-ne',
+  ts: 1763800000000,
+  cpu: 23.5,
+  load1: 0.41,
+  memUsedPct: 61.2,
+  tempC: 51.2,
+  throttled: 0,
+  uptimeS: 86400,
+  wifi: { iface: 'wlan0', signalDbm: -58 },
+  mesh: {
+    iface: 'bat0',
+    algo: 'BATMAN_IV',
+    originators: 5,
+    neighbors: [
+      { mac: 'b8:27:eb:00:00:02', iface: 'wlan0', lastSeenMs: 410, tq: 251 },
+      { mac: 'b8:27:eb:00:00:03', iface: 'wlan0', lastSeenMs: 1200, tq: 190 },
+    ],
+  },
+};
+
+describe('influx-write: contract messages to line protocol', () => {
+  it('writes an rssi reading as the contract says: tags scanner, dog, mac; rssi a float; ts in ms', () => {
+    assert.deepEqual(toLineProtocol(reading), {
+      lines: ['rssi,dog=rex,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-71,txPower=-59,battery=94 1763800000123'],
+      errors: [],
+    });
+  });
+
+  it('adds rssiRaw and rssiVar from rssi-filter and leaves dog out when the beacon has none', () => {
+    const filtered = { ...reading, dog: undefined, rssi: -70.25, rssiRaw: -71, rssiVar: 3.5, battery: undefined };
+    assert.deepEqual(toLineProtocol(filtered).lines, [
+      'rssi,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-70.25,rssiRaw=-71,rssiVar=3.5,txPower=-59 1763800000123',
+    ]);
+  });
+
+  it('writes a position with tag dog, scanners as an integer and the method as a string', () => {
+    assert.deepEqual(toLineProtocol(position).lines, [
+      'position,dog=rex x=12.4,y=7.9,lat=52.09077,lon=5.12158,accuracy=1.8,vx=0.4,vy=-1.1,scanners=4i,method="tracker" 1763800001000',
+    ]);
+  });
+
+  it('writes an alert with tags dog, zone, event, severity and a text that is always there', () => {
+    assert.deepEqual(toLineProtocol(alert).lines, [
+      'alert,dog=rex,event=exit,severity=critical,zone=yard x=21.3,y=30.8,since=1763800002000i,kind="safe",text="rex exit yard" 1763800009000',
+    ]);
+    const missing = { v: 1, type: 'alert', event: 'missing', dog: 'rex', severity: 'warning', ts: 5 };
+    assert.deepEqual(toLineProtocol(missing).lines, [
+      'alert,dog=rex,event=missing,severity=warning text="rex missing" 5',
+    ]);
+  });
+
+  it('writes health as one point of numeric fields and one point per mesh neighbour (tag neighbor)', () => {
+    assert.deepEqual(toLineProtocol(health).lines, [
+      'health,node=pi-yard-ne cpu=23.5,load1=0.41,memUsedPct=61.2,tempC=51.2,throttled=0i,uptimeS=86400,wifiSignalDbm=-58,meshOriginators=5i 1763800000000',
+      'health,iface=wlan0,neighbor=b8:27:eb:00:00:02,node=pi-yard-ne lastSeenMs=410,tq=251i 1763800000000',
+      'health,iface=wlan0,neighbor=b8:27:eb:00:00:03,node=pi-yard-ne lastSeenMs=1200,tq=190i 1763800000000',
+    ]);
+  });
+
+  it('stores health fields a platform cannot read by leaving them out, and new numeric fields as floats', () => {
+    const pi = { v: 1, type: 'health', node: 'hub', ts: 7, cpu: 3, diskUsedPct: 40, tempC: null };
+    assert.deepEqual(toLineProtocol(pi).lines, ['health,node=hub cpu=3,diskUsedPct=40 7']);
+  });
+
+  it('takes a batch of mixed types, and rounds a fractional ts to the millisecond', () => {
+    const { lines, errors } = toLineProtocol([reading, { ...position, ts: 1763800001000.6 }, alert]);
+    assert.deepEqual(errors, []);
+    assert.equal(lines.length, 3);
+    assert.match(lines[1], / 1763800001001$/);
+  });
+
+  it('reports each message it cannot convert, naming it and the problem, and converts the rest', () => {
+    const { lines, errors } = toLineProtocol([
+      reading,
+      { ...reading, mac: undefined },
+      { ...position, x: '12' },
+      'garbage',
+      { ...reading, v: 2 },
+      { v: 1, type: 'weather', ts: 1 },
+      { ...health, throttled: 0.5 },
+      { ...alert, ts: -1 },
+      { v: 1, type: 'health', node: 'hub', ts: 1, wifi: { iface: 'wlan0' } },
+      position,
+    ]);
+    assert.equal(lines.length, 2);
+    assert.deepEqual(errors, [
+      'payload[1]: rssi reading needs mac (a non-empty string)',
+      'payload[2]: position.x must be a number, not "12"',
+      'payload[3]: expected a contract message (an object with v and type), not "garbage"',
+      'payload[4]: v must be 1 (the contract version), not number 2',
+      'payload[5]: type must be rssi, position, alert or health, not "weather"',
+      'payload[6]: health.throttled must be an integer (it is stored as one), not 0.5',
+      'payload[7]: alert needs ts (milliseconds since the epoch), not number -1',
+      'payload[8]: health has no numeric field to store',
+    ]);
+  });
+
+  it('leaves out NaN and infinite optional fields, which InfluxDB cannot store, but not a required one', () => {
+    assert.deepEqual(toLineProtocol({ ...position, vx: NaN, vy: Infinity, lat: undefined, lon: undefined }).lines, [
+      'position,dog=rex x=12.4,y=7.9,accuracy=1.8,scanners=4i,method="tracker" 1763800001000',
+    ]);
+    assert.deepEqual(toLineProtocol({ ...reading, rssi: NaN }).errors, [
+      'payload: rssi reading.rssi must be a finite number, not NaN',
+    ]);
+  });
+
+  describe('escaping', () => {
+    it('escapes commas, equals signs and spaces in tags, and commas and spaces in measurement names', () => {
+      assert.equal(escapeKey('Rex, the dog=good'), 'Rex\\,\\ the\\ dog\\=good');
+      assert.equal(escapeMeasurement('my rssi,2=x'), 'my\\ rssi\\,2=x');
+      assert.equal(escapeKey('ac:23:3f:a3:80:4b'), 'ac:23:3f:a3:80:4b');
+    });
+
+    it('quotes strings, escaping quotes and backslashes; line breaks become spaces', () => {
+      assert.equal(quoteString('say "hi" \\o/\nbye'), '"say \\"hi\\" \\\\o/ bye"');
+    });
+
+    it('keeps a backslash in a tag unless InfluxDB would read it as an escape', () => {
+      assert.equal(escapeKey('a\\b'), 'a\\b');
+      assert.equal(escapeKey('end\\'), 'end/');
+      assert.equal(escapeKey('a\\,b'), 'a/\\,b');
+    });
+
+    it('leaves out empty tags and sorts the others by key', () => {
+      const line = formatLine(
+        'm',
+        [
+          ['z', 'last'],
+          ['a', ''],
+          ['b', 'first'],
+        ],
+        [['f', { kind: 'integer', value: 3 }]],
+        9,
+      );
+      assert.equal(line, 'm,b=first,z=last f=3i 9');
+    });
+
+    it('escapes ids in a real message', () => {
+      const odd = { ...position, dog: 'Rex the 2nd, jr.', method: 'a "b"' };
+      assert.deepEqual(toLineProtocol(odd).lines, [
+        'position,dog=Rex\\ the\\ 2nd\\,\\ jr. x=12.4,y=7.9,lat=52.09077,lon=5.12158,accuracy=1.8,vx=0.4,vy=-1.1,scanners=4i,method="a \\"b\\"" 1763800001000',
+      ]);
+    });
+  });
+});
