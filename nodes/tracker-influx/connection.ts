@@ -34,7 +34,7 @@ export function connect(
     return { problem: `the InfluxDB URL "${url}" is not a URL (e.g. http://127.0.0.1:8086)` };
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return { problem: `the InfluxDB URL must start with http:// or https://, not ${parsed.protocol}//` };
+    return { problem: `the InfluxDB URL must start with http:// or https:// (it is "${url}")` };
   }
   const timeout = Number(settings.timeoutS ?? DEFAULT_TIMEOUT_S);
   const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : DEFAULT_TIMEOUT_S * 1000;
