@@ -55,7 +55,9 @@ export = (RED: NodeAPI): void => {
     const server = RED.nodes.getNode(def.server) as TrackerInfluxNode | null;
     const sink = server?.sink;
     if (!sink) {
-      const problem = server ? `InfluxDB connection: ${server.problem}` : 'no tracker-influx connection configured';
+      const problem = server
+        ? `InfluxDB connection: ${server.problem}`
+        : 'no tracker-influx connection configured';
       node.status({ fill: 'red', shape: 'ring', text: server ? 'connection invalid' : 'no connection' });
       node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
       return;
@@ -70,7 +72,10 @@ export = (RED: NodeAPI): void => {
       dir,
       batchSize,
       flushIntervalMs: positive(def.flushMs, DEFAULTS.flushMs),
-      maxQueuedPoints: Math.max(batchSize, Math.round(positive(def.maxQueuedPoints, DEFAULTS.maxQueuedPoints))),
+      maxQueuedPoints: Math.max(
+        batchSize,
+        Math.round(positive(def.maxQueuedPoints, DEFAULTS.maxQueuedPoints)),
+      ),
       retryMinMs,
       retryMaxMs: Math.max(retryMinMs, positive(def.retryMaxS, DEFAULTS.retryMaxS) * 1000),
       onEvent: (event) => onEvent(event),
@@ -104,7 +109,11 @@ export = (RED: NodeAPI): void => {
           status = { fill: 'yellow', shape: 'ring', text: `buffering ${queued} points` };
           break;
         case 'refused':
-          status = { fill: 'red', shape: 'ring', text: `error: ${(problem ?? '').slice(0, 40)} (${queued} buffered)` };
+          status = {
+            fill: 'red',
+            shape: 'ring',
+            text: `error: ${(problem ?? '').slice(0, 40)} (${queued} buffered)`,
+          };
           break;
       }
       if (status.text !== lastStatusText) {
@@ -133,7 +142,8 @@ export = (RED: NodeAPI): void => {
           break;
         case 'unavailable':
           pipelineMetrics.influxWriteErrors.inc();
-          if (!outage) node.warn(`${description} unavailable (${event.reason}): queueing points on disk, retrying`);
+          if (!outage)
+            node.warn(`${description} unavailable (${event.reason}): queueing points on disk, retrying`);
           outage ??= event.reason;
           break;
         case 'refused':
@@ -187,7 +197,8 @@ export = (RED: NodeAPI): void => {
       }
       const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
       const listed = errors.slice(0, MAX_LISTED_ERRORS).join('; ');
-      const more = errors.length > MAX_LISTED_ERRORS ? ` (and ${errors.length - MAX_LISTED_ERRORS} more)` : '';
+      const more =
+        errors.length > MAX_LISTED_ERRORS ? ` (and ${errors.length - MAX_LISTED_ERRORS} more)` : '';
       done(new Error(`${errors.length} of ${total} messages not stored: ${listed}${more}`));
     });
 

@@ -8,9 +8,7 @@
 
 /** A field value with its InfluxDB type made explicit, so a field never changes type between writes. */
 export type FieldValue =
-  | { kind: 'float'; value: number }
-  | { kind: 'integer'; value: number }
-  | { kind: 'string'; value: string };
+  { kind: 'float'; value: number } | { kind: 'integer'; value: number } | { kind: 'string'; value: string };
 
 const LINE_BREAKS = /[\r\n]/g;
 

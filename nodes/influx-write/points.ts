@@ -78,7 +78,8 @@ function addNumber(
     return;
   }
   if (integers.has(key)) {
-    if (!Number.isSafeInteger(value)) fail(`${what}.${key} must be an integer (it is stored as one), not ${value}`);
+    if (!Number.isSafeInteger(value))
+      fail(`${what}.${key} must be an integer (it is stored as one), not ${value}`);
     fields.push([key, { kind: 'integer', value }]);
   } else {
     fields.push([key, { kind: 'float', value }]);
@@ -87,7 +88,8 @@ function addNumber(
 
 function timestamp(msg: JsonObject, what: string): number {
   const ts = msg.ts;
-  if (!isFiniteNumber(ts) || ts < 0) fail(`${what} needs ts (milliseconds since the epoch), not ${describe(ts)}`);
+  if (!isFiniteNumber(ts) || ts < 0)
+    fail(`${what} needs ts (milliseconds since the epoch), not ${describe(ts)}`);
   return Math.round(ts);
 }
 
@@ -96,7 +98,8 @@ function rssiLine(msg: JsonObject): string {
   const fields: Fields = [];
   const integers = INTEGER_FIELDS.rssi;
   addNumber(fields, integers, what, 'rssi', msg.rssi, true);
-  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery']) addNumber(fields, integers, what, key, msg[key]);
+  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery'])
+    addNumber(fields, integers, what, key, msg[key]);
   const tags: Tags = [
     ['scanner', requiredString(msg, 'scanner', what)],
     ['mac', requiredString(msg, 'mac', what)],
@@ -111,7 +114,8 @@ function positionLine(msg: JsonObject): string {
   const integers = INTEGER_FIELDS.position;
   addNumber(fields, integers, what, 'x', msg.x, true);
   addNumber(fields, integers, what, 'y', msg.y, true);
-  for (const key of ['lat', 'lon', 'accuracy', 'vx', 'vy', 'scanners']) addNumber(fields, integers, what, key, msg[key]);
+  for (const key of ['lat', 'lon', 'accuracy', 'vx', 'vy', 'scanners'])
+    addNumber(fields, integers, what, key, msg[key]);
   const method = optionalString(msg, 'method', what);
   if (method !== undefined) fields.push(['method', { kind: 'string', value: method }]);
   const tags: Tags = [['dog', requiredString(msg, 'dog', what)]];
@@ -130,7 +134,8 @@ function alertLine(msg: JsonObject): string {
   if (kind !== undefined) fields.push(['kind', { kind: 'string', value: kind }]);
   // Always present, so an alert without coordinates still has a field; Grafana shows it on annotations.
   const text =
-    optionalString(msg, 'text', what) ?? [dog ?? 'a dog', event, zone].filter((s) => s !== undefined).join(' ');
+    optionalString(msg, 'text', what) ??
+    [dog ?? 'a dog', event, zone].filter((s) => s !== undefined).join(' ');
   fields.push(['text', { kind: 'string', value: text }]);
   const tags: Tags = [
     ['dog', dog],
@@ -192,7 +197,8 @@ function healthLines(msg: JsonObject): string[] {
 /** The lines of one contract message; throws a ConversionError naming what is wrong. */
 function messageLines(msg: unknown): string[] {
   if (!isObject(msg)) fail(`expected a contract message (an object with v and type), not ${describe(msg)}`);
-  if (msg.v !== CONTRACT_VERSION) fail(`v must be ${CONTRACT_VERSION} (the contract version), not ${describe(msg.v)}`);
+  if (msg.v !== CONTRACT_VERSION)
+    fail(`v must be ${CONTRACT_VERSION} (the contract version), not ${describe(msg.v)}`);
   switch (msg.type) {
     case 'rssi':
       return [rssiLine(msg)];

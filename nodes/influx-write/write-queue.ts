@@ -304,7 +304,8 @@ export class WriteQueue {
         this.diskFailing = false;
       } catch (err) {
         // Keep it in memory: nothing is lost while the process runs, and the bound still applies.
-        if (!this.diskFailing) this.diskError(`cannot write the queue to disk, keeping it in memory: ${errorMessage(err)}`);
+        if (!this.diskFailing)
+          this.diskError(`cannot write the queue to disk, keeping it in memory: ${errorMessage(err)}`);
         this.diskFailing = true;
       }
     });
@@ -437,7 +438,9 @@ export class WriteQueue {
   private retryDelay(stop: NonNullable<SendResult['stop']>): number {
     const { retryMinMs, retryMaxMs } = this.options;
     let delay =
-      stop.kind === 'refused' ? retryMaxMs : Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(this.failures - 1, 30));
+      stop.kind === 'refused'
+        ? retryMaxMs
+        : Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(this.failures - 1, 30));
     if (stop.kind === 'unavailable' && stop.retryAfterMs !== undefined) {
       delay = Math.min(retryMaxMs, Math.max(delay, stop.retryAfterMs));
     }

@@ -74,7 +74,8 @@ async function until(test: () => boolean, what: string): Promise<void> {
   }
 }
 
-const READING_LINE = 'rssi,dog=rex,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-71,txPower=-59,battery=94 1763800000123';
+const READING_LINE =
+  'rssi,dog=rex,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-71,txPower=-59,battery=94 1763800000123';
 
 describe('InfluxDB connections on the wire', () => {
   let server: Awaited<ReturnType<typeof endpoint>>;
@@ -128,7 +129,11 @@ describe('InfluxDB connections on the wire', () => {
         reason: "unable to parse 'x': missing fields",
         status: 400,
       });
-      assert.deepEqual(await s.write(['a f=1 1']), { kind: 'refused', reason: 'unauthorized access', status: 401 });
+      assert.deepEqual(await s.write(['a f=1 1']), {
+        kind: 'refused',
+        reason: 'unauthorized access',
+        status: 401,
+      });
       assert.equal(server.requests.length, 4, 'the client made no retries of its own');
     });
 
@@ -161,17 +166,22 @@ describe('InfluxDB connections on the wire', () => {
       assert.deepEqual(connect({ version: '1', url: 'not a url' }, {}), {
         problem: 'the InfluxDB URL "not a url" is not a URL (e.g. http://127.0.0.1:8086)',
       });
-      assert.deepEqual(connect({ version: '2', url: 'http://x' }, {}), { problem: 'no bucket set for InfluxDB 2.x / 3.x' });
+      assert.deepEqual(connect({ version: '2', url: 'http://x' }, {}), {
+        problem: 'no bucket set for InfluxDB 2.x / 3.x',
+      });
     });
   });
 
   it('reads InfluxDB 1.x answers: partial writes count parse failures too; 404 is a refusal, 500 a retry', () => {
-    assert.deepEqual(outcomeOf(400, "partial write: unable to parse 'm f= 5': missing field value dropped=0"), {
-      kind: 'partial',
-      dropped: 1,
-      reason: "partial write: unable to parse 'm f= 5': missing field value dropped=0",
-      status: 400,
-    });
+    assert.deepEqual(
+      outcomeOf(400, "partial write: unable to parse 'm f= 5': missing field value dropped=0"),
+      {
+        kind: 'partial',
+        dropped: 1,
+        reason: "partial write: unable to parse 'm f= 5': missing field value dropped=0",
+        status: 400,
+      },
+    );
     assert.deepEqual(outcomeOf(404, 'database not found: "dogs"'), {
       kind: 'refused',
       reason: 'database not found: "dogs"',
@@ -195,8 +205,25 @@ describe('InfluxDB connections on the wire', () => {
 
     const flow = (retryMaxS = 0.05) =>
       onTab([
-        { id: 'conn2', type: 'tracker-influx', name: 'cloud', version: '2', url: server.url, org: 'kennel', bucket: 'dogs' },
-        { id: 'w2', type: 'influx-write', name: 'store', server: 'conn2', flushMs: 20, retryMinS: 0.02, retryMaxS, wires: [[]] },
+        {
+          id: 'conn2',
+          type: 'tracker-influx',
+          name: 'cloud',
+          version: '2',
+          url: server.url,
+          org: 'kennel',
+          bucket: 'dogs',
+        },
+        {
+          id: 'w2',
+          type: 'influx-write',
+          name: 'store',
+          server: 'conn2',
+          flushMs: 20,
+          retryMinS: 0.02,
+          retryMaxS,
+          wires: [[]],
+        },
       ]);
 
     it('writes through a 2.x connection with the token from the credentials, retrying after a 503', async () => {
@@ -219,7 +246,11 @@ describe('InfluxDB connections on the wire', () => {
       const writer = helper.getNode('w2');
       writer.receive({ payload: reading });
       const status = await statusWhere(writer, (s) => s.fill === 'red');
-      assert.deepEqual(status, { fill: 'red', shape: 'ring', text: 'error: unauthorized access (1 buffered)' });
+      assert.deepEqual(status, {
+        fill: 'red',
+        shape: 'ring',
+        text: 'error: unauthorized access (1 buffered)',
+      });
       await until(() => server.requests.length === 2, 'the slow retry');
       await statusWhere(writer, (s) => s.text === 'connected');
     });

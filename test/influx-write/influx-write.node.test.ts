@@ -2,7 +2,7 @@
 // every message type read back with InfluxQL, bad input, a field type conflict, an outage across a
 // Node-RED restart, and a full queue.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
@@ -87,7 +87,15 @@ describe('influx-write node with InfluxDB 1.x', function () {
 
   const flow = (write: Record<string, unknown> = {}, connection: Record<string, unknown> = {}): FlowNode[] =>
     onTab([
-      { id: 'conn1', type: 'tracker-influx', name: 'local influx', version: '1', url: influx.url, database: db, ...connection },
+      {
+        id: 'conn1',
+        type: 'tracker-influx',
+        name: 'local influx',
+        version: '1',
+        url: influx.url,
+        database: db,
+        ...connection,
+      },
       {
         id: 'w1',
         type: 'influx-write',
@@ -122,7 +130,15 @@ describe('influx-write node with InfluxDB 1.x', function () {
     assert.deepEqual(await connected, { fill: 'green', shape: 'dot', text: 'connected' });
 
     assert.deepEqual(await series(influx, db, 'SELECT * FROM rssi GROUP BY *'), [
-      { time: 1763800000123, dog: 'rex', mac: 'ac:23:3f:a3:80:4b', scanner: 'pi-yard-ne', rssi: -71, txPower: -59, battery: 94 },
+      {
+        time: 1763800000123,
+        dog: 'rex',
+        mac: 'ac:23:3f:a3:80:4b',
+        scanner: 'pi-yard-ne',
+        rssi: -71,
+        txPower: -59,
+        battery: 94,
+      },
     ]);
     assert.deepEqual(await series(influx, db, 'SELECT * FROM position GROUP BY *'), [
       {
@@ -153,9 +169,19 @@ describe('influx-write node with InfluxDB 1.x', function () {
         text: 'rex exit yard',
       },
     ]);
-    const node = await series(influx, db, `SELECT cpu, throttled, wifiSignalDbm, meshOriginators FROM health WHERE neighbor = ''`);
-    assert.deepEqual(node, [{ time: 1763800000000, cpu: 23.5, throttled: 0, wifiSignalDbm: -58, meshOriginators: 5 }]);
-    const links = await series(influx, db, 'SELECT tq, lastSeenMs FROM health WHERE neighbor <> \'\' GROUP BY neighbor, node');
+    const node = await series(
+      influx,
+      db,
+      `SELECT cpu, throttled, wifiSignalDbm, meshOriginators FROM health WHERE neighbor = ''`,
+    );
+    assert.deepEqual(node, [
+      { time: 1763800000000, cpu: 23.5, throttled: 0, wifiSignalDbm: -58, meshOriginators: 5 },
+    ]);
+    const links = await series(
+      influx,
+      db,
+      "SELECT tq, lastSeenMs FROM health WHERE neighbor <> '' GROUP BY neighbor, node",
+    );
     assert.deepEqual(links, [
       { time: 1763800000000, neighbor: 'b8:27:eb:00:00:02', node: 'pi-yard-ne', tq: 251, lastSeenMs: 410 },
       { time: 1763800000000, neighbor: 'b8:27:eb:00:00:03', node: 'pi-yard-ne', tq: 190, lastSeenMs: 1200 },
@@ -176,7 +202,9 @@ describe('influx-write node with InfluxDB 1.x', function () {
     const writer = helper.getNode('w1');
     const reports = reportsOf(helper.getNode('out1'));
     const error = nextError(writer);
-    writer.receive({ payload: [reading, { v: 1, type: 'rssi', scanner: 'pi-1', rssi: -80, ts: 5 }, 'garbage', position] });
+    writer.receive({
+      payload: [reading, { v: 1, type: 'rssi', scanner: 'pi-1', rssi: -80, ts: 5 }, 'garbage', position],
+    });
     assert.equal(
       String(await error),
       'Error: 2 of 4 messages not stored: payload[1]: rssi reading needs mac (a non-empty string); ' +
@@ -201,7 +229,10 @@ describe('influx-write node with InfluxDB 1.x', function () {
     const reports = reportsOf(helper.getNode('out1'));
     const error = nextError(writer);
     writer.receive({ payload: [reading, health, position] });
-    assert.match(String(await error), /InfluxDB rejected 1 point\(s\) \(HTTP 400\): partial write: field type conflict: input field "cpu"/);
+    assert.match(
+      String(await error),
+      /InfluxDB rejected 1 point\(s\) \(HTTP 400\): partial write: field type conflict: input field "cpu"/,
+    );
     await until(() => sum(reports, 'written') === 4, '4 points written');
     const rejected = reports.find((r) => r.payload.type === 'rejected');
     assert.equal(rejected?.topic, 'influx-write/rejected');
@@ -210,7 +241,10 @@ describe('influx-write node with InfluxDB 1.x', function () {
     assert.equal((await series(influx, db, 'SELECT count(rssi) FROM rssi'))[0].count, 1);
     assert.equal((await series(influx, db, 'SELECT count(x) FROM position'))[0].count, 1);
     assert.equal((await series(influx, db, "SELECT count(tq) FROM health WHERE neighbor <> ''"))[0].count, 2);
-    assert.equal((await series(influx, db, "SELECT count(cpu) FROM health WHERE node = 'pi-yard-ne'")).length, 0);
+    assert.equal(
+      (await series(influx, db, "SELECT count(cpu) FROM health WHERE node = 'pi-yard-ne'")).length,
+      0,
+    );
   });
 
   it('loses nothing in an outage across a Node-RED restart: 10 000 points, each written exactly once', async () => {
@@ -256,16 +290,22 @@ describe('influx-write node with InfluxDB 1.x', function () {
     await helper.load([trackerInflux, influxWrite], flow({ batchSize: 100, maxQueuedPoints: 1000 }));
     const writer = helper.getNode('w1');
     const reports = reportsOf(helper.getNode('out1'));
-    const droppedBefore = (await pipelineMetrics.influxDropped.get()).values.find((v) => v.labels.reason === 'queue full')?.value ?? 0;
+    const droppedBefore =
+      (await pipelineMetrics.influxDropped.get()).values.find((v) => v.labels.reason === 'queue full')
+        ?.value ?? 0;
     writer.receive({ payload: readings.slice(0, 100) });
     await until(() => reports.some((r) => r.payload.type === 'unavailable'), 'a failed write');
     const warned = new Promise<unknown>((resolve) =>
-      (writer as unknown as NodeJS.EventEmitter).once('call:warn', (call: { args: unknown[] }) => resolve(call.args[0])),
+      (writer as unknown as NodeJS.EventEmitter).once('call:warn', (call: { args: unknown[] }) =>
+        resolve(call.args[0]),
+      ),
     );
     writer.receive({ payload: readings.slice(100) });
     assert.match(String(await warned), /queue full \(1000 points\): dropped the 500 oldest \(500 in all\)/);
     await until(() => sum(reports, 'dropped') === 500, 'the drop report');
-    const droppedAfter = (await pipelineMetrics.influxDropped.get()).values.find((v) => v.labels.reason === 'queue full')!.value;
+    const droppedAfter = (await pipelineMetrics.influxDropped.get()).values.find(
+      (v) => v.labels.reason === 'queue full',
+    )!.value;
     assert.equal(droppedAfter - droppedBefore, 500);
 
     await influx.restart();
@@ -283,7 +323,10 @@ describe('influx-write node with InfluxDB 1.x', function () {
     const positions = samples.map((s, i) => ({ ...position, ts: i, dog: s.dog, method: s.method }));
     const { lines, errors } = toLineProtocol(positions);
     assert.deepEqual(errors, []);
-    const res = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body: lines.join('\n') });
+    const res = await fetch(`${influx.url}/write?db=${db}&precision=ms`, {
+      method: 'POST',
+      body: lines.join('\n'),
+    });
     assert.equal(res.status, 204, await res.text());
     // What line protocol cannot carry: line breaks (a space instead) and, in a tag, a backslash that
     // InfluxDB would read as an escape (a slash instead).
@@ -292,8 +335,45 @@ describe('influx-write node with InfluxDB 1.x', function () {
     const stored = await series(influx, db, 'SELECT method FROM position GROUP BY dog');
     const byTime = new Map(stored.map((row) => [row.time, row]));
     samples.forEach((sample, i) => {
-      assert.deepEqual(byTime.get(i), { time: i, dog: asTag(sample.dog), method: asString(sample.method) }, JSON.stringify(sample));
+      assert.deepEqual(
+        byTime.get(i),
+        { time: i, dog: asTag(sample.dog), method: asString(sample.method) },
+        JSON.stringify(sample),
+      );
     });
+  });
+
+  it('runs the example flow: an injected reading is stored, and the catch node is wired to the writer', async () => {
+    // Node-RED's own inject, change, switch, debug and comment nodes, as the example uses them.
+    const core = async (file: string): Promise<unknown> =>
+      (await import(require.resolve(`@node-red/nodes/core/${file}`))).default;
+    const example = JSON.parse(
+      readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'influx-write.json'), 'utf8'),
+    ) as FlowNode[];
+    const connection = example.find((n) => n.type === 'tracker-influx')!;
+    Object.assign(connection, { url: influx.url, database: db });
+    await helper.load(
+      [
+        trackerInflux,
+        influxWrite,
+        ...(await Promise.all(
+          [
+            'common/20-inject.js',
+            'function/15-change.js',
+            'function/10-switch.js',
+            'common/21-debug.js',
+            'common/90-comment.js',
+          ].map(core),
+        )),
+      ] as any,
+      example,
+    );
+    const before = Date.now();
+    (helper.getNode('dt-influx-reading') as any).receive({});
+    await until(async () => (await series(influx, db, 'SELECT rssi FROM rssi')).length === 1, 'the reading');
+    const [stored] = await series(influx, db, 'SELECT rssi FROM rssi');
+    assert.ok((stored.time as number) >= before, 'stored with the time the change node set');
+    assert.deepEqual(example.find((n) => n.type === 'catch')?.scope, ['dt-influx-write']);
   });
 
   it('says what is wrong when the connection is incomplete, and reports every message as not stored', async () => {
@@ -301,6 +381,9 @@ describe('influx-write node with InfluxDB 1.x', function () {
     const writer = helper.getNode('w1');
     const error = nextError(writer);
     writer.receive({ payload: reading });
-    assert.equal(String(await error), 'Error: not stored: InfluxDB connection: no database set for InfluxDB 1.x');
+    assert.equal(
+      String(await error),
+      'Error: not stored: InfluxDB connection: no database set for InfluxDB 1.x',
+    );
   });
 });

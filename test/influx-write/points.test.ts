@@ -1,19 +1,33 @@
 // The conversion of contract messages to line protocol, checked line by line.
 import assert from 'node:assert/strict';
-import { escapeKey, escapeMeasurement, formatLine, quoteString } from '../../nodes/influx-write/line-protocol';
+import {
+  escapeKey,
+  escapeMeasurement,
+  formatLine,
+  quoteString,
+} from '../../nodes/influx-write/line-protocol';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { alert, health, position, reading } from './fixtures';
 
 describe('influx-write: contract messages to line protocol', () => {
   it('writes an rssi reading as the contract says: tags scanner, dog, mac; rssi a float; ts in ms', () => {
     assert.deepEqual(toLineProtocol(reading), {
-      lines: ['rssi,dog=rex,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-71,txPower=-59,battery=94 1763800000123'],
+      lines: [
+        'rssi,dog=rex,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-71,txPower=-59,battery=94 1763800000123',
+      ],
       errors: [],
     });
   });
 
   it('adds rssiRaw and rssiVar from rssi-filter and leaves dog out when the beacon has none', () => {
-    const filtered = { ...reading, dog: undefined, rssi: -70.25, rssiRaw: -71, rssiVar: 3.5, battery: undefined };
+    const filtered = {
+      ...reading,
+      dog: undefined,
+      rssi: -70.25,
+      rssiRaw: -71,
+      rssiVar: 3.5,
+      battery: undefined,
+    };
     assert.deepEqual(toLineProtocol(filtered).lines, [
       'rssi,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-70.25,rssiRaw=-71,rssiVar=3.5,txPower=-59 1763800000123',
     ]);
@@ -82,9 +96,10 @@ describe('influx-write: contract messages to line protocol', () => {
   });
 
   it('leaves out NaN and infinite optional fields, which InfluxDB cannot store, but not a required one', () => {
-    assert.deepEqual(toLineProtocol({ ...position, vx: NaN, vy: Infinity, lat: undefined, lon: undefined }).lines, [
-      'position,dog=rex x=12.4,y=7.9,accuracy=1.8,scanners=4i,method="tracker" 1763800001000',
-    ]);
+    assert.deepEqual(
+      toLineProtocol({ ...position, vx: NaN, vy: Infinity, lat: undefined, lon: undefined }).lines,
+      ['position,dog=rex x=12.4,y=7.9,accuracy=1.8,scanners=4i,method="tracker" 1763800001000'],
+    );
     assert.deepEqual(toLineProtocol({ ...reading, rssi: NaN }).errors, [
       'payload: rssi reading.rssi must be a finite number, not NaN',
     ]);

@@ -27,7 +27,8 @@ class ScriptedServer implements InfluxSink {
   }
 }
 
-const points = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `m f=${from + i} ${from + i}`);
+const points = (from: number, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `m f=${from + i} ${from + i}`);
 const down: WriteOutcome = { kind: 'unavailable', reason: 'ECONNREFUSED' };
 
 describe('influx-write: write queue', () => {
@@ -51,7 +52,8 @@ describe('influx-write: write queue', () => {
     queues.push(queue);
     return queue;
   };
-  const segmentFiles = (): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lp')) : []);
+  const segmentFiles = (): string[] =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lp')) : [];
 
   beforeEach(() => {
     dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'influx-queue-')), 'node1');
@@ -119,7 +121,12 @@ describe('influx-write: write queue', () => {
   it('counts what InfluxDB dropped in a partial write, without sending the batch again', async () => {
     const queue = makeQueue({ batchSize: 4 });
     await queue.open();
-    server.answer = () => ({ kind: 'partial', dropped: 1, reason: 'partial write: field type conflict dropped=1', status: 400 });
+    server.answer = () => ({
+      kind: 'partial',
+      dropped: 1,
+      reason: 'partial write: field type conflict dropped=1',
+      status: 400,
+    });
     queue.add(points(0, 4));
     await server.until(() => queue.totals.written === 3);
     assert.equal(server.requests.length, 1);
@@ -141,7 +148,10 @@ describe('influx-write: write queue', () => {
     server.answer = () => ({ kind: 'written' });
     await server.until(() => server.stored.length === 250);
     assert.equal(new Set(server.stored).size, 250);
-    assert.deepEqual(server.stored, server.stored.slice().sort((a, b) => Number(a.split(' ')[2]) - Number(b.split(' ')[2])));
+    assert.deepEqual(
+      server.stored,
+      server.stored.slice().sort((a, b) => Number(a.split(' ')[2]) - Number(b.split(' ')[2])),
+    );
     assert.deepEqual(server.stored.slice(-150), points(250, 150));
   });
 
@@ -163,7 +173,10 @@ describe('influx-write: write queue', () => {
     second.add(points(1234, 6));
     await server.until(() => server.stored.length === 1240);
     assert.deepEqual(server.stored, points(0, 1240));
-    assert.deepEqual(events.find((e) => e.type === 'restored'), { type: 'restored', points: 1234 });
+    assert.deepEqual(
+      events.find((e) => e.type === 'restored'),
+      { type: 'restored', points: 1234 },
+    );
   });
 
   it('flushes what is in memory on close when the server is up', async () => {
