@@ -121,8 +121,9 @@ export = (RED: NodeAPI): void => {
         node.status(status);
       }
     };
+    let closed = false;
     const requestStatus = (): void => {
-      statusTimer ??= setTimeout(showStatus, STATUS_INTERVAL_MS);
+      if (!closed) statusTimer ??= setTimeout(showStatus, STATUS_INTERVAL_MS);
     };
 
     function onEvent(event: QueueEvent): void {
@@ -173,7 +174,7 @@ export = (RED: NodeAPI): void => {
           }
           break;
         }
-        case 'disk-error':
+        case 'error':
           node.error(event.reason);
           break;
       }
@@ -203,6 +204,7 @@ export = (RED: NodeAPI): void => {
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
       if (statusTimer) clearTimeout(statusTimer);
       statusTimer = undefined;
       queue

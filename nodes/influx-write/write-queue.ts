@@ -43,7 +43,8 @@ export type QueueEvent =
   | { type: 'refused'; reason: string; status: number; retryInMs: number }
   /** The queue was full: its oldest points were dropped. */
   | { type: 'dropped'; points: number; reason: 'queue full' | 'unreadable queue file' }
-  | { type: 'disk-error'; reason: string };
+  /** The disk queue cannot be read or written, or the writer itself failed. */
+  | { type: 'error'; reason: string };
 
 export type QueueState = 'starting' | 'idle' | 'connected' | 'buffering' | 'refused';
 
@@ -129,7 +130,9 @@ export class WriteQueue {
     this.cutFullBatches();
     this.scheduleFlush();
     this.enforceBound();
-    void this.run();
+    this.run().catch((err: unknown) =>
+      this.emit({ type: 'error', reason: `the writer stopped: ${errorMessage(err)}` }),
+    );
     return restored;
   }
 
@@ -312,7 +315,7 @@ export class WriteQueue {
   }
 
   private diskError(reason: string): void {
-    this.emit({ type: 'disk-error', reason });
+    this.emit({ type: 'error', reason });
   }
 
   // --- sending ------------------------------------------------------------------------------------

@@ -284,6 +284,15 @@ describe('influx-write node with InfluxDB 1.x', function () {
     assert.equal(sum(reports, 'written'), 10_000, 'no point was sent twice');
   });
 
+  it('flushes what it holds in memory when Node-RED stops, without waiting for the batch to fill', async () => {
+    await helper.load([trackerInflux, influxWrite], flow({ batchSize: 1000, flushMs: 600_000 }));
+    helper.getNode('w1').receive({ payload: [reading, position] });
+    await helper.unload();
+    assert.equal((await series(influx, db, 'SELECT count(rssi) FROM rssi'))[0].count, 1);
+    assert.equal((await series(influx, db, 'SELECT count(x) FROM position'))[0].count, 1);
+    assert.equal(pointsOnDisk(), 0);
+  });
+
   it('when the queue is full, drops the oldest points, warns and counts them, and writes the newest', async () => {
     const readings = Array.from({ length: 1500 }, (_, i) => ({ ...reading, ts: 1763800000000 + i }));
     await influx.stop();
