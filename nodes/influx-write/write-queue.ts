@@ -169,7 +169,7 @@ export class WriteQueue {
     this.closing = true;
     this.clearFlushTimer();
     // Sequence numbers of new batches are known only once the folder has been read.
-    await this.opening;
+    await this.open();
     if (this.ready) this.cutAll();
     const deadline = Date.now() + Math.max(0, budgetMs - CLOSE_DISK_RESERVE_MS);
     if (!this.spilling && this.segments.some((s) => s.file === undefined)) {
