@@ -7,6 +7,9 @@ import {
   quoteString,
 } from '../../nodes/influx-write/line-protocol';
 import { toLineProtocol } from '../../nodes/influx-write/points';
+import { meshSample, parseMeshJson, parseOriginatorsJson } from '../../nodes/batman-health/batctl';
+import { buildHealth } from '../../nodes/batman-health/messages';
+import { IV_MJ, IV_OJ } from '../batman-health/fixtures';
 import { alert, health, position, reading } from './fixtures';
 
 describe('influx-write: contract messages to line protocol', () => {
@@ -55,6 +58,25 @@ describe('influx-write: contract messages to line protocol', () => {
       'health,iface=wlan0,neighbor=b8:27:eb:00:00:02,node=pi-yard-ne lastSeenMs=410,tq=251i 1763800000000',
       'health,iface=wlan0,neighbor=b8:27:eb:00:00:03,node=pi-yard-ne lastSeenMs=1200,tq=190i 1763800000000',
     ]);
+  });
+
+  it('stores the health batman-health builds from real batctl output', () => {
+    const parts = { info: parseMeshJson(IV_MJ), originators: parseOriginatorsJson(IV_OJ) };
+    const mesh = meshSample(parts, 'bat0');
+    const built = buildHealth(
+      'pi-yard-ne',
+      1763800000000,
+      { cpu: 12.5, throttled: 0x50005, uptimeS: 1234.5 },
+      mesh,
+    );
+    assert.deepEqual(toLineProtocol(built), {
+      lines: [
+        'health,node=pi-yard-ne cpu=12.5,throttled=327685i,uptimeS=1234.5,meshOriginators=3i 1763800000000',
+        'health,iface=wlan1-mesh_250,neighbor=02:ab:46:46:28:95,node=pi-yard-ne lastSeenMs=410,tq=251i 1763800000000',
+        'health,iface=wlan0-mesh_250,neighbor=02:58:47:da:4e:aa,node=pi-yard-ne lastSeenMs=1230,tq=87i 1763800000000',
+      ],
+      errors: [],
+    });
   });
 
   it('stores health fields a platform cannot read by leaving them out, and new numeric fields as floats', () => {
