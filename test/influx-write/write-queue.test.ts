@@ -188,6 +188,24 @@ describe('influx-write: write queue', () => {
     assert.deepEqual(segmentFiles(), []);
   });
 
+  it('gives up on a server that never answers when the close budget runs out, and keeps the batch on disk', async () => {
+    const hanging: InfluxSink = {
+      description: 'hanging',
+      write: (_lines, signal) =>
+        new Promise((resolve) =>
+          signal?.addEventListener('abort', () => resolve({ kind: 'unavailable', reason: 'aborted' })),
+        ),
+    };
+    const queue = makeQueue({ sink: hanging, flushIntervalMs: 1 });
+    await queue.open();
+    queue.add(points(0, 7));
+    const started = Date.now();
+    await queue.close(2500); // 2 s of it are kept for the disk
+    const took = Date.now() - started;
+    assert.ok(took >= 450 && took < 2000, `closed in ${took} ms`);
+    assert.deepEqual(segmentFiles(), ['000000000000-7.lp']);
+  });
+
   it('keeps points the server refuses (bad credentials) and retries at the longest delay', async () => {
     const queue = makeQueue({ retryMaxMs: 30 });
     await queue.open();
