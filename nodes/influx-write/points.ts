@@ -214,12 +214,22 @@ function messageLines(msg: unknown): string[] {
 }
 
 /**
- * Converts `msg.payload`: one contract message or an array of them (of any types). A message that
- * cannot be converted is reported in `errors` and left out; the others are still converted.
+ * Converts `msg.payload`: one contract message or an array of them (of any types), or its JSON text
+ * (as an mqtt in node gives it). A message that cannot be converted is reported in `errors` and left
+ * out; the others are still converted.
  */
 export function toLineProtocol(payload: unknown): Conversion {
   const lines: string[] = [];
   const errors: string[] = [];
+  if (typeof payload === 'string' || payload instanceof Uint8Array) {
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      errors.push(`payload: neither a contract message nor its JSON text: ${describe(text)}`);
+      return { lines, errors };
+    }
+  }
   const convert = (msg: unknown, where: string): void => {
     try {
       for (const line of messageLines(msg)) lines.push(line);

@@ -101,6 +101,8 @@ export class WriteQueue {
   private sleepTimer: NodeJS.Timeout | undefined;
   private diskChain: Promise<void> = Promise.resolve();
   private diskFailing = false;
+  /** Woken when a write has been settled or the queue starts spilling (close waits on these). */
+  private changeWaiters: Array<() => void> = [];
 
   constructor(options: WriteQueueOptions) {
     this.options = { memoryLimitPoints: options.batchSize * 4, ...options };
@@ -236,6 +238,7 @@ export class WriteQueue {
   private startSpilling(): void {
     this.spilling = true;
     for (const segment of this.segments) this.persist(segment);
+    this.notifyChange();
   }
 
   // --- the bound ----------------------------------------------------------------------------------
@@ -414,6 +417,11 @@ export class WriteQueue {
 
   /** Books a write's result against the batch at the head of the queue. */
   private settle(head: Segment, result: SendResult): void {
+    this.bookResult(head, result);
+    this.notifyChange();
+  }
+
+  private bookResult(head: Segment, result: SendResult): void {
     if (result.written > 0) {
       this.totals.written += result.written;
       this.emit({ type: 'written', points: result.written });
@@ -478,9 +486,23 @@ export class WriteQueue {
   }
 
   private async waitUntil(done: () => boolean, deadline: number): Promise<void> {
-    while (!done() && Date.now() < deadline && !this.stopped) {
-      await new Promise((r) => setTimeout(r, 10));
+    while (!done() && !this.stopped) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.changeWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
+  }
+
+  private notifyChange(): void {
+    const waiters = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private emit(event: QueueEvent): void {

@@ -117,6 +117,16 @@ describe('influx-write: contract messages to line protocol', () => {
     ]);
   });
 
+  it('takes the JSON text of a message or batch, as an mqtt in node gives it, and says when it is not JSON', () => {
+    const expected = toLineProtocol([reading, position]).lines;
+    assert.deepEqual(toLineProtocol(JSON.stringify([reading, position])).lines, expected);
+    assert.deepEqual(toLineProtocol(Buffer.from(JSON.stringify([reading, position]))).lines, expected);
+    assert.deepEqual(toLineProtocol('{"v":1,"type":'), {
+      lines: [],
+      errors: ['payload: neither a contract message nor its JSON text: "{\\"v\\":1,\\"type\\":"'],
+    });
+  });
+
   it('leaves out NaN and infinite optional fields, which InfluxDB cannot store, but not a required one', () => {
     assert.deepEqual(
       toLineProtocol({ ...position, vx: NaN, vy: Infinity, lat: undefined, lon: undefined }).lines,
