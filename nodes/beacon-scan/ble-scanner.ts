@@ -6,7 +6,7 @@ import type { AdvertData } from './frames';
 import { FreshAdvertFilter, type NobleAdvertisement } from './fresh-advert';
 import { normalizeMac } from '../common/checks';
 
-type Listener = (...args: never[]) => void;
+type Listener = (...args: unknown[]) => void;
 
 /** The part of noble this module uses. */
 export interface NobleLike {
@@ -220,7 +220,7 @@ export class BleScanner {
   }
 
   private listen(target: BindingsLike | NobleLike, event: string, fn: (...args: never[]) => void): void {
-    const guarded = ((...args: never[]) => this.safely(() => fn(...args))) as Listener;
+    const guarded: Listener = (...args) => this.safely(() => fn(...(args as never[])));
     target.on(event, guarded);
     this.listeners.push([target, event, guarded]);
   }
