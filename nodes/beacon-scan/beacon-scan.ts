@@ -81,6 +81,7 @@ export = (RED: NodeAPI): void => {
     });
 
     let site: SiteLink | undefined;
+    let siteView: SiteView | undefined;
     let lastStatus = '';
     const showStatus = (fill: 'red' | 'green' | 'yellow' | 'grey' | 'blue', shape: 'dot' | 'ring', text: string) => {
       const key = `${fill}|${shape}|${text}`;
@@ -134,7 +135,7 @@ export = (RED: NodeAPI): void => {
           },
         });
       }
-      const view: SiteView | undefined = site?.view;
+      const view: SiteView | undefined = siteView;
       if (!view) {
         showStatus('red', 'ring', site ? site.problem : 'simulate needs a tracker-site: choose one');
         return undefined;
@@ -213,11 +214,11 @@ export = (RED: NodeAPI): void => {
 
     if (def.site) {
       site = linkSite(RED, node, def.site, (view) => {
+        siteView = view;
         pipeline.setSite(view);
         // A new site restarts a simulation with it.
         if (config.mode === 'simulate' && config.autoStart) startPlayback();
       });
-      pipeline.setSite(site.view);
     }
 
     if (config.mode === 'scan') {

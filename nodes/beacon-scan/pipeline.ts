@@ -118,7 +118,10 @@ export class SourcePipeline {
         if (reading.rssi > slot.best.rssi) slot.best = reading;
         return;
       }
-      if (slot) this.release(slot.best);
+      if (slot) {
+        this.slots.delete(key); // re-inserted below: the Map stays in order of slot end
+        this.release(slot.best);
+      }
       this.slots.set(key, { until: reading.ts + 1000 / perSecond, best: reading });
       return;
     }
