@@ -12,7 +12,13 @@ import { errorMessage } from '../common/checks';
 import { topics } from '../common/contract';
 import { linkSite, type SiteLink } from '../common/site-link';
 import type { SiteView } from '../tracker-site/site-view';
-import { BleScanner, type BleStackFactory, type Clock, type CommandRunner, type ScanState } from './ble-scanner';
+import {
+  BleScanner,
+  type BleStackFactory,
+  type Clock,
+  type CommandRunner,
+  type ScanState,
+} from './ble-scanner';
 import { parseCommand, type ScanCommand } from './commands';
 import { readConfig, type BeaconScanConfig, type BeaconScanProps } from './config';
 import { decodeAdvert } from './frames';
@@ -69,21 +75,30 @@ export = (RED: NodeAPI): void => {
     if (!read.ok) {
       node.status({ fill: 'red', shape: 'ring', text: read.problem });
       node.error(`beacon-scan settings: ${read.problem}`);
-      node.on('input', (_msg, _send, done) => done(new Error(`beacon-scan is not configured: ${read.problem}`)));
+      node.on('input', (_msg, _send, done) =>
+        done(new Error(`beacon-scan is not configured: ${read.problem}`)),
+      );
       return;
     }
     const config: BeaconScanConfig = read.config;
     const clock = seams.clock ?? realClock;
     const label = config.mode === 'scan' ? `hci${config.deviceId}` : config.mode;
 
+    const topicOf = new Map<string, string>();
     const pipeline = new SourcePipeline(config.pipeline, (out: Emission) => {
-      node.send({ topic: topics.rssi(out.scanner), payload: out.payload } as NodeMessageInFlow);
+      let topic = topicOf.get(out.scanner);
+      if (topic === undefined) topicOf.set(out.scanner, (topic = topics.rssi(out.scanner)));
+      node.send({ topic, payload: out.payload } as NodeMessageInFlow);
     });
 
     let site: SiteLink | undefined;
     let siteView: SiteView | undefined;
     let lastStatus = '';
-    const showStatus = (fill: 'red' | 'green' | 'yellow' | 'grey' | 'blue', shape: 'dot' | 'ring', text: string) => {
+    const showStatus = (
+      fill: 'red' | 'green' | 'yellow' | 'grey' | 'blue',
+      shape: 'dot' | 'ring',
+      text: string,
+    ) => {
       const key = `${fill}|${shape}|${text}`;
       if (key === lastStatus) return;
       lastStatus = key;
@@ -120,7 +135,8 @@ export = (RED: NodeAPI): void => {
       const what = config.mode === 'simulate' ? 'simulating' : 'replaying';
       const bad = played.badLines ? ` · ${played.badLines} bad lines` : '';
       if (played.running) showStatus('green', 'dot', `${what} · ${pipeline.stats.emitted} sent${bad}`);
-      else if (played.done) showStatus('grey', 'dot', `${config.mode} done · ${pipeline.stats.emitted} sent${bad}`);
+      else if (played.done)
+        showStatus('grey', 'dot', `${config.mode} done · ${pipeline.stats.emitted} sent${bad}`);
       else showStatus('grey', 'ring', `stopped · ${pipeline.stats.emitted} sent${bad}`);
     };
 
@@ -235,9 +251,11 @@ export = (RED: NodeAPI): void => {
         clock,
         seams.runCommand ?? execCommand,
         {
-          advert: (a) => pipeline.accept(readingFromFrame(config.scanner, a.ts, a.mac, a.rssi, decodeAdvert(a))),
+          advert: (a) =>
+            pipeline.accept(readingFromFrame(config.scanner, a.ts, a.mac, a.rssi, decodeAdvert(a))),
           state: scanStatus,
-          log: (level, text) => (level === 'info' ? node.log(text) : level === 'warn' ? node.warn(text) : node.error(text)),
+          log: (level, text) =>
+            level === 'info' ? node.log(text) : level === 'warn' ? node.warn(text) : node.error(text),
         },
       );
       if (config.autoStart) scanner.start();

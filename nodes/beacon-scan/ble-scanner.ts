@@ -93,6 +93,8 @@ export interface ScannerEvents {
   log(level: 'warn' | 'error' | 'info', text: string): void;
 }
 
+const LOWER_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 export const SETCAP_COMMAND = 'sudo setcap cap_net_raw,cap_net_admin+eip $(eval readlink -f $(which node))';
 
 /** What is wrong and what to do, from an error thrown while loading noble or a noble state. */
@@ -116,7 +118,12 @@ export function describeProblem(cause: unknown, adapter: string): { problem: str
       problem: `no Bluetooth adapter ${adapter} (ENODEV)`,
       hint: `check hciconfig -a; rfkill unblock bluetooth; or choose another adapter`,
     };
-  if (code === 'EPERM' || code === 'EACCES' || message === 'unauthorized' || /EPERM|not permitted/.test(message))
+  if (
+    code === 'EPERM' ||
+    code === 'EACCES' ||
+    message === 'unauthorized' ||
+    /EPERM|not permitted/.test(message)
+  )
     return {
       problem: 'no permission to scan',
       hint: `${SETCAP_COMMAND}, then restart Node-RED (or run Node-RED as root)`,
@@ -292,7 +299,11 @@ export class BleScanner {
     }
     this.lastAdvertAt = this.clock.now();
     this.armWatchdog(this.options.stallMs);
-    if (this.state.phase !== 'restarting' && this.state.phase !== 'resetting' && this.state.phase !== 'stalled')
+    if (
+      this.state.phase !== 'restarting' &&
+      this.state.phase !== 'resetting' &&
+      this.state.phase !== 'stalled'
+    )
       this.setPhase('scanning');
   }
 
@@ -312,7 +323,8 @@ export class BleScanner {
       number,
     ];
     if (!this.wanted || typeof rssi !== 'number' || !advertisement) return;
-    const mac = normalizeMac(String(address ?? '')) ?? String(uuid);
+    // hci-socket reports lower-case aa:bb:...; other bindings may not.
+    const mac = LOWER_MAC.test(address) ? address : (normalizeMac(String(address ?? '')) ?? String(uuid));
     const data = this.fresh.take(mac, advertisement);
     const now = this.clock.now();
     this.lastAdvertAt = now;

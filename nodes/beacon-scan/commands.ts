@@ -6,7 +6,9 @@ export type ScanCommand = 'start' | 'stop' | 'rescan';
 export const COMMANDS: readonly ScanCommand[] = ['start', 'stop', 'rescan'];
 
 /** `{"cmd":"start"}` (an object or its JSON text, as an MQTT in node may deliver it), or why not. */
-export function parseCommand(payload: unknown): { ok: true; cmd: ScanCommand } | { ok: false; problem: string } {
+export function parseCommand(
+  payload: unknown,
+): { ok: true; cmd: ScanCommand } | { ok: false; problem: string } {
   let value = payload;
   if (typeof value === 'string' || Buffer.isBuffer(value)) {
     const text = value.toString().trim();
@@ -17,7 +19,10 @@ export function parseCommand(payload: unknown): { ok: true; cmd: ScanCommand } |
     }
   }
   if (!isObject(value) || typeof value.cmd !== 'string') {
-    return { ok: false, problem: 'expected a command like {"cmd":"start"} in msg.payload (start, stop or rescan)' };
+    return {
+      ok: false,
+      problem: 'expected a command like {"cmd":"start"} in msg.payload (start, stop or rescan)',
+    };
   }
   const cmd = value.cmd.trim().toLowerCase();
   if ((COMMANDS as readonly string[]).includes(cmd)) return { ok: true, cmd: cmd as ScanCommand };

@@ -71,12 +71,14 @@ export function readConfig(
     return n;
   };
   const mode = (props.mode || 'scan') as Mode;
-  if (!['scan', 'simulate', 'replay'].includes(mode)) problems.push(`mode "${props.mode}" is not scan, simulate or replay`);
+  if (!['scan', 'simulate', 'replay'].includes(mode))
+    problems.push(`mode "${props.mode}" is not scan, simulate or replay`);
   const adapter = (props.adapter || DEFAULTS.adapter).trim();
   const adapterMatch = /^(?:hci)?(\d+)$/.exec(adapter);
   if (!adapterMatch) problems.push(`adapter "${adapter}" must be hci0, hci1, ...`);
   const minRssi = props.minRssi === undefined || props.minRssi === '' ? undefined : Number(props.minRssi);
-  if (minRssi !== undefined && !Number.isFinite(minRssi)) problems.push('minimum RSSI must be a number (dBm)');
+  if (minRssi !== undefined && !Number.isFinite(minRssi))
+    problems.push('minimum RSSI must be a number (dBm)');
   const pipeline: PipelineOptions = {
     allow: parseList(props.allow),
     allowSiteDogs: props.allowDogs === true,
@@ -108,6 +110,7 @@ export function readConfig(
       speed: num(props.replaySpeed, DEFAULTS.replaySpeed, 'replay speed', 0),
     },
   };
-  if (mode === 'replay' && !config.replay.file) problems.push('replay mode needs a capture file (JSON lines)');
+  if (mode === 'replay' && !config.replay.file)
+    problems.push('replay mode needs a capture file (JSON lines)');
   return problems.length > 0 ? { ok: false, problem: problems.join('; ') } : { ok: true, config };
 }

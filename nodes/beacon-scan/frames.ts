@@ -125,7 +125,10 @@ function decodeMinew(d: Uint8Array): DecodedFrame {
   switch (d[1]) {
     case 0x08: // info: battery %, MAC (byte-reversed), name
       if (d.length < 9) return unknown(`Minew info frame truncated: ${d.length} of 9 bytes`);
-      return withBattery({ frame: 'minew-info', minew: { mac: reversedMac(d, 3), name: asciiName(d, 9) } }, d[2]);
+      return withBattery(
+        { frame: 'minew-info', minew: { mac: reversedMac(d, 3), name: asciiName(d, 9) } },
+        d[2],
+      );
     case 0x03: // accelerometer: battery %, x y z as signed 8.8 g, MAC (byte-reversed)
       if (d.length < 15) return unknown(`Minew accelerometer frame truncated: ${d.length} of 15 bytes`);
       return withBattery(
@@ -139,11 +142,16 @@ function decodeMinew(d: Uint8Array): DecodedFrame {
         d[2],
       );
     case 0x01: // temperature / humidity: battery %, signed 8.8 °C, unsigned 8.8 %RH, MAC (byte-reversed)
-      if (d.length < 13) return unknown(`Minew temperature/humidity frame truncated: ${d.length} of 13 bytes`);
+      if (d.length < 13)
+        return unknown(`Minew temperature/humidity frame truncated: ${d.length} of 13 bytes`);
       return withBattery(
         {
           frame: 'minew-ht',
-          minew: { mac: reversedMac(d, 7), tempC: round(fixed88(d, 3), 2), humidity: round(u16be(d, 5) / 256, 2) },
+          minew: {
+            mac: reversedMac(d, 7),
+            tempC: round(fixed88(d, 3), 2),
+            humidity: round(u16be(d, 5) / 256, 2),
+          },
         },
         d[2],
       );

@@ -31,10 +31,12 @@ export class FreshAdvertFilter {
     const manufacturerData = ad.manufacturerData ?? undefined;
     const serviceData = ad.serviceData ?? NONE;
     const fresh: AdvertData = {};
-    if (manufacturerData && manufacturerData !== prev?.manufacturerData) fresh.manufacturerData = manufacturerData;
+    if (manufacturerData && manufacturerData !== prev?.manufacturerData)
+      fresh.manufacturerData = manufacturerData;
     if (serviceData.length > 0) {
       const old = prev?.serviceData ?? NONE;
-      fresh.serviceData = old.length === 0 ? serviceData : serviceData.filter((entry) => !old.includes(entry));
+      fresh.serviceData =
+        old.length === 0 ? serviceData : serviceData.filter((entry) => !old.includes(entry));
     }
     if (prev) {
       // Re-insert so the Map's order is least recently seen first.
@@ -43,7 +45,11 @@ export class FreshAdvertFilter {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
-    this.seen.set(address, { manufacturerData, serviceData: serviceData.slice() });
+    // Copied only when it may grow later (noble appends a scan response's entries to the same array).
+    this.seen.set(address, {
+      manufacturerData,
+      serviceData: serviceData.length === 0 ? NONE : serviceData.slice(),
+    });
     return fresh;
   }
 

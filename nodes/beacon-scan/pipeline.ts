@@ -79,6 +79,8 @@ export class SourcePipeline {
   private readonly batches = new Map<string, { until: number; readings: RssiReading[] }>();
   /** MACs whose identity frame named a dog, so the same tag's other frames (Minew info, accel) get it too. */
   private readonly learnedDogs = new Map<string, string>();
+  private readonly dogByMac = new Map<string, string | null>();
+  private readonly dogById = new Map<string, string | null>();
   private site: SiteView | undefined;
 
   constructor(
@@ -93,6 +95,8 @@ export class SourcePipeline {
   setSite(site: SiteView | undefined): void {
     this.site = site;
     this.learnedDogs.clear();
+    this.dogByMac.clear();
+    this.dogById.clear();
   }
 
   /** Next `seq` each scanner would get (for tests and status). */
@@ -151,7 +155,13 @@ export class SourcePipeline {
   private assignDog(reading: RssiReading): void {
     const site = this.site;
     if (!site) return;
-    const dog = site.dogByBeacon(reading.mac, reading.id)?.id ?? this.learnedDogs.get(reading.mac);
+    const id = reading.id;
+    const dog =
+      this.lookup(this.dogByMac, reading.mac, () => site.dogByBeacon(reading.mac)?.id) ??
+      (id !== undefined && !id.startsWith('mac:')
+        ? this.lookup(this.dogById, id, () => site.dogByBeacon(undefined, id)?.id)
+        : undefined) ??
+      this.learnedDogs.get(reading.mac);
     if (dog === undefined) {
       delete reading.dog;
       return;
@@ -161,6 +171,21 @@ export class SourcePipeline {
       if (this.learnedDogs.size >= LEARNED_DOGS_MAX) this.learnedDogs.clear();
       this.learnedDogs.set(reading.mac, dog);
     }
+  }
+
+  /** The site's answer for a MAC or an id, remembered: the same few tags are heard many times a second. */
+  private lookup(
+    cache: Map<string, string | null>,
+    key: string,
+    find: () => string | undefined,
+  ): string | undefined {
+    let dog = cache.get(key);
+    if (dog === undefined) {
+      if (cache.size >= LEARNED_DOGS_MAX) cache.clear();
+      dog = find() ?? null;
+      cache.set(key, dog);
+    }
+    return dog ?? undefined;
   }
 
   private passes(r: RssiReading): boolean {

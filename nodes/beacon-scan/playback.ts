@@ -154,7 +154,8 @@ export class SimulatedSource implements EventSource {
     this.sim = new SiteSimulator(site, options);
     this.startTs = options.startTs;
     this.at = options.startTs;
-    this.endTs = options.durationMs === undefined ? Number.POSITIVE_INFINITY : options.startTs + options.durationMs;
+    this.endTs =
+      options.durationMs === undefined ? Number.POSITIVE_INFINITY : options.startTs + options.durationMs;
   }
 
   async start(): Promise<number | undefined> {

@@ -37,7 +37,12 @@ function checkReading(item: unknown): RawReading | string {
   if (!isFiniteNumber(r.ts)) return 'ts must be a number (ms since the epoch)';
   if (!isFiniteNumber(r.rssi)) return 'rssi must be a number';
   if (!isNonEmptyString(r.mac)) return 'mac must be a string';
-  const reading = { ...r, v: CONTRACT_VERSION, type: 'rssi', mac: normalizeMac(r.mac) ?? r.mac } as RawReading;
+  const reading = {
+    ...r,
+    v: CONTRACT_VERSION,
+    type: 'rssi',
+    mac: normalizeMac(r.mac) ?? r.mac,
+  } as RawReading;
   delete reading.seq; // numbered again on the way out, like live readings
   return reading;
 }

@@ -26,7 +26,14 @@ interface Msg {
 const SITE: FlowNode = { id: 'site1', type: 'tracker-site', name: 'yard site', config: siteText() };
 
 function scanNode(extra: Record<string, unknown> = {}): FlowNode {
-  return { id: 'scan1', type: 'beacon-scan', name: 'the scanner', scanner: 'pi-test', wires: [['out1']], ...extra };
+  return {
+    id: 'scan1',
+    type: 'beacon-scan',
+    name: 'the scanner',
+    scanner: 'pi-test',
+    wires: [['out1']],
+    ...extra,
+  };
 }
 
 const OUT: FlowNode = { id: 'out1', type: 'helper' };
@@ -91,7 +98,13 @@ describe('beacon-scan node', () => {
       const scan = helper.getNode('scan1');
       await statusWhere(scan, (s) => /^scanning hci0/.test(s.text ?? ''));
       const got = messages(helper.getNode('out1'), VECTORS.length);
-      VECTORS.forEach((v, i) => stacks.made[0].bindings.advertise(i === 0 ? 'AC:23:3F:A3:80:4B' : `c3:00:00:00:00:0${i}`, advertisingData(v), -60 - i));
+      VECTORS.forEach((v, i) =>
+        stacks.made[0].bindings.advertise(
+          i === 0 ? 'AC:23:3F:A3:80:4B' : `c3:00:00:00:00:0${i}`,
+          advertisingData(v),
+          -60 - i,
+        ),
+      );
       const msgs = await got;
       msgs.forEach((m, i) => {
         const r = m.payload as RssiReading;
@@ -102,7 +115,8 @@ describe('beacon-scan node', () => {
         assert.equal(r.seq, i + 1);
         assert.equal(r.rssi, -60 - i);
         assert.ok(Math.abs(r.ts - Date.now()) < 5000);
-        for (const [key, value] of Object.entries(VECTORS[i].expect)) assert.deepEqual((r as any)[key], value, `${VECTORS[i].name}.${key}`);
+        for (const [key, value] of Object.entries(VECTORS[i].expect))
+          assert.deepEqual((r as any)[key], value, `${VECTORS[i].name}.${key}`);
       });
       assert.equal((msgs[0].payload as RssiReading).mac, 'ac:23:3f:a3:80:4b');
       assert.equal((msgs[0].payload as RssiReading).dog, 'rex', 'the site knows this beacon');
@@ -127,7 +141,10 @@ describe('beacon-scan node', () => {
       await helper.load([beaconScan], onTab([scanNode(), OUT]));
       const scan = helper.getNode('scan1');
       const status = await statusWhere(scan, (s) => s.fill === 'red');
-      assert.match(status.text!, /no Bluetooth on this machine \(EAFNOSUPPORT\)|noble is not installed|ENODEV|permission/);
+      assert.match(
+        status.text!,
+        /no Bluetooth on this machine \(EAFNOSUPPORT\)|noble is not installed|ENODEV|permission/,
+      );
       const errors = (scan as any).error.args.map((a: unknown[]) => String(a[0]));
       assert.equal(errors.length, 1);
       assert.match(errors[0], /To fix: /);
@@ -146,21 +163,32 @@ describe('beacon-scan node', () => {
         setImmediate(() => done(new Error('Command failed'), 'Operation not permitted'));
       };
       helper.settings({ beaconScan: { createStack: stacks.create, clock, runCommand } } as any);
-      await helper.load([beaconScan], onTab([scanNode({ stallS: 10, resetAfter: 2, resetCommand: 'hciconfig hci0 reset' }), OUT]));
+      await helper.load(
+        [beaconScan],
+        onTab([scanNode({ stallS: 10, resetAfter: 2, resetCommand: 'hciconfig hci0 reset' }), OUT]),
+      );
       const scan = helper.getNode('scan1');
       await statusWhere(scan, (s) => /^scanning/.test(s.text ?? ''));
       const restarting = statusWhere(scan, (s) => /^restarting scan · 0 adv · 1 stalls/.test(s.text ?? ''));
       clock.advance(10_000);
       assert.equal((await restarting).fill, 'yellow');
       await settle();
-      const resetting = statusWhere(scan, (s) => /^resetting adapter · 0 adv · 2 stalls · 1 resets/.test(s.text ?? ''));
+      const resetting = statusWhere(scan, (s) =>
+        /^resetting adapter · 0 adv · 2 stalls · 1 resets/.test(s.text ?? ''),
+      );
       clock.advance(10_000);
       await resetting;
       const failed = nextError(scan);
-      assert.match(String(await failed), /adapter reset "hciconfig hci0 reset" failed .*Operation not permitted/);
+      assert.match(
+        String(await failed),
+        /adapter reset "hciconfig hci0 reset" failed .*Operation not permitted/,
+      );
       assert.deepEqual(commands, ['hciconfig hci0 reset']);
       await settle();
-      const recovered = statusWhere(scan, (s) => s.fill === 'green' && /1 adv · 2 stalls · 1 resets/.test(s.text ?? ''));
+      const recovered = statusWhere(
+        scan,
+        (s) => s.fill === 'green' && /1 adv · 2 stalls · 1 resets/.test(s.text ?? ''),
+      );
       stacks.made[0].bindings.advertise('aa:bb:cc:dd:ee:ff', advertisingData(vector('minew-accel-e8')), -70);
       await recovered;
     });
@@ -208,7 +236,20 @@ describe('beacon-scan node', () => {
     it('simulates every scanner of the site as fast as possible, seq per scanner, batched in event time', async () => {
       await helper.load(
         [beaconScan, trackerSite],
-        onTab([SITE, scanNode({ mode: 'simulate', site: 'site1', simScope: 'all', simSpeed: 0, simDurationS: 30, batchMs: 1000, simSeed: 4, autoStart: false }), OUT]),
+        onTab([
+          SITE,
+          scanNode({
+            mode: 'simulate',
+            site: 'site1',
+            simScope: 'all',
+            simSpeed: 0,
+            simDurationS: 30,
+            batchMs: 1000,
+            simSeed: 4,
+            autoStart: false,
+          }),
+          OUT,
+        ]),
       );
       const scan = helper.getNode('scan1');
       const all: Msg[] = [];
@@ -217,14 +258,20 @@ describe('beacon-scan node', () => {
       scan.receive({ payload: { cmd: 'start' } });
       const count = await done;
       await until(() => readingsOf(all).length === count);
-      assert.ok(all.every((m) => Array.isArray(m.payload)), 'batches');
+      assert.ok(
+        all.every((m) => Array.isArray(m.payload)),
+        'batches',
+      );
       const readings = readingsOf(all);
       const scanners = [...new Set(readings.map((r) => r.scanner))].sort();
       assert.deepEqual(scanners, ['pi-yard-ne', 'pi-yard-nw', 'pi-yard-s']);
       for (const s of scanners) {
         const mine = readingsOf(all.filter((m) => m.topic === `dogtracker/v1/rssi/${s}`));
         assert.ok(mine.every((r) => r.scanner === s));
-        assert.deepEqual(mine.map((r) => r.seq), mine.map((_, i) => i + 1));
+        assert.deepEqual(
+          mine.map((r) => r.seq),
+          mine.map((_, i) => i + 1),
+        );
         const span = mine[mine.length - 1].ts - mine[0].ts;
         assert.ok(span > 28_000 && span <= 30_000, `30 s of event time, got ${span}`);
       }
@@ -232,7 +279,10 @@ describe('beacon-scan node', () => {
     });
 
     it('says when the scanner is not in the site, and when there is no site', async () => {
-      await helper.load([beaconScan, trackerSite], onTab([SITE, scanNode({ mode: 'simulate', site: 'site1', scanner: 'pi-garage' }), OUT]));
+      await helper.load(
+        [beaconScan, trackerSite],
+        onTab([SITE, scanNode({ mode: 'simulate', site: 'site1', scanner: 'pi-garage' }), OUT]),
+      );
       const s1 = await statusWhere(helper.getNode('scan1'), (s) => s.fill === 'red');
       assert.match(s1.text!, /scanner "pi-garage" is not in site "Home"/);
       await helper.unload();
@@ -290,27 +340,43 @@ describe('beacon-scan node', () => {
       await helper.unload();
       assert.ok(sent.length > 30, `${sent.length} readings recorded`);
 
-      await helper.load([beaconScan], onTab([scanNode({ mode: 'replay', replayFile: file, replaySpeed: 0, autoStart: false }), OUT]));
+      await helper.load(
+        [beaconScan],
+        onTab([scanNode({ mode: 'replay', replayFile: file, replaySpeed: 0, autoStart: false }), OUT]),
+      );
       const replayed: Msg[] = [];
       on(helper.getNode('out1'), (m: Msg) => replayed.push(m));
       const done = untilDone(helper.getNode('scan1'));
       helper.getNode('scan1').receive({ payload: { cmd: 'start' } });
       const replayedCount = await done;
       await until(() => replayed.length === replayedCount);
-      assert.deepEqual(replayed.map((m) => m.payload), sent.map((m) => m.payload));
-      assert.deepEqual(replayed.map((m) => m.topic), sent.map((m) => m.topic));
+      assert.deepEqual(
+        replayed.map((m) => m.payload),
+        sent.map((m) => m.payload),
+      );
+      assert.deepEqual(
+        replayed.map((m) => m.topic),
+        sent.map((m) => m.topic),
+      );
     });
 
     it('warns about each bad line with its number and replays the rest', async () => {
       const file = path.join(dir, 'bad.jsonl');
-      const good = (ts: number): string => JSON.stringify({ v: 1, type: 'rssi', scanner: 'pi-a', ts, mac: 'aa:bb:cc:dd:ee:ff', rssi: -70 });
+      const good = (ts: number): string =>
+        JSON.stringify({ v: 1, type: 'rssi', scanner: 'pi-a', ts, mac: 'aa:bb:cc:dd:ee:ff', rssi: -70 });
       writeFileSync(file, [good(1000), 'not json', good(1100), '{"scanner":"pi-a"}', good(1200)].join('\n'));
-      await helper.load([beaconScan], onTab([scanNode({ mode: 'replay', replayFile: file, replaySpeed: 0 }), OUT]));
+      await helper.load(
+        [beaconScan],
+        onTab([scanNode({ mode: 'replay', replayFile: file, replaySpeed: 0 }), OUT]),
+      );
       const scan = helper.getNode('scan1');
       const got = messages(helper.getNode('out1'), 3);
       const status = await statusWhere(scan, (st) => /done/.test(st.text ?? ''));
       assert.match(status.text!, /replay done · 3 sent · 2 bad lines/);
-      assert.deepEqual((await got).map((m) => (m.payload as RssiReading).ts), [1000, 1100, 1200]);
+      assert.deepEqual(
+        (await got).map((m) => (m.payload as RssiReading).ts),
+        [1000, 1100, 1200],
+      );
       const warnings = (scan as any).warn.args.map((a: unknown[]) => String(a[0]));
       assert.equal(warnings.length, 2);
       assert.match(warnings[0], /bad\.jsonl line 2 skipped: not JSON/);
@@ -319,7 +385,16 @@ describe('beacon-scan node', () => {
 
     it('replays at 1x in event time, paced by the wall clock', async () => {
       const file = path.join(dir, 'paced.jsonl');
-      const lines = [0, 150, 300].map((dt) => JSON.stringify({ v: 1, type: 'rssi', scanner: 'pi-a', ts: 5000 + dt, mac: 'aa:bb:cc:dd:ee:ff', rssi: -70 }));
+      const lines = [0, 150, 300].map((dt) =>
+        JSON.stringify({
+          v: 1,
+          type: 'rssi',
+          scanner: 'pi-a',
+          ts: 5000 + dt,
+          mac: 'aa:bb:cc:dd:ee:ff',
+          rssi: -70,
+        }),
+      );
       writeFileSync(file, lines.join('\n'));
       await helper.load([beaconScan], onTab([scanNode({ mode: 'replay', replayFile: file }), OUT]));
       const arrivals: number[] = [];
@@ -335,7 +410,10 @@ describe('beacon-scan node', () => {
     });
 
     it('says which file it cannot read', async () => {
-      await helper.load([beaconScan], onTab([scanNode({ mode: 'replay', replayFile: path.join(dir, 'missing.jsonl') }), OUT]));
+      await helper.load(
+        [beaconScan],
+        onTab([scanNode({ mode: 'replay', replayFile: path.join(dir, 'missing.jsonl') }), OUT]),
+      );
       const status = await statusWhere(helper.getNode('scan1'), (s) => s.fill === 'red');
       assert.match(status.text!, /replay cannot start: ENOENT.*missing\.jsonl/);
     });

@@ -44,7 +44,9 @@ function harness(create: BleStackFactory, options: Partial<ScannerOptions> = {})
   return { ...h, scanner };
 }
 
-async function scanning(options: Partial<ScannerOptions> = {}): Promise<Harness & { bindings: TestBindings }> {
+async function scanning(
+  options: Partial<ScannerOptions> = {},
+): Promise<Harness & { bindings: TestBindings }> {
   const stacks = testStackFactory();
   const h = harness(stacks.create, options);
   h.scanner.start();
@@ -80,7 +82,13 @@ describe('BleScanner', () => {
     noble.on('discover', (p: { advertisement: { manufacturerData?: Buffer } }) =>
       merged.push(p.advertisement.manufacturerData?.toString('hex')),
     );
-    const rotation = ['ibeacon-bluecharm', 'minew-info-plus', 'minew-accel-e8', 'ibeacon-bluecharm', 'minew-ht-s1'];
+    const rotation = [
+      'ibeacon-bluecharm',
+      'minew-info-plus',
+      'minew-accel-e8',
+      'ibeacon-bluecharm',
+      'minew-ht-s1',
+    ];
     for (let round = 0; round < 3; round++) {
       for (const name of rotation) bindings.advertise(ROTATING_TAG, advertisingData(vector(name)), -70);
     }
@@ -113,7 +121,9 @@ describe('BleScanner', () => {
     assert.equal(h.scanner.current.stalls, 0);
     h.clock.advance(1_000);
     assert.equal(h.scanner.current.stalls, 1);
-    assert.ok(h.states.some((s) => s.phase === 'stalled' && /no advertisement for 30 s/.test(s.problem ?? '')));
+    assert.ok(
+      h.states.some((s) => s.phase === 'stalled' && /no advertisement for 30 s/.test(s.problem ?? '')),
+    );
     assert.equal(h.scanner.current.phase, 'restarting');
     assert.equal(h.bindings.stops, 1);
     assert.equal(h.bindings.starts, 2);
@@ -128,8 +138,14 @@ describe('BleScanner', () => {
       [['hciconfig', ['hci0', 'reset']]],
     );
     assert.equal(h.clock.pending, 0, 'no watchdog runs while the reset command runs');
-    h.commands[0].finish(new Error('Command failed: hciconfig hci0 reset'), "Can't init device hci0: Operation not permitted (1)");
-    assert.match(h.logs.at(-1)!, /adapter reset "hciconfig hci0 reset" failed .*Operation not permitted.*setcap/);
+    h.commands[0].finish(
+      new Error('Command failed: hciconfig hci0 reset'),
+      "Can't init device hci0: Operation not permitted (1)",
+    );
+    assert.match(
+      h.logs.at(-1)!,
+      /adapter reset "hciconfig hci0 reset" failed .*Operation not permitted.*setcap/,
+    );
     assert.equal(h.scanner.current.phase, 'restarting');
     assert.equal(h.scanner.current.resets, 1);
 
@@ -169,7 +185,10 @@ describe('BleScanner', () => {
     let fail = 3;
     const stacks = testStackFactory();
     const create: BleStackFactory = (id) => {
-      if (fail-- > 0) throw Object.assign(new Error('EAFNOSUPPORT, Address family not supported by protocol'), { code: 'EAFNOSUPPORT' });
+      if (fail-- > 0)
+        throw Object.assign(new Error('EAFNOSUPPORT, Address family not supported by protocol'), {
+          code: 'EAFNOSUPPORT',
+        });
       return stacks.create(id);
     };
     const h = harness(create);
@@ -241,7 +260,9 @@ describe('BleScanner', () => {
   });
 
   it('turns load errors into a problem and what to do', () => {
-    const missing = Object.assign(new Error("Cannot find module '@abandonware/noble'"), { code: 'MODULE_NOT_FOUND' });
+    const missing = Object.assign(new Error("Cannot find module '@abandonware/noble'"), {
+      code: 'MODULE_NOT_FOUND',
+    });
     assert.match(describeProblem(missing, 'hci0').hint, /apt-get install bluetooth bluez libbluetooth-dev/);
     assert.match(describeProblem(new Error('something odd'), 'hci1').problem, /something odd/);
   });

@@ -70,11 +70,20 @@ describe('beacon frame decoder', () => {
       frame: 'unknown',
       undecoded: 'iBeacon frame truncated: 20 of 25 bytes',
     });
-    assert.match(decodeServiceData('feaa', Buffer.from('0000', 'hex')).undecoded!, /Eddystone-UID frame truncated/);
-    assert.match(decodeServiceData('ffe1', Buffer.from('a103', 'hex')).undecoded!, /Minew accelerometer .*truncated/);
+    assert.match(
+      decodeServiceData('feaa', Buffer.from('0000', 'hex')).undecoded!,
+      /Eddystone-UID frame truncated/,
+    );
+    assert.match(
+      decodeServiceData('ffe1', Buffer.from('a103', 'hex')).undecoded!,
+      /Minew accelerometer .*truncated/,
+    );
     assert.match(decodeServiceData('feaa', Buffer.from('1000ff41', 'hex')).undecoded!, /invalid scheme/);
     assert.match(decodeServiceData('feaa', Buffer.from('2001', 'hex')).undecoded!, /truncated/);
-    assert.match(decodeServiceData('feaa', Buffer.from('2001000000000000000000000000', 'hex')).undecoded!, /encrypted/);
+    assert.match(
+      decodeServiceData('feaa', Buffer.from('2001000000000000000000000000', 'hex')).undecoded!,
+      /encrypted/,
+    );
   });
 
   it('says what it saw when the bytes are no beacon frame', () => {
@@ -143,14 +152,17 @@ describe('beacon frame decoder', () => {
 
     it('decodes any Minew accelerometer frame to values within 1/2 LSB of the raw 8.8 numbers', () => {
       fc.assert(
-        fc.property(fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 3, maxLength: 3 }), (xyz) => {
-          const b = Buffer.from('a10364000000000000112233445566', 'hex');
-          xyz.forEach((v, i) => b.writeInt16BE(v, 3 + 2 * i));
-          const d = decodeServiceData('ffe1', b);
-          assert.equal(d.frame, 'minew-accel');
-          d.minew!.accel!.forEach((g, i) => assert.ok(Math.abs(g - xyz[i] / 256) <= 0.00005 + 1e-12));
-          assert.equal(d.minew!.mac, '66:55:44:33:22:11');
-        }),
+        fc.property(
+          fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 3, maxLength: 3 }),
+          (xyz) => {
+            const b = Buffer.from('a10364000000000000112233445566', 'hex');
+            xyz.forEach((v, i) => b.writeInt16BE(v, 3 + 2 * i));
+            const d = decodeServiceData('ffe1', b);
+            assert.equal(d.frame, 'minew-accel');
+            d.minew!.accel!.forEach((g, i) => assert.ok(Math.abs(g - xyz[i] / 256) <= 0.00005 + 1e-12));
+            assert.equal(d.minew!.mac, '66:55:44:33:22:11');
+          },
+        ),
       );
     });
   });

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { RssiReading } from '../../nodes/common/contract';
 import { decodeAdvert } from '../../nodes/beacon-scan/frames';
-import { parseList, readingFromFrame, SourcePipeline, type Emission, type PipelineOptions, type RawReading } from '../../nodes/beacon-scan/pipeline';
+import {
+  parseList,
+  readingFromFrame,
+  SourcePipeline,
+  type Emission,
+  type PipelineOptions,
+  type RawReading,
+} from '../../nodes/beacon-scan/pipeline';
 import { SiteView } from '../../nodes/tracker-site/site-view';
 import { siteText } from '../tracker-site/fixtures';
 import { vector } from './vectors';
@@ -13,7 +20,10 @@ function reading(ts: number, mac: string, rssi: number, extra: Partial<RawReadin
   return { v: 1, type: 'rssi', scanner: 'pi-a', ts, mac, id: `mac:${mac}`, rssi, frame: 'unknown', ...extra };
 }
 
-function run(options: PipelineOptions, site?: SiteView): { p: SourcePipeline; out: Emission[]; sent: () => RssiReading[] } {
+function run(
+  options: PipelineOptions,
+  site?: SiteView,
+): { p: SourcePipeline; out: Emission[]; sent: () => RssiReading[] } {
   const out: Emission[] = [];
   const p = new SourcePipeline(options, (e) => out.push(e));
   p.setSite(site);
@@ -23,20 +33,29 @@ function run(options: PipelineOptions, site?: SiteView): { p: SourcePipeline; ou
 describe('reading from a decoded frame', () => {
   it('follows the contract: required fields, id, frame family object, txPower and battery', () => {
     const ib = Buffer.from(vector('ibeacon-bluecharm').manufacturerData!, 'hex');
-    assert.deepEqual(readingFromFrame('pi-yard-ne', 1763800000123, REX, -71, decodeAdvert({ manufacturerData: ib })), {
-      v: 1,
-      type: 'rssi',
-      scanner: 'pi-yard-ne',
-      ts: 1763800000123,
-      mac: REX,
-      id: 'ibeacon:426c7565-4368-6172-6d42-6561636f6e73:3838:4949',
-      rssi: -71,
-      frame: 'ibeacon',
-      txPower: -59,
-      ibeacon: { uuid: '426c7565-4368-6172-6d42-6561636f6e73', major: 3838, minor: 4949 },
-    });
+    assert.deepEqual(
+      readingFromFrame('pi-yard-ne', 1763800000123, REX, -71, decodeAdvert({ manufacturerData: ib })),
+      {
+        v: 1,
+        type: 'rssi',
+        scanner: 'pi-yard-ne',
+        ts: 1763800000123,
+        mac: REX,
+        id: 'ibeacon:426c7565-4368-6172-6d42-6561636f6e73:3838:4949',
+        rssi: -71,
+        frame: 'ibeacon',
+        txPower: -59,
+        ibeacon: { uuid: '426c7565-4368-6172-6d42-6561636f6e73', major: 3838, minor: 4949 },
+      },
+    );
     const info = vector('minew-info-plus').serviceData!;
-    const r = readingFromFrame('pi', 1, REX, -80, decodeAdvert({ serviceData: [{ uuid: info.uuid, data: Buffer.from(info.data, 'hex') }] }));
+    const r = readingFromFrame(
+      'pi',
+      1,
+      REX,
+      -80,
+      decodeAdvert({ serviceData: [{ uuid: info.uuid, data: Buffer.from(info.data, 'hex') }] }),
+    );
     assert.equal(r.battery, 100);
     assert.deepEqual(r.minew, { mac: 'c3:00:00:39:3f:e5', name: 'PLUS' });
     assert.equal(r.id, `mac:${REX}`);

@@ -4,7 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import type { RssiReading } from '../../nodes/common/contract';
 import { SourcePipeline } from '../../nodes/beacon-scan/pipeline';
-import { Playback, SimulatedSource, type EventSource, type PlaybackSink, type Scheduler } from '../../nodes/beacon-scan/playback';
+import {
+  Playback,
+  SimulatedSource,
+  type EventSource,
+  type PlaybackSink,
+  type Scheduler,
+} from '../../nodes/beacon-scan/playback';
 import { parseCaptureLine, ReplayFileSource } from '../../nodes/beacon-scan/replay-file';
 import { parseSite, type Site } from '../../nodes/tracker-site/site-document';
 import { siteText } from '../tracker-site/fixtures';
@@ -30,7 +36,9 @@ const realScheduler: Scheduler = {
 function playAll(source: EventSource, speed = 0, scheduler = realScheduler): Promise<RssiReading[]> {
   return new Promise((resolve, reject) => {
     const out: RssiReading[] = [];
-    const pipeline = new SourcePipeline({}, (e) => out.push(...(Array.isArray(e.payload) ? e.payload : [e.payload])));
+    const pipeline = new SourcePipeline({}, (e) =>
+      out.push(...(Array.isArray(e.payload) ? e.payload : [e.payload])),
+    );
     const sink: PlaybackSink = {
       reading: (r) => pipeline.accept(r),
       tick: (ts) => pipeline.tick(ts),
@@ -46,10 +54,21 @@ function playAll(source: EventSource, speed = 0, scheduler = realScheduler): Pro
 
 describe('capture lines', () => {
   it('accepts a reading, a batch, and a recorded Node-RED message, renumbering later', () => {
-    const r = { v: 1, type: 'rssi', scanner: 'pi', seq: 7, ts: 5, mac: 'AC-23-3F-A3-80-4B', rssi: -60, frame: 'ibeacon' };
+    const r = {
+      v: 1,
+      type: 'rssi',
+      scanner: 'pi',
+      seq: 7,
+      ts: 5,
+      mac: 'AC-23-3F-A3-80-4B',
+      rssi: -60,
+      frame: 'ibeacon',
+    };
     const one = parseCaptureLine(JSON.stringify(r));
     assert.ok(one.ok);
-    assert.deepEqual(one.readings, [{ v: 1, type: 'rssi', scanner: 'pi', ts: 5, mac: 'ac:23:3f:a3:80:4b', rssi: -60, frame: 'ibeacon' }]);
+    assert.deepEqual(one.readings, [
+      { v: 1, type: 'rssi', scanner: 'pi', ts: 5, mac: 'ac:23:3f:a3:80:4b', rssi: -60, frame: 'ibeacon' },
+    ]);
     const batch = parseCaptureLine(JSON.stringify([r, { ...r, ts: 6 }]));
     assert.ok(batch.ok && batch.readings.length === 2);
     const msg = parseCaptureLine(JSON.stringify({ topic: 'dogtracker/v1/rssi/pi', payload: r }));
@@ -64,9 +83,18 @@ describe('capture lines', () => {
     };
     assert.match(problem('{"scanner":'), /^not JSON/);
     assert.equal(problem('42'), 'not a reading object');
-    assert.equal(problem('{"type":"position","scanner":"a","ts":1,"mac":"m","rssi":1}'), 'type is "position", not "rssi"');
-    assert.equal(problem('{"scanner":"a","ts":"yesterday","mac":"m","rssi":1}'), 'ts must be a number (ms since the epoch)');
-    assert.equal(problem('[{"scanner":"a","ts":1,"mac":"m","rssi":1},{"scanner":"a","ts":1,"mac":"m"}]'), 'item 1: rssi must be a number');
+    assert.equal(
+      problem('{"type":"position","scanner":"a","ts":1,"mac":"m","rssi":1}'),
+      'type is "position", not "rssi"',
+    );
+    assert.equal(
+      problem('{"scanner":"a","ts":"yesterday","mac":"m","rssi":1}'),
+      'ts must be a number (ms since the epoch)',
+    );
+    assert.equal(
+      problem('[{"scanner":"a","ts":1,"mac":"m","rssi":1},{"scanner":"a","ts":1,"mac":"m"}]'),
+      'item 1: rssi must be a number',
+    );
   });
 });
 
@@ -78,7 +106,17 @@ describe('replay file', () => {
   it('reads a capture in small chunks, skipping bad lines with their line numbers', async () => {
     const lines = [];
     for (let i = 0; i < 50; i++) {
-      lines.push(JSON.stringify({ v: 1, type: 'rssi', scanner: 'pi-ü', ts: T0 + i * 100, mac: 'aa:bb:cc:dd:ee:ff', rssi: -60 - (i % 20), minew: { name: 'Bällchen' } }));
+      lines.push(
+        JSON.stringify({
+          v: 1,
+          type: 'rssi',
+          scanner: 'pi-ü',
+          ts: T0 + i * 100,
+          mac: 'aa:bb:cc:dd:ee:ff',
+          rssi: -60 - (i % 20),
+          minew: { name: 'Bällchen' },
+        }),
+      );
     }
     lines.splice(10, 0, 'garbage');
     lines.splice(20, 0, '');
@@ -86,21 +124,38 @@ describe('replay file', () => {
     const file = path.join(dir, 'capture.jsonl');
     writeFileSync(file, lines.join('\n')); // no newline at the end
     const warnings: string[] = [];
-    const source = new ReplayFileSource(file, { warn: (line, p) => warnings.push(`${line}: ${p}`), chunkBytes: 37 });
+    const source = new ReplayFileSource(file, {
+      warn: (line, p) => warnings.push(`${line}: ${p}`),
+      chunkBytes: 37,
+    });
     const out = await playAll(source);
     assert.equal(out.length, 50);
-    assert.deepEqual(out.map((r) => r.seq), Array.from({ length: 50 }, (_, i) => i + 1));
-    assert.ok(out.every((r) => r.scanner === 'pi-ü' && r.minew?.name === 'Bällchen'), 'multi-byte text across chunks');
-    assert.deepEqual(warnings.map((w) => w.split(':')[0]), ['11', '31']);
+    assert.deepEqual(
+      out.map((r) => r.seq),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    assert.ok(
+      out.every((r) => r.scanner === 'pi-ü' && r.minew?.name === 'Bällchen'),
+      'multi-byte text across chunks',
+    );
+    assert.deepEqual(
+      warnings.map((w) => w.split(':')[0]),
+      ['11', '31'],
+    );
     assert.match(warnings[1], /rssi must be a number/);
   });
 
   it('fails clearly on a missing file', async () => {
-    await assert.rejects(playAll(new ReplayFileSource(path.join(dir, 'nope.jsonl'), { warn: () => undefined })), /ENOENT/);
+    await assert.rejects(
+      playAll(new ReplayFileSource(path.join(dir, 'nope.jsonl'), { warn: () => undefined })),
+      /ENOENT/,
+    );
   });
 
   it('replays a recorded simulation to the same readings', async () => {
-    const recorded = await playAll(new SimulatedSource(site(), { startTs: T0, seed: 5, durationMs: 20_000, advIntervalMs: 300 }));
+    const recorded = await playAll(
+      new SimulatedSource(site(), { startTs: T0, seed: 5, durationMs: 20_000, advIntervalMs: 300 }),
+    );
     assert.ok(recorded.length > 100);
     const file = path.join(dir, 'recorded.jsonl');
     writeFileSync(file, recorded.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -131,7 +186,9 @@ describe('Playback', () => {
       if (running) setImmediate(spin);
     };
     setImmediate(spin);
-    const out = await playAll(new SimulatedSource(site(), { startTs: T0, seed: 1, durationMs: 120_000, advIntervalMs: 100 }));
+    const out = await playAll(
+      new SimulatedSource(site(), { startTs: T0, seed: 1, durationMs: 120_000, advIntervalMs: 100 }),
+    );
     running = false;
     assert.ok(out.length > 4000);
     assert.ok(ticks >= out.length / 200 / 2, `other work ran ${ticks} times during ${out.length} readings`);
@@ -139,7 +196,12 @@ describe('Playback', () => {
 
   it('paces at N times real time on the wall clock, keeping event time', async () => {
     const clock = new FakeClock();
-    const scheduler: Scheduler = { ...realScheduler, now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) };
+    const scheduler: Scheduler = {
+      ...realScheduler,
+      now: () => clock.now(),
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+      clearTimeout: (h) => clock.clearTimeout(h),
+    };
     const out: RssiReading[] = [];
     const pipeline = new SourcePipeline({}, (e) => out.push(e.payload as RssiReading));
     const source = new SimulatedSource(site(), { startTs: T0, seed: 2, advIntervalMs: 200 });

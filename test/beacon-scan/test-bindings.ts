@@ -48,7 +48,16 @@ export class TestBindings extends EventEmitter {
       ];
       // As hci-socket's bindings do: only while scanning, uuid = address without colons.
       if (!this.scanning) return;
-      this.emit('discover', address.split(':').join(''), address, addressType, connectable, advertisement, rssi, scannable);
+      this.emit(
+        'discover',
+        address.split(':').join(''),
+        address,
+        addressType,
+        connectable,
+        advertisement,
+        rssi,
+        scannable,
+      );
     });
   }
 
@@ -127,7 +136,8 @@ export class FakeClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      for (const entry of this.timers)
+        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
       if (!next) break;
       this.timers.delete(next[0]);
       this.t = next[1].at;

@@ -13,11 +13,13 @@ export interface Vector {
 function vectorsFile(): string {
   // dist/test/beacon-scan -> the repository root, then ../shared (CI lays shared/ beside the clone).
   const file = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vectors', 'adverts.json');
-  if (!existsSync(file)) throw new Error(`the shared vectors are missing: ${file} (shared/ beside the clone)`);
+  if (!existsSync(file))
+    throw new Error(`the shared vectors are missing: ${file} (shared/ beside the clone)`);
   return file;
 }
 
-export const VECTORS: Vector[] = (JSON.parse(readFileSync(vectorsFile(), 'utf8')) as { vectors: Vector[] }).vectors;
+export const VECTORS: Vector[] = (JSON.parse(readFileSync(vectorsFile(), 'utf8')) as { vectors: Vector[] })
+  .vectors;
 
 export function vector(name: string): Vector {
   const v = VECTORS.find((x) => x.name === name);
