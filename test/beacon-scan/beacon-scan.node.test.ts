@@ -2,7 +2,7 @@
 // the machine's own missing Bluetooth, the watchdog on an injected clock, commands, simulate, replay, and
 // recording with Node-RED's own file node.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node } from 'node-red';
@@ -417,5 +417,42 @@ describe('beacon-scan node', () => {
       const status = await statusWhere(helper.getNode('scan1'), (s) => s.fill === 'red');
       assert.match(status.text!, /replay cannot start: ENOENT.*missing\.jsonl/);
     });
+  });
+});
+
+describe('beacon-scan examples', () => {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const files = readdirSync(path.join(root, 'examples')).filter((f) => f.startsWith('beacon-scan-'));
+  const html = readFileSync(path.join(root, 'nodes', 'beacon-scan', 'beacon-scan.html'), 'utf8');
+  const defaults = html.slice(html.indexOf('defaults: {'), html.indexOf('label: function'));
+  const editorKeys = new Set([...defaults.matchAll(/^ {6}(\w+): \{/gm)].map((m) => m[1]));
+
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  afterEach(() => helper.unload());
+
+  it('ship a Pi flow, a simulation and a record-and-replay flow whose nodes use the editor properties', () => {
+    assert.deepEqual(files.sort(), ['beacon-scan-pi.json', 'beacon-scan-record-replay.json', 'beacon-scan-simulate.json']);
+    for (const file of files) {
+      const flow = JSON.parse(readFileSync(path.join(root, 'examples', file), 'utf8')) as FlowNode[];
+      const scans = flow.filter((n) => n.type === 'beacon-scan');
+      assert.ok(scans.length > 0, file);
+      for (const n of scans) {
+        const props = Object.keys(n).filter((k) => !['id', 'type', 'z', 'x', 'y', 'wires'].includes(k));
+        assert.deepEqual(props.filter((k) => !editorKeys.has(k)), [], `${file} ${n.id}`);
+        assert.deepEqual([...editorKeys].filter((k) => !props.includes(k)), [], `${file} ${n.id} lacks`);
+      }
+    }
+  });
+
+  it('the simulation example runs: readings of the demo yard in real time', async () => {
+    const flow = JSON.parse(readFileSync(path.join(root, 'examples', 'beacon-scan-simulate.json'), 'utf8')) as FlowNode[];
+    const runnable = flow
+      .filter((n) => n.type !== 'inject')
+      .map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n));
+    await helper.load([beaconScan, trackerSite], runnable);
+    const got = messages(helper.getNode('bs-sim-debug'), 5);
+    const readings = readingsOf(await got);
+    assert.ok(readings.every((r) => r.type === 'rssi' && /^pi-yard-/.test(r.scanner) && ['rex', 'bella'].includes(r.dog!)));
   });
 });
