@@ -432,27 +432,45 @@ describe('beacon-scan examples', () => {
   afterEach(() => helper.unload());
 
   it('ship a Pi flow, a simulation and a record-and-replay flow whose nodes use the editor properties', () => {
-    assert.deepEqual(files.sort(), ['beacon-scan-pi.json', 'beacon-scan-record-replay.json', 'beacon-scan-simulate.json']);
+    assert.deepEqual(files.sort(), [
+      'beacon-scan-pi.json',
+      'beacon-scan-record-replay.json',
+      'beacon-scan-simulate.json',
+    ]);
     for (const file of files) {
       const flow = JSON.parse(readFileSync(path.join(root, 'examples', file), 'utf8')) as FlowNode[];
       const scans = flow.filter((n) => n.type === 'beacon-scan');
       assert.ok(scans.length > 0, file);
       for (const n of scans) {
         const props = Object.keys(n).filter((k) => !['id', 'type', 'z', 'x', 'y', 'wires'].includes(k));
-        assert.deepEqual(props.filter((k) => !editorKeys.has(k)), [], `${file} ${n.id}`);
-        assert.deepEqual([...editorKeys].filter((k) => !props.includes(k)), [], `${file} ${n.id} lacks`);
+        assert.deepEqual(
+          props.filter((k) => !editorKeys.has(k)),
+          [],
+          `${file} ${n.id}`,
+        );
+        assert.deepEqual(
+          [...editorKeys].filter((k) => !props.includes(k)),
+          [],
+          `${file} ${n.id} lacks`,
+        );
       }
     }
   });
 
   it('the simulation example runs: readings of the demo yard in real time', async () => {
-    const flow = JSON.parse(readFileSync(path.join(root, 'examples', 'beacon-scan-simulate.json'), 'utf8')) as FlowNode[];
+    const flow = JSON.parse(
+      readFileSync(path.join(root, 'examples', 'beacon-scan-simulate.json'), 'utf8'),
+    ) as FlowNode[];
     const runnable = flow
       .filter((n) => n.type !== 'inject')
       .map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n));
     await helper.load([beaconScan, trackerSite], runnable);
     const got = messages(helper.getNode('bs-sim-debug'), 5);
     const readings = readingsOf(await got);
-    assert.ok(readings.every((r) => r.type === 'rssi' && /^pi-yard-/.test(r.scanner) && ['rex', 'bella'].includes(r.dog!)));
+    assert.ok(
+      readings.every(
+        (r) => r.type === 'rssi' && /^pi-yard-/.test(r.scanner) && ['rex', 'bella'].includes(r.dog!),
+      ),
+    );
   });
 });
