@@ -115,9 +115,9 @@ export = (RED: NodeAPI): void => {
         case 'stalled':
           return showStatus('yellow', 'ring', `stalled: ${s.problem ?? 'no advertisements'} · ${counts}`);
         case 'restarting':
-          return showStatus('yellow', 'ring', `restarting scan · ${counts}`);
+          return showStatus('yellow', 'ring', `stalled, restarting scan · ${counts}`);
         case 'resetting':
-          return showStatus('yellow', 'ring', `resetting adapter · ${counts}`);
+          return showStatus('yellow', 'ring', `stalled, resetting adapter · ${counts}`);
         case 'starting':
           return showStatus('yellow', 'ring', `starting ${label}`);
         case 'waiting':

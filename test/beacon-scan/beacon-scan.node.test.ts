@@ -169,12 +169,14 @@ describe('beacon-scan node', () => {
       );
       const scan = helper.getNode('scan1');
       await statusWhere(scan, (s) => /^scanning/.test(s.text ?? ''));
-      const restarting = statusWhere(scan, (s) => /^restarting scan · 0 adv · 1 stalls/.test(s.text ?? ''));
+      const restarting = statusWhere(scan, (s) =>
+        /^stalled, restarting scan · 0 adv · 1 stalls/.test(s.text ?? ''),
+      );
       clock.advance(10_000);
       assert.equal((await restarting).fill, 'yellow');
       await settle();
       const resetting = statusWhere(scan, (s) =>
-        /^resetting adapter · 0 adv · 2 stalls · 1 resets/.test(s.text ?? ''),
+        /^stalled, resetting adapter · 0 adv · 2 stalls · 1 resets/.test(s.text ?? ''),
       );
       clock.advance(10_000);
       await resetting;

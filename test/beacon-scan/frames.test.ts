@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'fs';
 import fc from 'fast-check';
 import {
   decodeAdvert,
@@ -7,7 +8,7 @@ import {
   frameId,
   type AdvertData,
 } from '../../nodes/beacon-scan/frames';
-import { VECTORS, vector } from './vectors';
+import { VECTORS, VECTORS_COPY, VECTORS_SHARED, vector } from './vectors';
 
 function adOf(name: string): AdvertData {
   const v = vector(name);
@@ -165,5 +166,12 @@ describe('beacon frame decoder', () => {
         ),
       );
     });
+  });
+});
+
+describe('shared vectors', () => {
+  it('the copy kept with the tests is the shared original (when shared/ is beside the clone)', function () {
+    if (!existsSync(VECTORS_SHARED)) this.skip();
+    assert.equal(readFileSync(VECTORS_COPY, 'utf8'), readFileSync(VECTORS_SHARED, 'utf8'));
   });
 });

@@ -1,6 +1,6 @@
 // The shared advertisement vectors (../shared/vectors/adverts.json) and helpers that turn them into the raw
 // bytes a Bluetooth controller reports (AD structures), for the test bindings.
-import { existsSync, readFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import * as path from 'path';
 
 export interface Vector {
@@ -10,12 +10,15 @@ export interface Vector {
   expect: Record<string, unknown>;
 }
 
+const root = path.resolve(__dirname, '..', '..', '..');
+
+/** The copy kept with the tests (the Node 22 run tests a copy of the checkout, with no shared/ beside it). */
+export const VECTORS_COPY = path.join(root, 'test', 'beacon-scan', 'adverts.json');
+/** The shared original, beside the clone in CI and in the worktrees. */
+export const VECTORS_SHARED = path.resolve(root, '..', 'shared', 'vectors', 'adverts.json');
+
 function vectorsFile(): string {
-  // dist/test/beacon-scan -> the repository root, then ../shared (CI lays shared/ beside the clone).
-  const file = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vectors', 'adverts.json');
-  if (!existsSync(file))
-    throw new Error(`the shared vectors are missing: ${file} (shared/ beside the clone)`);
-  return file;
+  return VECTORS_COPY;
 }
 
 export const VECTORS: Vector[] = (JSON.parse(readFileSync(vectorsFile(), 'utf8')) as { vectors: Vector[] })
