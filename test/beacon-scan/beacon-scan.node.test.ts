@@ -195,6 +195,28 @@ describe('beacon-scan node', () => {
       await recovered;
     });
 
+    it('rate-limits live readings per beacon on the arrival clock, keeping the strongest', async () => {
+      const stacks = testStackFactory();
+      const clock = new FakeClock();
+      helper.settings({ beaconScan: { createStack: stacks.create, clock } } as any);
+      await helper.load([beaconScan], onTab([scanNode({ maxPerSecond: 1, batchMs: 0 }), OUT]));
+      await statusWhere(helper.getNode('scan1'), (s) => /^scanning/.test(s.text ?? ''));
+      const all: Msg[] = [];
+      on(helper.getNode('out1'), (m) => all.push(m));
+      const b = stacks.made[0].bindings;
+      const t0 = clock.now();
+      for (const rssi of [-80, -60, -70]) {
+        b.advertise('aa:bb:cc:dd:ee:ff', advertisingData(vector('ibeacon-bluecharm')), rssi);
+        clock.advance(200);
+      }
+      await settle();
+      assert.equal(all.length, 0, 'held for the rest of the second');
+      clock.advance(500);
+      await until(() => all.length === 1);
+      const r = all[0].payload as RssiReading;
+      assert.deepEqual([r.rssi, r.ts - t0, r.seq], [-60, 200, 1]);
+    });
+
     it('obeys start, stop and rescan (object or JSON text) and refuses anything else with a clear error', async () => {
       const stacks = testStackFactory();
       helper.settings({ beaconScan: { createStack: stacks.create } } as any);
