@@ -122,7 +122,10 @@ export = (RED: NodeAPI): void => {
           return showStatus('yellow', 'ring', `starting ${label}`);
         case 'waiting':
         case 'unavailable':
-          return showStatus('red', 'ring', s.hint ? `${s.problem}: ${s.hint}` : (s.problem ?? s.phase));
+          // With a hint something needs doing (red); without one noble is just busy (resetting, unknown).
+          return s.hint
+            ? showStatus('red', 'ring', `${s.problem}: ${s.hint}`)
+            : showStatus('yellow', 'ring', s.problem ?? s.phase);
         case 'stopped':
           return showStatus('grey', 'ring', `stopped · ${counts}`);
       }
