@@ -84,7 +84,12 @@ export interface SimulatedRun {
 export const START_TS = 1_763_800_000_000;
 
 /** Simulates `seconds` of the case's dogs; readings carry per-scanner seq numbers as beacon-scan sends them. */
-export function simulate(c: BenchCase, seconds: number, seed: number, noise: NoiseModel = BENCH_NOISE): SimulatedRun {
+export function simulate(
+  c: BenchCase,
+  seconds: number,
+  seed: number,
+  noise: NoiseModel = BENCH_NOISE,
+): SimulatedRun {
   const sim = new SiteSimulator(c.site, { startTs: START_TS, seed, noise });
   const seq = new Map<string, number>();
   const readings: RssiReading[] = [];
@@ -94,7 +99,16 @@ export function simulate(c: BenchCase, seconds: number, seed: number, noise: Noi
     for (const a of sim.advance(ts)) {
       const n = (seq.get(a.scanner) ?? 0) + 1;
       seq.set(a.scanner, n);
-      readings.push({ v: 1, type: 'rssi', scanner: a.scanner, seq: n, ts: a.ts, mac: a.mac, id: a.id, rssi: a.rssi });
+      readings.push({
+        v: 1,
+        type: 'rssi',
+        scanner: a.scanner,
+        seq: n,
+        ts: a.ts,
+        mac: a.mac,
+        id: a.id,
+        rssi: a.rssi,
+      });
     }
     truth.set(ts, new Map(sim.truth().map((t) => [t.dog, t])));
   }
@@ -124,7 +138,10 @@ export function crlbRms(
   readingsPerSecond: (anchor: Anchor) => number,
   marginM = 0.5,
 ): number {
-  const anchors = anchorsOf(site).map((a) => ({ ...a, pathLossExponent: a.pathLossExponent + noise.exponentError }));
+  const anchors = anchorsOf(site).map((a) => ({
+    ...a,
+    pathLossExponent: a.pathLossExponent + noise.exponentError,
+  }));
   const sigma = Math.hypot(noise.shadowingSigmaDb, noise.fastFadingSigmaDb);
   const b = boundsOf(site);
   const tagHeight = site.defaults.tagHeight;
@@ -158,7 +175,11 @@ export function linearLeastSquares(
   for (const o of observations) {
     const s = site.scanners.find((x) => x.id === o.scanner);
     if (!s) continue;
-    const d = rangeFromRssi(o.rssi, { rssiAt1m, rssiOffset: s.rssiOffset, pathLossExponent: s.pathLossExponent });
+    const d = rangeFromRssi(o.rssi, {
+      rssiAt1m,
+      rssiOffset: s.rssiOffset,
+      pathLossExponent: s.pathLossExponent,
+    });
     const dz = s.z - tagHeight;
     const horizontal = Math.sqrt(Math.max(d * d - dz * dz, 0));
     circles.push({ x: s.x, y: s.y, r: Math.min(Math.max(horizontal, 0.5), maxRange) });

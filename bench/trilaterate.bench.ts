@@ -139,7 +139,8 @@ export async function run(): Promise<void> {
     let seconds = 0;
     for (const seed of SEEDS) {
       const simulated = simulate(c, SECONDS, seed);
-      for (const reading of simulated.readings) heard.set(reading.scanner, (heard.get(reading.scanner) ?? 0) + 1);
+      for (const reading of simulated.readings)
+        heard.set(reading.scanner, (heard.get(reading.scanner) ?? 0) + 1);
       seconds += simulated.seconds * simulated.dogs;
       runCase(c, simulated, r);
     }
@@ -168,8 +169,14 @@ export async function run(): Promise<void> {
         `${fmt((100 * r.baselineFixes) / r.dogSeconds, 1)} % | ${fmt((100 * (ours.rmse - lls.rmse)) / lls.rmse, 0)} % |`,
     );
   }
-  console.log('\nmethods:', results.map((r) => `${r.name}: ${[...r.methods].map(([m, n]) => `${m} ${n}`).join(', ')}`).join('; '));
-  console.log('readings per scanner per dog per second:', results.map((r) => fmt(r.readingsPerScannerS)).join(', '));
+  console.log(
+    '\nmethods:',
+    results.map((r) => `${r.name}: ${[...r.methods].map(([m, n]) => `${m} ${n}`).join(', ')}`).join('; '),
+  );
+  console.log(
+    'readings per scanner per dog per second:',
+    results.map((r) => fmt(r.readingsPerScannerS)).join(', '),
+  );
 
   let readings = 0;
   let ms = 0;
@@ -183,7 +190,9 @@ export async function run(): Promise<void> {
       `(${fmt((ms * 1000) / readings, 2)} µs per reading, positions included); ` +
       `a Pi Zero W (~${PI_ZERO_FACTOR}x slower) would do about ${Math.round(perSecond / PI_ZERO_FACTOR)} readings/s`,
   );
-  console.log('targets: RMSE <= CRLB 1 s; RMSE at least 35 % below LLS; fix rate >= 98 %; >= 50 000 readings/s');
+  console.log(
+    'targets: RMSE <= CRLB 1 s; RMSE at least 35 % below LLS; fix rate >= 98 %; >= 50 000 readings/s',
+  );
   for (const r of results) {
     const ours = summarize(r.errors).rmse;
     const lls = summarize(r.baseline).rmse;

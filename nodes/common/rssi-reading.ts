@@ -32,7 +32,8 @@ export function readingsFrom(payload: unknown): ReadingBatch {
 
 /** Why `value` is not an rssi reading, or undefined when it is one. */
 export function readingProblem(value: unknown, path: string): string | undefined {
-  if (!isObject(value)) return `${path} must be an rssi reading object (or an array of them), got ${kindOf(value)}`;
+  if (!isObject(value))
+    return `${path} must be an rssi reading object (or an array of them), got ${kindOf(value)}`;
   if (value.type !== undefined && value.type !== 'rssi')
     return `${path}.type must be "rssi", got ${JSON.stringify(value.type)}`;
   if (!isNonEmptyString(value.scanner)) return `${path}.scanner must be a non-empty string`;

@@ -42,7 +42,10 @@ export = (RED: NodeAPI): void => {
       };
       // Drop the fields left empty so the core's defaults apply.
       smoother = new RssiSmoother(
-        Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Record<string, never>,
+        Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Record<
+          string,
+          never
+        >,
       );
     } catch (err) {
       node.error(`rssi-filter not started: ${errorMessage(err)}`);
@@ -70,7 +73,11 @@ export = (RED: NodeAPI): void => {
       }
       if (smoother.pairCount !== shownPairs) {
         shownPairs = smoother.pairCount;
-        node.status({ fill: 'green', shape: 'dot', text: `${shownPairs} pair${shownPairs === 1 ? '' : 's'}` });
+        node.status({
+          fill: 'green',
+          shape: 'dot',
+          text: `${shownPairs} pair${shownPairs === 1 ? '' : 's'}`,
+        });
       }
       if (problems.length > 0) {
         const total = Array.isArray(msg.payload) ? msg.payload.length : 1;

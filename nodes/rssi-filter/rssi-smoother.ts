@@ -124,7 +124,8 @@ export class RssiSmoother {
       pair = this.newPair(reading);
     }
     this.pairs.set(key, pair);
-    const accepted = this.options.mode === 'kalman' ? this.kalman(pair, reading) : this.windowed(pair, reading);
+    const accepted =
+      this.options.mode === 'kalman' ? this.kalman(pair, reading) : this.windowed(pair, reading);
     if (reading.ts > pair.lastTs) pair.lastTs = reading.ts;
     if (!accepted) {
       this.stats.outliers++;
@@ -134,7 +135,12 @@ export class RssiSmoother {
     return {
       verdict: 'filtered',
       stream,
-      reading: { ...reading, rssi: round2(pair.level), rssiRaw: reading.rssi, rssiVar: round2(pair.variance) },
+      reading: {
+        ...reading,
+        rssi: round2(pair.level),
+        rssiRaw: reading.rssi,
+        rssiVar: round2(pair.variance),
+      },
     };
   }
 

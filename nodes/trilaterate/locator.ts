@@ -91,7 +91,13 @@ interface Track {
 
 export class Locator {
   readonly options: LocatorOptions;
-  readonly stats: LocatorStats = { readings: 0, unknownBeacon: 0, unknownScanner: 0, positions: 0, refusedFixes: 0 };
+  readonly stats: LocatorStats = {
+    readings: 0,
+    unknownBeacon: 0,
+    unknownScanner: 0,
+    positions: 0,
+    refusedFixes: 0,
+  };
   private site: SiteView;
   private anchors = new Map<string, Anchor>();
   private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
@@ -109,7 +115,10 @@ export class Locator {
     return this.tracks.size;
   }
 
-  /** Applies a new site: tracks of dogs that are still in it keep going, others are dropped. */
+  /**
+   * Applies a new site. Dogs still in it keep their tracks, but their motion restarts and the open window
+   * is dropped: the scanners (and so the coordinates) may have moved. Dogs no longer in it are dropped.
+   */
   setSite(site: SiteView): void {
     this.site = site;
     this.anchors = new Map(
@@ -121,6 +130,10 @@ export class Locator {
     this.region = regionAround(site, this.options.regionMarginM);
     for (const [key, track] of this.tracks) {
       const dog = site.dog(track.dogId);
+      track.tracker = new MotionTracker(this.options.tracker);
+      track.window.clear();
+      track.windowTsSum = 0;
+      track.windowCount = 0;
       if (dog) {
         track.rssiAt1m = dog.rssiAt1m;
         track.tagHeight = dog.tagHeight;

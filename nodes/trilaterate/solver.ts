@@ -179,7 +179,12 @@ function gridStart(terms: readonly Term[], prior: BiasPrior, r: Region): Point3 
 }
 
 /** Levenberg-Marquardt on the Huber cost (IRLS weights) in (x, y, b), kept inside the region. */
-function refine(terms: readonly Term[], prior: BiasPrior, start: Point3, r: Region): Point3 & { cost: number } {
+function refine(
+  terms: readonly Term[],
+  prior: BiasPrior,
+  start: Point3,
+  r: Region,
+): Point3 & { cost: number } {
   let { x, y, b } = start;
   let c = cost(terms, prior, x, y, b);
   let lambda = 1e-3;
@@ -225,7 +230,15 @@ function refine(terms: readonly Term[], prior: BiasPrior, start: Point3, r: Regi
   return { x, y, b, cost: c };
 }
 
-function accumulate(h: Float64Array, g: Float64Array, w: number, j0: number, j1: number, j2: number, u: number): void {
+function accumulate(
+  h: Float64Array,
+  g: Float64Array,
+  w: number,
+  j0: number,
+  j1: number,
+  j2: number,
+  u: number,
+): void {
   h[0] += w * j0 * j0;
   h[1] += w * j0 * j1;
   h[2] += w * j0 * j2;
@@ -275,7 +288,12 @@ function invert3(m: ArrayLike<number>): Float64Array | undefined {
  * Inverse Fisher information at the fix (the bias marginalised out: the x-y block of the 3x3 inverse),
  * inflated by the residual fit, capped by the region.
  */
-function fixCovariance(terms: readonly Term[], prior: BiasPrior, p: Point3 & { cost: number }, r: Region): Cov2 {
+function fixCovariance(
+  terms: readonly Term[],
+  prior: BiasPrior,
+  p: Point3 & { cost: number },
+  r: Region,
+): Cov2 {
   const h = new Float64Array(9);
   const g = new Float64Array(3);
   for (const t of terms) {

@@ -98,6 +98,9 @@ describe('readingsFrom', () => {
       'payload[2] must be an rssi reading object (or an array of them), got the string "garbage"',
       'payload[3] must be an rssi reading object (or an array of them), got null',
     ]);
-    assert.match(readingsFrom({ ...reading(1, -70), ts: '1' }).problems[0], /payload\.ts must be a finite number/);
+    assert.match(
+      readingsFrom({ ...reading(1, -70), ts: '1' }).problems[0],
+      /payload\.ts must be a finite number/,
+    );
   });
 });
