@@ -327,4 +327,33 @@ describe('Locator', () => {
     assert.equal(out.length, 1);
     assert.ok(out[0].x > 90 && out[0].y > 90, JSON.stringify(out[0]));
   });
+
+  it('learns the scanners gain errors that the site does not know', () => {
+    const sim = new SiteSimulator(yard, {
+      startTs: 0,
+      seed: 5,
+      noise: { ...DEFAULT_NOISE, scannerOffsetSigmaDb: 4 },
+    });
+    const smoother = new RssiSmoother();
+    const locator = new Locator(new SiteView(yard));
+    for (const a of sim.advance(900_000)) {
+      const r = smoother.accept({
+        v: 1,
+        type: 'rssi',
+        scanner: a.scanner,
+        ts: a.ts,
+        mac: a.mac,
+        rssi: a.rssi,
+      }).reading;
+      if (r) locator.add(r);
+    }
+    const truth = [...sim.scannerOffsets];
+    const mean = truth.reduce((s, [, v]) => s + v, 0) / truth.length;
+    // Correlation between the true (centred) gain errors and the learned corrections.
+    const pairs = truth.map(([id, v]) => [v - mean, locator.scannerGains.get(id) ?? 0]);
+    const dot = pairs.reduce((s, [a, b]) => s + a * b, 0);
+    const na = Math.sqrt(pairs.reduce((s, [a]) => s + a * a, 0));
+    const nb = Math.sqrt(pairs.reduce((s, [, b]) => s + b * b, 0));
+    assert.ok(dot / (na * nb) > 0.7, `correlation ${dot / (na * nb)}: ${JSON.stringify(pairs)}`);
+  });
 });

@@ -1,7 +1,7 @@
 // trilaterate on the real Node-RED runtime, fed by rssi-filter: readings in, positions out in event time,
 // batches, bad payloads through Catch, a new site applied without a restart.
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { EventEmitter } from 'events';
@@ -16,6 +16,9 @@ import { helper, nextMessage, onTab, statusWhere, type FlowNode } from '../suppo
 // Plain JS without types, so required rather than imported.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js') as (red: unknown) => void;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const injectNode = require('@node-red/nodes/core/common/20-inject.js') as (red: unknown) => void;
 
 const T0 = 1_763_800_000_000;
 
@@ -203,5 +206,23 @@ describe('trilaterate node', () => {
     const error = nextMessage<any>(helper.getNode('caught'));
     helper.getNode('t1').receive({ payload: readingsAt(5, 5, T0, 0.3)[0] } as never);
     assert.match(String((await error).error.message), /no site: no tracker-site configured/);
+  });
+
+  it('runs the shipped example: an inject of 2.1 s of readings gives two positions of Rex near (8, 12)', async () => {
+    const example = JSON.parse(
+      readFileSync(path.join(__dirname, '../../../examples/trilaterate.json'), 'utf8'),
+    ) as FlowNode[];
+    // The debug nodes become helpers so the test can see what they would show; comments are left out.
+    const nodes = example
+      .filter((n) => n.type !== 'comment')
+      .map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n));
+    await helper.load([trackerSite, rssiFilter, trilaterate, catchNode, injectNode], nodes);
+    const positions = collect(helper.getNode('tri-debug'), 2);
+    helper.getNode('tri-in').receive({} as never);
+    const msgs = await positions;
+    for (const m of msgs) {
+      assert.equal(m.payload.dog, 'rex');
+      assert.ok(Math.hypot(m.payload.x - 8, m.payload.y - 12) < 2, JSON.stringify(m.payload));
+    }
   });
 });
