@@ -130,19 +130,20 @@ export function boundsOf(site: Site): Region {
  * ranging with the radio's per-reading sigma and TRUE path-loss exponent, for the readings each scanner
  * really delivers per second, inverted at every point of a 0.5 m grid over the area the dogs roam, and
  * averaged (the mean of trace(J⁻¹), then its square root). `readingsPerSecond` of 1 gives the bound of one
- * reading per scanner.
+ * reading per scanner. `sigmaDb` defaults to the per-reading sigma, sqrt(shadowing² + fading²).
  */
 export function crlbRms(
   site: Site,
   noise: NoiseModel,
   readingsPerSecond: (anchor: Anchor) => number,
   marginM = 0.5,
+  sigmaDb = Math.hypot(noise.shadowingSigmaDb, noise.fastFadingSigmaDb),
 ): number {
   const anchors = anchorsOf(site).map((a) => ({
     ...a,
     pathLossExponent: a.pathLossExponent + noise.exponentError,
   }));
-  const sigma = Math.hypot(noise.shadowingSigmaDb, noise.fastFadingSigmaDb);
+  const sigma = sigmaDb;
   const b = boundsOf(site);
   const tagHeight = site.defaults.tagHeight;
   let sum = 0;

@@ -68,9 +68,13 @@ export interface SolveInput {
 
 /** Huber threshold in standard deviations: quadratic inside, linear outside. */
 const HUBER_K = 1.5;
-const GRID_POINTS = 600;
+/** Points of the start grid: enough to land in the right basin; Levenberg-Marquardt does the rest. */
+const GRID_POINTS = 200;
 const LN10 = Math.LN10;
 const MIN_D2 = MIN_RANGE_M * MIN_RANGE_M;
+const MAX_ITERATIONS = 20;
+/** A step this small ends the search: a centimetre is far below what RSSI can resolve. */
+const CONVERGED_M = 0.01;
 
 interface Term {
   x: number;
@@ -167,11 +171,25 @@ function gridStart(terms: readonly Term[], prior: BiasPrior, r: Region): Point3 
   const w = r.maxX - r.minX;
   const h = r.maxY - r.minY;
   const step = Math.max(0.25, Math.sqrt((w * h) / GRID_POINTS));
+  const e = new Float64Array(terms.length);
+  const p2 = prior.inv * prior.inv;
   let best = { x: (r.minX + r.maxX) / 2, y: (r.minY + r.maxY) / 2, b: prior.b0, cost: Infinity };
   for (let x = r.minX + step / 2; x < r.maxX; x += step) {
     for (let y = r.minY + step / 2; y < r.maxY; y += step) {
-      const b = bestBias(terms, prior, x, y);
-      const c = cost(terms, prior, x, y, b);
+      // The residuals once, then the best bias in closed form, then the cost from the same residuals.
+      let num = prior.b0 * p2;
+      let den = p2;
+      for (let i = 0; i < terms.length; i++) {
+        const t = terms[i];
+        const v = t.invSigma * t.invSigma;
+        e[i] = excess(t, x, y);
+        num += v * e[i];
+        den += v;
+      }
+      const b = num / den;
+      const u0 = (b - prior.b0) * prior.inv;
+      let c = 0.5 * u0 * u0;
+      for (let i = 0; i < terms.length && c < best.cost; i++) c += huber((e[i] - b) * terms[i].invSigma);
       if (c < best.cost) best = { x, y, b, cost: c };
     }
   }
@@ -190,7 +208,7 @@ function refine(
   let lambda = 1e-3;
   const h = new Float64Array(9);
   const g = new Float64Array(3);
-  for (let iter = 0; iter < 30; iter++) {
+  for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
     // Normal equations of the linearised, reweighted problem: (H + lambda diag H) delta = g.
     h.fill(0);
     g.fill(0);
@@ -221,7 +239,7 @@ function refine(
       b = nb;
       c = nc;
       lambda = Math.max(lambda / 10, 1e-9);
-      if (moved < 1e-3 && Math.abs(step[2]) < 1e-3) break;
+      if (moved < CONVERGED_M && Math.abs(step[2]) < 0.01) break;
     } else {
       lambda *= 10;
       if (lambda > 1e7) break;

@@ -50,6 +50,12 @@ export class MotionTracker {
   private readonly p = new Float64Array(16);
   private ts = Number.NaN;
   private rejections = 0;
+  // Scratch space, so an update allocates nothing (thousands of dogs-seconds a second on a busy hub).
+  private readonly gain = new Float64Array(8);
+  private readonly next = new Float64Array(16);
+  private readonly fp = new Float64Array(16);
+  private readonly f = new Float64Array(16);
+  private readonly saved = new Float64Array(20);
 
   constructor(options: Partial<TrackerOptions> = {}) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
@@ -119,7 +125,7 @@ export class MotionTracker {
     const i12 = -s12 / det;
     const i22 = s11 / det;
     // Gain K = P H' S^-1 (4x2); H picks x and y, so P H' is the first two columns of P.
-    const k = new Float64Array(8);
+    const k = this.gain;
     for (let row = 0; row < 4; row++) {
       const a = p[row * 4];
       const b = p[row * 4 + 1];
@@ -128,7 +134,7 @@ export class MotionTracker {
     }
     for (let row = 0; row < 4; row++) this.s[row] += k[row * 2] * yx + k[row * 2 + 1] * yy;
     // P = P - K H P (then symmetrised): H P is the first two rows of P.
-    const next = new Float64Array(16);
+    const next = this.next;
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 4; j++) next[i * 4 + j] = p[i * 4 + j] - k[i * 2] * p[j] - k[i * 2 + 1] * p[4 + j];
     }
@@ -151,14 +157,15 @@ export class MotionTracker {
 
   /** The estimate carried forward to `ts` (no state change): positions are reported at a window's end. */
   stateAt(ts: number): TrackState {
-    const savedS = this.s.slice();
-    const savedP = this.p.slice();
+    const saved = this.saved;
+    saved.set(this.s, 0);
+    saved.set(this.p, 4);
     const savedTs = this.ts;
     this.predict(Math.max(0, (ts - this.ts) / 1000));
     this.ts = Math.max(ts, this.ts);
     const state = this.state();
-    this.s.set(savedS);
-    this.p.set(savedP);
+    this.s.set(saved.subarray(0, 4));
+    this.p.set(saved.subarray(4, 20));
     this.ts = savedTs;
     return state;
   }
@@ -206,8 +213,12 @@ export class MotionTracker {
     this.s[2] *= a;
     this.s[3] *= a;
     const p = this.p;
-    const f = new Float64Array([1, 0, c, 0, 0, 1, 0, c, 0, 0, a, 0, 0, 0, 0, a]);
-    const fp = new Float64Array(16);
+    const f = this.f;
+    f.fill(0);
+    f[0] = f[5] = 1;
+    f[2] = f[7] = c;
+    f[10] = f[15] = a;
+    const fp = this.fp;
     for (let i = 0; i < 4; i++)
       for (let j = 0; j < 4; j++) {
         let sum = 0;
