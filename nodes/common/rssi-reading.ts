@@ -12,8 +12,19 @@ export interface ReadingBatch {
   batch: boolean;
 }
 
-/** Splits a payload into valid readings and problems; never throws. */
+/**
+ * Splits a payload into valid readings and problems; never throws. JSON text (or its bytes), as an
+ * `mqtt in` node gives it by default, is parsed first.
+ */
 export function readingsFrom(payload: unknown): ReadingBatch {
+  if (typeof payload === 'string' || payload instanceof Uint8Array) {
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      return { readings: [], problems: [`payload is text but not JSON: ${kindOf(text)}`], batch: false };
+    }
+  }
   if (Array.isArray(payload)) {
     const readings: RssiReading[] = [];
     const problems: string[] = [];

@@ -88,7 +88,8 @@ describe('rssi-filter node', () => {
     const out = helper.getNode('out');
     const caught = helper.getNode('caught');
     for (const [payload, expected] of [
-      ['garbage', /payload must be an rssi reading object.*the string "garbage"/],
+      ['garbage', /payload is text but not JSON: the string "garbage"/],
+      [[1, 2], /payload\[0\] must be an rssi reading object.*got number/],
       [{ ...reading(1, 1000, -70), rssi: 'loud' }, /payload\.rssi must be a finite number/],
       [{ ...reading(1, 1000, -70), ts: Number.NaN }, /payload\.ts must be a finite number/],
       [null, /payload must be an rssi reading object.*got null/],

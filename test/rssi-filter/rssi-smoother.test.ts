@@ -102,5 +102,9 @@ describe('readingsFrom', () => {
       readingsFrom({ ...reading(1, -70), ts: '1' }).problems[0],
       /payload\.ts must be a finite number/,
     );
+    // JSON text or bytes, as an mqtt in node gives them.
+    assert.equal(readingsFrom(JSON.stringify([reading(1, -70), reading(2, -71)])).readings.length, 2);
+    assert.equal(readingsFrom(Buffer.from(JSON.stringify(reading(1, -70)))).readings[0].rssi, -70);
+    assert.match(readingsFrom('{"v":1,').problems[0], /^payload is text but not JSON: the string/);
   });
 });
