@@ -6,7 +6,7 @@ import { errorMessage } from '../common/checks';
 import { topics, type RssiReading } from '../common/contract';
 import { pipelineMetrics } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../common/rssi-reading';
-import { RssiSmoother, type SmoothingMode } from './rssi-smoother';
+import { RssiSmoother, type RssiFilterOptions, type SmoothingMode } from './rssi-smoother';
 
 interface RssiFilterDef extends NodeDef {
   mode?: SmoothingMode;
@@ -24,37 +24,40 @@ function numberOf(value: string | number | undefined): number | undefined {
   return Number(value);
 }
 
+/** The editor's settings as core options; fields left empty keep the core's defaults. */
+function optionsFrom(def: RssiFilterDef): Partial<RssiFilterOptions> {
+  const options: Partial<RssiFilterOptions> = {};
+  const set = <K extends keyof RssiFilterOptions>(key: K, value: RssiFilterOptions[K] | undefined): void => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('mode', def.mode || undefined);
+  set('processNoise', numberOf(def.processNoise));
+  set('measurementNoise', numberOf(def.measurementNoise));
+  set('gateSigmas', numberOf(def.gate));
+  set('windowSize', numberOf(def.window));
+  const forgetS = numberOf(def.forgetS);
+  set('forgetAfterMs', forgetS === undefined ? undefined : forgetS * 1000);
+  set('maxPairs', numberOf(def.maxPairs));
+  return options;
+}
+
 export = (RED: NodeAPI): void => {
   function RssiFilter(this: Node, def: RssiFilterDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    let smoother: RssiSmoother;
+    let smoother: RssiSmoother | undefined;
+    let settingsProblem = '';
     try {
-      const forgetS = numberOf(def.forgetS);
-      const options = {
-        mode: def.mode || undefined,
-        processNoise: numberOf(def.processNoise),
-        measurementNoise: numberOf(def.measurementNoise),
-        gateSigmas: numberOf(def.gate),
-        windowSize: numberOf(def.window),
-        forgetAfterMs: forgetS === undefined ? undefined : forgetS * 1000,
-        maxPairs: numberOf(def.maxPairs),
-      };
-      // Drop the fields left empty so the core's defaults apply.
-      smoother = new RssiSmoother(
-        Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Record<
-          string,
-          never
-        >,
-      );
+      smoother = new RssiSmoother(optionsFrom(def));
     } catch (err) {
-      node.error(`rssi-filter not started: ${errorMessage(err)}`);
+      settingsProblem = `rssi-filter not started: ${errorMessage(err)}`;
+      node.error(settingsProblem);
       node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
-      return;
     }
     let shownPairs = -1;
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
+      if (!smoother) return done(new Error(settingsProblem));
       const { readings, problems, batch } = readingsFrom(msg.payload);
       const out: RssiReading[] = [];
       for (const reading of readings) {

@@ -7,7 +7,7 @@ import { topics } from '../common/contract';
 import { pipelineMetrics } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../common/rssi-reading';
 import { linkSite } from '../common/site-link';
-import { DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
+import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
 interface TrilaterateDef extends NodeDef {
   site?: string;
@@ -38,6 +38,12 @@ export = (RED: NodeAPI): void => {
     };
     let locator: Locator | undefined;
     let settingsProblem: string | undefined;
+    try {
+      checkLocatorOptions({ ...d, ...options, tracker: options.tracker ?? {} });
+    } catch (err) {
+      settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
+      node.error(settingsProblem);
+    }
 
     const link = linkSite(RED, node, def.site, (view) => {
       if (settingsProblem) return;
@@ -61,7 +67,9 @@ export = (RED: NodeAPI): void => {
         for (const reading of readings) {
           for (const position of locator.add(reading)) {
             pipelineMetrics.positions.inc({ dog: position.dog });
-            out.push({ ...msg, topic: topics.position(position.dog), payload: position });
+            // Each position is a message of its own: the first keeps the reading's _msgid, others get new ones.
+            const _msgid = out.length === 0 ? msg._msgid : RED.util.generateId();
+            out.push({ ...msg, _msgid, topic: topics.position(position.dog), payload: position });
           }
         }
       } catch (err) {

@@ -81,7 +81,6 @@ describe('solvePosition', () => {
     }
     const rmse = Math.sqrt(sq / n);
     const claimed = Math.sqrt(predicted / n);
-    console.log(`      solver on 4 dB noise: rmse ${rmse.toFixed(2)} m, claimed ${claimed.toFixed(2)} m`);
     assert.ok(rmse < 8, `rmse ${rmse}`);
     assert.ok(rmse / claimed > 0.5 && rmse / claimed < 2, `rmse ${rmse} vs claimed ${claimed}`);
   });
