@@ -9,6 +9,7 @@ import type { Node } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
 import trilaterate = require('../../nodes/trilaterate/trilaterate');
+import { registry } from '../../nodes/common/metrics';
 import { NO_NOISE, SiteSimulator } from '../../nodes/common/simulation';
 import { parseSite } from '../../nodes/tracker-site/site-document';
 import { helper, nextMessage, onTab, statusWhere, type FlowNode } from '../support/flow';
@@ -94,6 +95,11 @@ function collect(node: Node, count: number): Promise<any[]> {
   });
 }
 
+async function positionsCounted(dog: string): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'dogtracker_positions_total');
+  return Number(metric?.values.find((v) => v.labels.dog === dog)?.value ?? 0);
+}
+
 describe('trilaterate node', () => {
   before(() => helper.startServer());
   after(() => helper.stopServer());
@@ -103,6 +109,7 @@ describe('trilaterate node', () => {
     await helper.load([trackerSite, rssiFilter, trilaterate, catchNode], flow(inlineSite()));
     const f1 = helper.getNode('f1');
     const out = helper.getNode('out');
+    const counted = await positionsCounted('rex');
     const positions = collect(out, 4);
     // Five seconds of readings, replayed as fast as they go: event time, not the clock, paces the output.
     for (const payload of readingsAt(8, 12, T0, 5)) f1.receive({ payload, from: 'test' } as never);
@@ -123,6 +130,7 @@ describe('trilaterate node', () => {
       assert.ok(p.lat > 52.09 && p.lat < 52.092 && p.lon > 5.121 && p.lon < 5.122, `${p.lat} ${p.lon}`);
       assert.ok(p.accuracy > 0 && p.cov[0][0] > 0 && p.cov[1][1] > 0);
     }
+    assert.equal((await positionsCounted('rex')) - counted, 4, 'dogtracker_positions_total');
     const last = msgs[3].payload;
     assert.ok(Math.hypot(last.x - 8, last.y - 12) < 1.5, `${last.x}, ${last.y}`);
   });
