@@ -33,8 +33,8 @@ export interface RssiFilterOptions {
  * Defaults measured with the shared simulator (`npm run bench -- rssi-filter` prints the sweep):
  * - measurement noise 9 dB²: the radio's per-packet fast fading is 3 dB (plus 1/12 dB² of integer rounding);
  * - process noise 8 dB²/s: smaller values smooth the RSSI more (0.5 dB²/s gives the least RSSI error,
- *   3.6 dB RMS against 4.0 at 8) but lag a moving dog, and the positions downstream get worse (5.2 m RMSE
- *   at 0.5 against 4.8 m at 8 and at 16); 8 is where the position error bottoms out;
+ *   3.6 dB RMS against 4.0 at 8) but lag a moving dog, and the positions downstream get worse (4.9 m RMSE
+ *   at 0.5 against 4.5 m at 8 and at 16); 8 is where the position error bottoms out;
  * - a 3-sigma gate passes 99.7 % of good readings and stops the simulator's 12 dB reflections.
  */
 export const DEFAULT_FILTER_OPTIONS: RssiFilterOptions = {
