@@ -6,7 +6,10 @@
 // stamped with the window's end. No timer is involved: a recorded capture replayed at any speed gives the
 // same positions. A reading that arrives after its window closed counts in the open one (it is late, not
 // wrong). Per scanner a window uses the newest filtered RSSI when rssi-filter ran upstream (it already
-// averages; its rssiVar is added to the model variance), else the median of the raw readings.
+// averages; its rssiVar is added to the model variance), else the median of the raw readings. The fix is
+// taken at the mean time of the window's readings and the tracker carries it to the window's end. Full fixes
+// (4+ scanners) also teach ScannerGains each scanner's gain error, and each dog keeps a running level offset
+// that seeds the next fix's prior.
 import type { Position, RssiReading } from '../common/contract';
 import type { Dog } from '../tracker-site/site-document';
 import type { SiteView } from '../tracker-site/site-view';
