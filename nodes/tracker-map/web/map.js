@@ -118,12 +118,13 @@
       map = L.map(el.map, { crs: L.CRS.Simple, minZoom: -4, maxZoom: 6, zoomSnap: 0.25, attributionControl: false });
     }
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+    // Leaflet needs a view before vector layers are added.
+    fit();
     siteLayer = L.layerGroup().addTo(map);
     drawSite();
     Object.keys(state.dogs).forEach(function (id) {
       drawDog(state.dogs[id]);
     });
-    fit();
   }
 
   function fit() {
@@ -149,10 +150,10 @@
       if (point) bounds.extend(point);
     });
     if (!bounds.isValid()) {
-      map.setView(mode === 'plan' ? [0, 0] : [0, 0], mode === 'plan' ? 0 : 2);
+      if (!map._loaded) map.setView([0, 0], mode === 'plan' ? 0 : 2);
       return;
     }
-    map.fitBounds(bounds.pad(0.08));
+    map.fitBounds(bounds.pad(0.15));
     fitted = true;
   }
 
@@ -250,7 +251,7 @@
           fillColor: color,
           fillOpacity: 1,
           className: 'dog-marker dog-' + dog.id,
-        }).bindTooltip(dog.name, { permanent: true, direction: 'right', offset: [8, 0], className: 'dog-label' }),
+        }).bindTooltip(dog.name, { permanent: true, direction: 'auto', offset: [8, 0], className: 'dog-label' }),
       };
       layers.trail.addTo(map);
       layers.accuracy.addTo(map);
@@ -277,7 +278,7 @@
     if (s < 60) return s + ' s ago';
     if (s < 3600) return Math.floor(s / 60) + ' min ago';
     if (s < 86400) return Math.floor(s / 3600) + ' h ago';
-    return new Date(ts).toLocaleDateString();
+    return new Date(ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
   }
 
   function speed(dog) {
