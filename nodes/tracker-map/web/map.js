@@ -204,10 +204,12 @@
   function drawGrid(b) {
     var span = Math.max(b.maxX - b.minX, b.maxY - b.minY);
     var step = span > 120 ? 20 : span > 50 ? 10 : 5;
-    var x0 = Math.floor(b.minX / step) * step - step;
-    var x1 = Math.ceil(b.maxX / step) * step + step;
-    var y0 = Math.floor(b.minY / step) * step - step;
-    var y1 = Math.ceil(b.maxY / step) * step + step;
+    // Well past the site, so the grid does not end where a dog that left the site is.
+    var margin = Math.ceil(span / step) * step;
+    var x0 = Math.floor(b.minX / step) * step - margin;
+    var x1 = Math.ceil(b.maxX / step) * step + margin;
+    var y0 = Math.floor(b.minY / step) * step - margin;
+    var y1 = Math.ceil(b.maxY / step) * step + margin;
     var style = { weight: 1, interactive: false, className: 'plan-grid' };
     for (var x = x0; x <= x1; x += step)
       L.polyline(
