@@ -152,4 +152,49 @@ describe('tracker-map in Chromium', function () {
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20000 });
     await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 3.0 m, y 4.0 m');
   });
+
+  it('opens on the geographic map when a tile URL is set, and still draws the site when no tile loads', async () => {
+    // Tiles from a path nothing serves: the page must stay usable, as with no internet.
+    const tileRequests: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/no-tiles/')) tileRequests.push(req.url());
+    });
+    await helper.load(
+      [trackerSite, trackerMapServed],
+      onTab([
+        { id: 'site1', type: 'tracker-site', name: 'the site', config: siteText() },
+        {
+          id: 'map1',
+          type: 'tracker-map',
+          name: 'the map',
+          site: 'site1',
+          path: 'geo',
+          title: 'Geo',
+          trailMinutes: 5,
+          alerts: 50,
+          tileUrl: `${baseUrl()}/no-tiles/{z}/{x}/{y}.png`,
+          tileAttribution: 'test tiles',
+          wires: [],
+        },
+      ]),
+    );
+    await page.goto(`${baseUrl()}/dogtracker/geo/`);
+    await page.waitForSelector('#conn[data-state="live"]');
+    await page.waitForSelector('path.zone-safe');
+    assert.equal(await page.locator('#mode').innerText(), 'Plan');
+    assert.equal(await page.locator('path.plan-grid').count(), 0);
+    helper.getNode('map1').receive({ payload: position(10, 15, T0) });
+    await page.waitForSelector('path.dog-rex');
+    assert.ok(tileRequests.length > 0, 'tiles were asked for');
+    assert.match(await page.locator('.leaflet-control-attribution').innerText(), /test tiles/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'tracker-map-geo-no-tiles.png') });
+    // The button switches to the site plan and back.
+    await page.locator('#mode').click();
+    await page.waitForSelector('path.plan-grid', { state: 'attached' });
+    assert.equal(await page.locator('#mode').innerText(), 'Map');
+    await page.waitForSelector('path.dog-rex');
+    await page.locator('#mode').click();
+    await page.waitForSelector('path.plan-grid', { state: 'detached' });
+  });
 });

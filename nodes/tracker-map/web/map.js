@@ -13,6 +13,8 @@
   var state = { site: null, trailS: 300, dogs: {}, nodes: {}, alerts: [] };
   var tiles = { url: '', attribution: '' };
   var mode = 'plan';
+  // The view the user picked with the button; until then: the geographic map when there is one.
+  var chosenMode = null;
   var map = null;
   var siteLayer = null;
   var dogLayers = {};
@@ -106,7 +108,7 @@
   }
 
   function buildMap() {
-    if (!canShowGeo()) mode = 'plan';
+    mode = canShowGeo() ? chosenMode || 'geo' : 'plan';
     el.mode.hidden = !canShowGeo();
     el.mode.textContent = mode === 'geo' ? 'Plan' : 'Map';
     if (map) map.remove();
@@ -210,7 +212,7 @@
     var x1 = Math.ceil(b.maxX / step) * step + margin;
     var y0 = Math.floor(b.minY / step) * step - margin;
     var y1 = Math.ceil(b.maxY / step) * step + margin;
-    var style = { weight: 1, interactive: false, className: 'plan-grid' };
+    var style = { color: '#c8cdc0', weight: 1, interactive: false, className: 'plan-grid' };
     for (var x = x0; x <= x1; x += step)
       L.polyline(
         [
@@ -386,9 +388,7 @@
         return res.json();
       })
       .then(function (session) {
-        var geoBefore = canShowGeo();
         tiles = session.tiles || tiles;
-        if (canShowGeo() && !geoBefore) mode = 'geo';
         var url = new URL('ws', location.href);
         url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
         url.searchParams.set('token', session.token);
@@ -420,7 +420,7 @@
   }
 
   el.mode.addEventListener('click', function () {
-    mode = mode === 'geo' ? 'plan' : 'geo';
+    chosenMode = mode === 'geo' ? 'plan' : 'geo';
     fitted = false;
     buildMap();
   });
