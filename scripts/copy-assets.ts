@@ -17,6 +17,7 @@ for (const dir of readdirSync(nodesSrc)) {
   if (existsSync(path.join(src, 'locales')))
     cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
   // Files a node serves to browsers (the live map page).
-  if (existsSync(path.join(src, 'web'))) cpSync(path.join(src, 'web'), path.join(out, 'web'), { recursive: true });
+  if (existsSync(path.join(src, 'web')))
+    cpSync(path.join(src, 'web'), path.join(out, 'web'), { recursive: true });
   if (htmlFiles.length > 0) cpSync(icons, path.join(out, 'icons'), { recursive: true });
 }

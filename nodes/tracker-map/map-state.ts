@@ -284,7 +284,11 @@ function readAlert(a: JsonObject, path: string): Alert {
 }
 
 function toMapSite(view: SiteView): MapSite {
-  const withLatLon = <T extends object>(item: T, x: number, y: number): T & { lat?: number; lon?: number } => {
+  const withLatLon = <T extends object>(
+    item: T,
+    x: number,
+    y: number,
+  ): T & { lat?: number; lon?: number } => {
     const ll = view.toWgs84(x, y);
     return ll ? { ...item, lat: ll.lat, lon: ll.lon } : item;
   };

@@ -10,7 +10,15 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage } from '../common/checks';
 import { linkSite } from '../common/site-link';
 import { LiveChannel } from './live-channel';
-import { ASSETS_SEGMENT, assetTable, escapeHtml, mapPathSegment, nodeRoot, pagePath, socketPath } from './map-pages';
+import {
+  ASSETS_SEGMENT,
+  assetTable,
+  escapeHtml,
+  mapPathSegment,
+  nodeRoot,
+  pagePath,
+  socketPath,
+} from './map-pages';
 import { BatchError, MapState } from './map-state';
 
 interface TrackerMapDef extends NodeDef {
@@ -90,7 +98,8 @@ export = (RED: NodeAPI): void => {
     let problem: string | undefined;
     try {
       segment = mapPathSegment(def.path);
-      if (root === undefined) problem = 'httpNodeRoot is false in the settings: Node-RED serves no node pages';
+      if (root === undefined)
+        problem = 'httpNodeRoot is false in the settings: Node-RED serves no node pages';
       else if (pages.has(segment)) problem = `another tracker-map already serves ${pagePath(segment)}`;
     } catch (err) {
       segment = '';

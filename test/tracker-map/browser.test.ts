@@ -17,7 +17,19 @@ const ARTIFACTS = path.resolve(__dirname, '..', '..', '..', 'test-artifacts');
 const T0 = 1763800000000;
 
 function position(x: number, y: number, ts: number, accuracy = 1.8): Record<string, unknown> {
-  return { v: 1, type: 'position', dog: 'rex', ts, x, y, accuracy, vx: 0.6, vy: 0.8, scanners: 3, method: 'test' };
+  return {
+    v: 1,
+    type: 'position',
+    dog: 'rex',
+    ts,
+    x,
+    y,
+    accuracy,
+    vx: 0.6,
+    vy: 0.8,
+    scanners: 3,
+    method: 'test',
+  };
 }
 
 async function markerCentre(page: Page, dog: string): Promise<{ x: number; y: number }> {
@@ -75,7 +87,8 @@ describe('tracker-map in Chromium', function () {
     // Nothing may come from the internet: every file is served by Node-RED.
     const external: string[] = [];
     page.on('request', (req) => {
-      if (!req.url().startsWith(baseUrl()) && !req.url().startsWith('ws://127.0.0.1')) external.push(req.url());
+      if (!req.url().startsWith(baseUrl()) && !req.url().startsWith('ws://127.0.0.1'))
+        external.push(req.url());
     });
     await helper.load(
       [trackerSite, trackerMapServed],
@@ -117,7 +130,18 @@ describe('tracker-map in Chromium', function () {
     assert.ok((await page.locator('path.dog-trail-rex').getAttribute('d'))!.length > 20, 'trail drawn');
 
     map.receive({
-      payload: { v: 1, type: 'alert', event: 'exit', dog: 'rex', zone: 'yard', kind: 'safe', severity: 'critical', ts: T0 + 13000, x: 21, y: 31 },
+      payload: {
+        v: 1,
+        type: 'alert',
+        event: 'exit',
+        dog: 'rex',
+        zone: 'yard',
+        kind: 'safe',
+        severity: 'critical',
+        ts: T0 + 13000,
+        x: 21,
+        y: 31,
+      },
       topic: 'dogtracker/v1/alert/rex',
     });
     map.receive({ payload: position(21, 31, T0 + 13000, 2.5) });
@@ -140,7 +164,17 @@ describe('tracker-map in Chromium', function () {
   it('reconnects after a redeploy and shows the state again', async () => {
     const flow = onTab([
       { id: 'site1', type: 'tracker-site', name: 'the site', config: siteText() },
-      { id: 'map1', type: 'tracker-map', name: 'the map', site: 'site1', path: '', title: 'Home yard', trailMinutes: 5, alerts: 50, wires: [] },
+      {
+        id: 'map1',
+        type: 'tracker-map',
+        name: 'the map',
+        site: 'site1',
+        path: '',
+        title: 'Home yard',
+        trailMinutes: 5,
+        alerts: 50,
+        wires: [],
+      },
     ]);
     await helper.load([trackerSite, trackerMapServed], flow);
     await page.goto(`${baseUrl()}/dogtracker/`);

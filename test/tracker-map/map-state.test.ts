@@ -1,14 +1,32 @@
 // The map's state, directly: site geometry for the page, trails cut by event time, stale positions,
 // scanner states, the alerts kept, and errors that name the bad field.
 import assert from 'node:assert/strict';
-import { BatchError, MapState, cutTrail, type MapUpdate, type Snapshot } from '../../nodes/tracker-map/map-state';
-import { ASSETS_SEGMENT, mapPathSegment, nodeRoot, pagePath, socketPath } from '../../nodes/tracker-map/map-pages';
+import {
+  BatchError,
+  MapState,
+  cutTrail,
+  type MapUpdate,
+  type Snapshot,
+} from '../../nodes/tracker-map/map-state';
+import {
+  ASSETS_SEGMENT,
+  mapPathSegment,
+  nodeRoot,
+  pagePath,
+  socketPath,
+} from '../../nodes/tracker-map/map-pages';
 import { SiteView } from '../../nodes/tracker-site/site-view';
 import { CONTRACT_SITE, siteText } from '../tracker-site/fixtures';
 
 const T0 = 1763800000000;
 
-function pos(dog: string, ts: number, x = 1, y = 2, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function pos(
+  dog: string,
+  ts: number,
+  x = 1,
+  y = 2,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { v: 1, type: 'position', dog, ts, x, y, accuracy: 1, scanners: 3, method: 'test', ...extra };
 }
 
@@ -77,7 +95,15 @@ describe('MapState', () => {
   it('keeps only the newest alerts', () => {
     const state = withSite({ trailS: 60, alertsKept: 3 });
     for (let i = 0; i < 5; i++)
-      state.apply({ v: 1, type: 'alert', event: 'enter', dog: 'rex', zone: 'pool', severity: 'warning', ts: T0 + i });
+      state.apply({
+        v: 1,
+        type: 'alert',
+        event: 'enter',
+        dog: 'rex',
+        zone: 'pool',
+        severity: 'warning',
+        ts: T0 + i,
+      });
     assert.deepEqual(
       state.snapshot().alerts.map((a) => a.ts),
       [T0 + 2, T0 + 3, T0 + 4],

@@ -82,7 +82,9 @@ interface Dashboard {
   uid: string;
   title: string;
   panels: Panel[];
-  templating: { list: Array<{ name: string; datasource: { uid: string }; query: string | { query: string } }> };
+  templating: {
+    list: Array<{ name: string; datasource: { uid: string }; query: string | { query: string } }>;
+  };
   annotations: { list: Array<{ datasource?: { uid?: string }; query?: string }> };
 }
 
@@ -90,7 +92,10 @@ function dashboards(): Array<{ file: string; dashboard: Dashboard }> {
   const dir = deploy('grafana', 'dashboards');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((file) => ({ file, dashboard: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Dashboard }));
+    .map((file) => ({
+      file,
+      dashboard: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Dashboard,
+    }));
 }
 
 /** Every query of every dashboard, with where it is, split by data source. */
@@ -110,7 +115,8 @@ function queries(): { influxql: Array<[string, string]>; promql: Array<[string, 
       if (v.datasource.uid === 'dogtracker-influxdb') influxql.push([`${file} $${v.name}`, q]);
     }
     for (const a of dashboard.annotations.list)
-      if (a.query && a.datasource?.uid === 'dogtracker-influxdb') influxql.push([`${file} annotation`, a.query]);
+      if (a.query && a.datasource?.uid === 'dogtracker-influxdb')
+        influxql.push([`${file} annotation`, a.query]);
   }
   return { influxql, promql };
 }
@@ -150,7 +156,10 @@ describe('Prometheus config and alert rules', function () {
   });
 
   it('scrapes {httpNodeRoot}/dogtracker/metrics', () => {
-    assert.match(readFileSync(deploy('prometheus', 'prometheus.yml'), 'utf8'), /metrics_path: \/dogtracker\/metrics/);
+    assert.match(
+      readFileSync(deploy('prometheus', 'prometheus.yml'), 'utf8'),
+      /metrics_path: \/dogtracker\/metrics/,
+    );
   });
 
   it('passes promtool check rules, and the rules pass their unit tests', async () => {
@@ -194,7 +203,8 @@ describe('Prometheus config and alert rules', function () {
     const { promql } = queries();
     assert.ok(promql.length > 15);
     for (const [where, expr] of promql)
-      for (const metric of metricNames(expr)) assert.ok(METRICS.has(metric), `${where}: unknown metric ${metric}`);
+      for (const metric of metricNames(expr))
+        assert.ok(METRICS.has(metric), `${where}: unknown metric ${metric}`);
     // promtool parses each expression as a recording rule, with Grafana's variables filled in.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dogtracker-promql-'));
     try {
@@ -237,7 +247,10 @@ describe('Alertmanager example', function () {
           ...labels,
         ])
       ).stdout.trim();
-    assert.equal(await route('alertname=DogtrackerPiUnderVoltage', 'severity=critical', 'node=pi-a'), 'phone,node-red');
+    assert.equal(
+      await route('alertname=DogtrackerPiUnderVoltage', 'severity=critical', 'node=pi-a'),
+      'phone,node-red',
+    );
     assert.equal(await route('alertname=DogtrackerPiTooHot', 'severity=warning', 'node=pi-a'), 'node-red');
   });
 });
@@ -260,13 +273,22 @@ describe('Grafana provisioning and dashboards', function () {
       for (const panel of dashboard.panels) {
         assert.ok(panel.gridPos.x + panel.gridPos.w <= 24, `${file} "${panel.title}" fits the grid`);
         for (const ds of [panel.datasource, ...(panel.targets ?? []).map((t) => t.datasource)])
-          if (panel.type !== 'row') assert.ok(ds?.uid && uids.has(ds.uid), `${file} "${panel.title}" data source`);
+          if (panel.type !== 'row')
+            assert.ok(ds?.uid && uids.has(ds.uid), `${file} "${panel.title}" data source`);
       }
     }
     const titles = dashboards().flatMap(({ dashboard }) => dashboard.panels.map((p) => p.title));
-    for (const needed of ['Tracks on the map', 'Tracks on the site plan (metres)', 'RSSI per scanner', 'Alerts'])
+    for (const needed of [
+      'Tracks on the map',
+      'Tracks on the site plan (metres)',
+      'RSSI per scanner',
+      'Alerts',
+    ])
       assert.ok(titles.includes(needed), needed);
-    assert.ok(titles.some((t) => /Link quality/.test(t)), 'mesh health');
+    assert.ok(
+      titles.some((t) => /Link quality/.test(t)),
+      'mesh health',
+    );
   });
 
   it('names only measurements, fields and tags of the contract in InfluxQL', () => {
@@ -278,7 +300,8 @@ describe('Grafana provisioning and dashboards', function () {
       const schema = INFLUX_SCHEMA[measurement];
       assert.ok(schema, `${where}: unknown measurement ${measurement}`);
       seen.add(measurement);
-      for (const f of fields) assert.ok(schema.fields.includes(f), `${where}: ${measurement} has no field ${f}`);
+      for (const f of fields)
+        assert.ok(schema.fields.includes(f), `${where}: ${measurement} has no field ${f}`);
       for (const t of tags) assert.ok(schema.tags.includes(t), `${where}: ${measurement} has no tag ${t}`);
     }
     assert.deepEqual([...seen].sort(), ['alert', 'health', 'position', 'rssi']);
@@ -318,7 +341,9 @@ describe('Grafana provisioning and dashboards', function () {
           lines.push(
             `health,node=${node} cpu=20,load1=0.4,memUsedPct=51,tempC=52.5,throttled=0i,uptimeS=100,wifiSignalDbm=-58,meshOriginators=3i ${ts}`,
           );
-          lines.push(`health,iface=wlan0,neighbor=b8:27:eb:00:00:02,node=${node} tq=250i,lastSeenMs=410 ${ts}`);
+          lines.push(
+            `health,iface=wlan0,neighbor=b8:27:eb:00:00:02,node=${node} tq=250i,lastSeenMs=410 ${ts}`,
+          );
         }
       }
       lines.push(

@@ -75,7 +75,19 @@ class Viewer {
 }
 
 function position(dog: string, ts: number, x: number, y: number): Record<string, unknown> {
-  return { v: 1, type: 'position', dog, ts, x, y, accuracy: 1.5, vx: 0.5, vy: 0, scanners: 3, method: 'test' };
+  return {
+    v: 1,
+    type: 'position',
+    dog,
+    ts,
+    x,
+    y,
+    accuracy: 1.5,
+    vx: 0.5,
+    vy: 0,
+    scanners: 3,
+    method: 'test',
+  };
 }
 
 describe('tracker-map node', () => {
@@ -93,7 +105,13 @@ describe('tracker-map node', () => {
     const html = await page.text();
     assert.match(html, /<title>Test yard<\/title>/);
     assert.match(html, /src="map-assets\/leaflet\/leaflet\.js"/);
-    for (const asset of ['map.js', 'map.css', 'leaflet/leaflet.js', 'leaflet/leaflet.css', 'leaflet/images/layers.png']) {
+    for (const asset of [
+      'map.js',
+      'map.css',
+      'leaflet/leaflet.js',
+      'leaflet/leaflet.css',
+      'leaflet/images/layers.png',
+    ]) {
       const res = await fetch(`${baseUrl()}/dogtracker/map-assets/${asset}`);
       assert.equal(res.status, 200, asset);
       assert.ok((await res.arrayBuffer()).byteLength > 100, asset);
@@ -143,7 +161,17 @@ describe('tracker-map node', () => {
     // The site has an origin, so the map node adds WGS84 for the geographic view.
     assert.ok(Math.abs(moved.position.lat - 52.0907) < 0.001);
 
-    map.receive({ payload: { v: 1, type: 'alert', event: 'exit', dog: 'rex', zone: 'yard', severity: 'critical', ts: 1763800009000 } });
+    map.receive({
+      payload: {
+        v: 1,
+        type: 'alert',
+        event: 'exit',
+        dog: 'rex',
+        zone: 'yard',
+        severity: 'critical',
+        ts: 1763800009000,
+      },
+    });
     assert.equal((await viewer.next()).alert.event, 'exit');
 
     map.receive({ payload: 'offline', topic: 'dogtracker/v1/status/pi-yard-s' });
@@ -179,7 +207,13 @@ describe('tracker-map node', () => {
     assert.match(String(await error), /dogtracker\/v1\/status\/\{node\}/);
 
     error = nextError(map);
-    map.receive({ payload: [position('rex', 1763800001000, 1, 2), { type: 'gibberish' }, position('bella', 1763800001000, 3, 4)] });
+    map.receive({
+      payload: [
+        position('rex', 1763800001000, 1, 2),
+        { type: 'gibberish' },
+        position('bella', 1763800001000, 3, 4),
+      ],
+    });
     assert.match(String(await error), /payload\[1\]\.type must be/);
     // The good items of the batch still reach the page.
     assert.equal((await viewer.next()).position.dog, 'rex');
@@ -193,7 +227,10 @@ describe('tracker-map node', () => {
   it('serves several maps on their own paths and refuses a second map on a taken path', async () => {
     await helper.load(NODES, flow([{}, { path: 'kennel', title: 'Kennel' }, { path: 'kennel' }]));
     assert.match(await (await fetch(`${baseUrl()}/dogtracker/kennel/`)).text(), /<title>Kennel<\/title>/);
-    assert.match(await (await fetch(`${baseUrl()}/dogtracker/kennel/`)).text(), /src="\.\.\/map-assets\/map\.js"/);
+    assert.match(
+      await (await fetch(`${baseUrl()}/dogtracker/kennel/`)).text(),
+      /src="\.\.\/map-assets\/map\.js"/,
+    );
     const home = await Viewer.open('/dogtracker/');
     const kennel = await Viewer.open('/dogtracker/kennel/');
     await home.next();

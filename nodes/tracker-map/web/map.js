@@ -1,4 +1,4 @@
-/* global L, document, window, fetch, WebSocket, location, setTimeout, setInterval */
+/* global L, document, window, fetch, WebSocket, location, setTimeout, setInterval, URL */
 // The dog tracker's live map page. Takes a snapshot and then updates from the tracker-map node's
 // WebSocket. Two views: the site plan in local metres (Leaflet's CRS.Simple, needs nothing from the
 // internet) and, when the site has an origin and a tile URL is configured, a geographic map.
