@@ -62,6 +62,8 @@ const settings = {
     tours: false,
     header: { title: `Dog tracker · ${os.hostname()}` },
   },
+  // Pis and hubs often have no internet: ask no one about update notifications unless told to.
+  telemetry: { enabled: env.DOGTRACKER_UPDATE_CHECK === '1' },
   functionExternalModules: false,
   exportGlobalContextKeys: false,
 };

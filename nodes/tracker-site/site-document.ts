@@ -89,9 +89,22 @@ export function parseSite(text: string): SiteResult {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return { ok: false, errors: [`site is not valid JSON: ${(err as Error).message}`] };
+    return {
+      ok: false,
+      errors: [`site is not valid JSON: ${withLineAndColumn((err as Error).message, text)}`],
+    };
   }
   return validateSite(doc);
+}
+
+/** JSON.parse names a character offset; people editing the document want a line and column. */
+function withLineAndColumn(message: string, text: string): string {
+  return message.replace(/at position (\d+)(?: \(line \d+ column \d+\))?/, (_match, pos: string) => {
+    const before = text.slice(0, Number(pos));
+    const line = before.split('\n').length;
+    const column = Number(pos) - before.lastIndexOf('\n');
+    return `at line ${line}, column ${column}`;
+  });
 }
 
 /**

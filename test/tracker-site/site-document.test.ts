@@ -62,6 +62,8 @@ describe('site document validation', () => {
     const bad = parseSite('{"name": "x",');
     assert.equal(bad.ok, false);
     assert.match(bad.ok ? '' : bad.errors[0], /^site is not valid JSON: /);
+    const misplaced = parseSite('{\n  "name": "x",\n  "scanners": [] ]\n}');
+    assert.match(misplaced.ok ? '' : misplaced.errors[0], /at line 3, column 18$/);
     assert.deepEqual(errorsOf([]), ['site must be a JSON object']);
     assert.deepEqual(errorsOf(null), ['site must be a JSON object']);
     assert.deepEqual(errorsOf({}), ['scanners must be an array', 'dogs must be an array']);
