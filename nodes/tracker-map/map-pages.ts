@@ -53,6 +53,26 @@ export function assetTable(webDir: string, leafletDir: string): Map<string, stri
   return table;
 }
 
+export type Route =
+  { kind: 'asset'; name: string } | { kind: 'page' | 'session' | 'slashless'; segment: string };
+
+/**
+ * What a request below /dogtracker/ asks for, from its path there (`''`, `session`, `kennel/`,
+ * `map-assets/map.js`, ...). `slashless`: a page asked for without its trailing slash. Undefined: not ours.
+ */
+export function routeOf(rel: string): Route | undefined {
+  if (rel.startsWith(`${ASSETS_SEGMENT}/`))
+    return { kind: 'asset', name: rel.slice(ASSETS_SEGMENT.length + 1) };
+  if (rel === '') return { kind: 'page', segment: '' };
+  if (rel === 'session') return { kind: 'session', segment: '' };
+  const parts = rel.split('/');
+  if (!PATH_RE.test(parts[0]) || RESERVED.has(parts[0])) return undefined;
+  if (parts.length === 1) return { kind: 'slashless', segment: parts[0] };
+  if (parts.length === 2 && parts[1] === '') return { kind: 'page', segment: parts[0] };
+  if (parts.length === 2 && parts[1] === 'session') return { kind: 'session', segment: parts[0] };
+  return undefined;
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

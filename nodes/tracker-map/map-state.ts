@@ -133,13 +133,28 @@ export class MapState {
   }
 
   /**
-   * Applies one input message: a position, alert or health payload (or an array of them), an `rssi`
-   * reading (ignored: the map shows positions), or an `online` / `offline` string on a status topic.
+   * Applies one input message: a position, alert or health payload (or an array of them, or either as
+   * JSON text or bytes), an `rssi` reading (ignored: the map shows positions), or an `online` /
+   * `offline` string on a status topic.
    * Returns the updates to send; throws an Error naming what is wrong with a bad payload. In a batch the
    * good items are applied and the bad ones are reported together.
    */
   apply(payload: unknown, topic?: unknown): MapUpdate[] {
-    if (typeof payload === 'string') return [this.applyStatus(payload, topic)];
+    // MQTT in nodes set to "a Buffer" or "a String" give the same messages as bytes or JSON text.
+    if (Buffer.isBuffer(payload)) payload = payload.toString('utf8');
+    if (typeof payload === 'string') {
+      const text = payload.trim();
+      const isStatus = typeof topic === 'string' && STATUS_TOPIC.test(topic);
+      if (isStatus || !(text.startsWith('{') || text.startsWith('[')))
+        return [this.applyStatus(payload, topic)];
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        throw new Error(`payload is text but not valid JSON: ${(err as Error).message}`);
+      }
+      return this.apply(parsed, topic);
+    }
     if (!Array.isArray(payload)) return this.applyOne(payload, 'payload');
     const updates: MapUpdate[] = [];
     const problems: string[] = [];

@@ -17,6 +17,7 @@ import {
   mapPathSegment,
   nodeRoot,
   pagePath,
+  routeOf,
   socketPath,
 } from './map-pages';
 import { BatchError, MapState } from './map-state';
@@ -58,33 +59,31 @@ export = (RED: NodeAPI): void => {
 
   function serve(req: Request, res: Response, next: NextFunction): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const rel = req.path.replace(/^\/+/, '');
-    if (rel.startsWith(`${ASSETS_SEGMENT}/`)) {
-      const file = assets.get(rel.slice(ASSETS_SEGMENT.length + 1));
+    const route = routeOf(req.path.replace(/^\/+/, ''));
+    if (route?.kind === 'asset') {
+      const file = assets.get(route.name);
       if (!file) return next();
       res.sendFile(file, { maxAge: '1h' }, (err) => {
         if (err && !res.headersSent) next();
       });
       return;
     }
-    const match = /^(?:([a-z0-9_-]+)\/)?(session)?$/.exec(rel);
-    const segment = match?.[1] ?? '';
-    const page = match ? pages.get(segment) : undefined;
-    if (!match || !page) return next();
-    if (match[2] === 'session') {
+    const page = route && pages.get(route.segment);
+    if (!route || !page) return next();
+    const url = req.originalUrl.split('?')[0];
+    // The page loads its files relative to its own URL, so it must end in a slash
+    // (`/dogtracker` reaches here as the default page, `/dogtracker/kennel` as slashless).
+    if (route.kind === 'slashless' || (route.kind === 'page' && !url.endsWith('/'))) {
+      res.redirect(301, `${url}/`);
+    } else if (route.kind === 'session') {
       res.set('Cache-Control', 'no-store').json({ token: page.token, tiles: page.tiles, title: page.title });
-      return;
+    } else {
+      const assetsUrl = route.segment === '' ? `${ASSETS_SEGMENT}/` : `../${ASSETS_SEGMENT}/`;
+      res
+        .set('Cache-Control', 'no-cache')
+        .type('html')
+        .send(pageTemplate.replace(/%ASSETS%/g, assetsUrl).replace(/%TITLE%/g, escapeHtml(page.title)));
     }
-    // The page loads its files relative to its own URL, so it must end in a slash.
-    if (!req.originalUrl.split('?')[0].endsWith('/')) {
-      res.redirect(301, `${req.originalUrl.split('?')[0]}/`);
-      return;
-    }
-    const assetsUrl = segment === '' ? `${ASSETS_SEGMENT}/` : `../${ASSETS_SEGMENT}/`;
-    res
-      .set('Cache-Control', 'no-cache')
-      .type('html')
-      .send(pageTemplate.replace(/%ASSETS%/g, assetsUrl).replace(/%TITLE%/g, escapeHtml(page.title)));
   }
 
   function TrackerMap(this: Node, def: TrackerMapDef): void {
@@ -120,7 +119,7 @@ export = (RED: NodeAPI): void => {
       node.status({
         fill: 'green',
         shape: viewers > 0 ? 'dot' : 'ring',
-        text: `${pagePath(segment)} · ${viewers} viewer${viewers === 1 ? '' : 's'}`,
+        text: `${root ?? '/'}${pagePath(segment).slice(1)} · ${viewers} viewer${viewers === 1 ? '' : 's'}`,
       });
     };
     const broadcast = (update: unknown): void => channel?.broadcast(JSON.stringify(update));

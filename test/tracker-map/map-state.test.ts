@@ -13,6 +13,7 @@ import {
   mapPathSegment,
   nodeRoot,
   pagePath,
+  routeOf,
   socketPath,
 } from '../../nodes/tracker-map/map-pages';
 import { SiteView } from '../../nodes/tracker-site/site-view';
@@ -145,6 +146,15 @@ describe('MapState', () => {
     for (const [payload, topic, expected] of bad) assert.throws(() => state.apply(payload, topic), expected);
   });
 
+  it('takes messages as JSON text or bytes, as an MQTT in node set to a string or a buffer gives them', () => {
+    const state = withSite();
+    const [moved] = state.apply(JSON.stringify(pos('rex', T0, 7, 8)), 'dogtracker/v1/position/rex');
+    assert.equal((moved as { position: { x: number } }).position.x, 7);
+    state.apply(Buffer.from('offline'), 'dogtracker/v1/status/pi-yard-ne');
+    assert.equal(state.snapshot().nodes.find((n) => n.id === 'pi-yard-ne')?.status, 'offline');
+    assert.throws(() => state.apply('{"type": "position",', 'x'), /payload is text but not valid JSON/);
+  });
+
   it('applies the good items of a batch and reports the bad ones together', () => {
     const state = withSite();
     let error: unknown;
@@ -208,6 +218,17 @@ describe('map pages', () => {
     assert.throws(() => mapPathSegment('Kennel'), /lower-case/);
     assert.throws(() => mapPathSegment(ASSETS_SEGMENT), /reserved/);
     assert.throws(() => mapPathSegment('metrics'), /reserved/);
+  });
+
+  it('routes requests below /dogtracker/ to pages, sessions and files, and leaves the rest', () => {
+    assert.deepEqual(routeOf(''), { kind: 'page', segment: '' });
+    assert.deepEqual(routeOf('session'), { kind: 'session', segment: '' });
+    assert.deepEqual(routeOf('kennel/'), { kind: 'page', segment: 'kennel' });
+    assert.deepEqual(routeOf('kennel'), { kind: 'slashless', segment: 'kennel' });
+    assert.deepEqual(routeOf('kennel/session'), { kind: 'session', segment: 'kennel' });
+    assert.deepEqual(routeOf('map-assets/leaflet/leaflet.js'), { kind: 'asset', name: 'leaflet/leaflet.js' });
+    for (const notOurs of ['metrics', 'ws', 'kennel/ws', 'kennel/x/', 'Kennel/', 'a/b/c', 'map-assets'])
+      assert.equal(routeOf(notOurs), undefined, notOurs);
   });
 
   it('puts the socket under httpNodeRoot', () => {

@@ -231,6 +231,8 @@ describe('tracker-map node', () => {
       await (await fetch(`${baseUrl()}/dogtracker/kennel/`)).text(),
       /src="\.\.\/map-assets\/map\.js"/,
     );
+    const slashless = await fetch(`${baseUrl()}/dogtracker/kennel`, { redirect: 'manual' });
+    assert.equal(slashless.headers.get('location'), '/dogtracker/kennel/');
     const home = await Viewer.open('/dogtracker/');
     const kennel = await Viewer.open('/dogtracker/kennel/');
     await home.next();

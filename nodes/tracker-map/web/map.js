@@ -182,7 +182,7 @@
         var center = ll(z.circle);
         if (center) shape = L.circle(center, Object.assign({ radius: z.circle.r }, style));
       }
-      if (shape) shape.bindTooltip(z.name + ' (' + z.kind + ')').addTo(siteLayer);
+      if (shape) shape.bindTooltip(text('span', null, z.name + ' (' + z.kind + ')')).addTo(siteLayer);
     });
     site.scanners.forEach(function (s) {
       var at = ll(s);
@@ -197,7 +197,7 @@
         fillOpacity: 1,
         className: 'scanner scanner-' + status,
       })
-        .bindTooltip((s.name || s.id) + ': ' + status)
+        .bindTooltip(text('span', null, (s.name || s.id) + ': ' + status))
         .addTo(siteLayer);
     });
   }
@@ -255,7 +255,7 @@
           fillColor: color,
           fillOpacity: 1,
           className: 'dog-marker dog-' + dog.id,
-        }).bindTooltip(dog.name, { permanent: true, direction: 'auto', offset: [8, 0], className: 'dog-label' }),
+        }).bindTooltip(text('span', null, dog.name), { permanent: true, direction: 'auto', offset: [8, 0], className: 'dog-label' }),
       };
       layers.trail.addTo(map);
       layers.accuracy.addTo(map);
@@ -270,6 +270,7 @@
 
   // ---- lists --------------------------------------------------------------------------------------
 
+  // Names come from the site and from messages: always set as text, never as HTML (tooltips included).
   function text(tag, className, content) {
     var node = document.createElement(tag);
     if (className) node.className = className;
