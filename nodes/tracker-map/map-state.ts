@@ -151,7 +151,7 @@ export class MapState {
       try {
         parsed = JSON.parse(text);
       } catch (err) {
-        throw new Error(`payload is text but not valid JSON: ${(err as Error).message}`);
+        throw new Error(`payload is text but not valid JSON: ${(err as Error).message}`, { cause: err });
       }
       return this.apply(parsed, topic);
     }
