@@ -120,6 +120,9 @@
       map = L.map(el.map, { crs: L.CRS.Simple, minZoom: -4, maxZoom: 6, zoomSnap: 0.25, attributionControl: false });
     }
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+    // Dogs stay above the site however often scanners are redrawn.
+    map.createPane('site').style.zIndex = 410;
+    map.createPane('dogs').style.zIndex = 420;
     // Leaflet needs a view before vector layers are added.
     fit();
     siteLayer = L.layerGroup().addTo(map);
@@ -167,7 +170,7 @@
     if (mode === 'plan') drawGrid(site.bounds);
     site.zones.forEach(function (z) {
       var color = ZONE_COLORS[z.kind] || '#666';
-      var style = { color: color, weight: 2, fillColor: color, fillOpacity: z.kind === 'safe' ? 0.08 : 0.18 };
+      var style = { pane: 'site', color: color, weight: 2, fillColor: color, fillOpacity: z.kind === 'safe' ? 0.08 : 0.18 };
       style.className = 'zone zone-' + z.kind;
       var shape = null;
       if (z.polygon) {
@@ -190,6 +193,7 @@
       var status = (state.nodes[s.id] && state.nodes[s.id].status) || 'unknown';
       var color = status === 'online' ? '#2e9b3a' : status === 'offline' ? '#d33' : '#888';
       L.circleMarker(at, {
+        pane: 'site',
         radius: 6,
         color: '#fff',
         weight: 2,
@@ -212,7 +216,7 @@
     var x1 = Math.ceil(b.maxX / step) * step + margin;
     var y0 = Math.floor(b.minY / step) * step - margin;
     var y1 = Math.ceil(b.maxY / step) * step + margin;
-    var style = { color: '#c8cdc0', weight: 1, interactive: false, className: 'plan-grid' };
+    var style = { pane: 'site', color: '#c8cdc0', weight: 1, interactive: false, className: 'plan-grid' };
     for (var x = x0; x <= x1; x += step)
       L.polyline(
         [
@@ -240,8 +244,9 @@
     var layers = dogLayers[dog.id];
     if (!layers) {
       layers = dogLayers[dog.id] = {
-        trail: L.polyline(trail, { color: color, weight: 3, opacity: 0.55, className: 'dog-trail dog-trail-' + dog.id }),
+        trail: L.polyline(trail, { pane: 'dogs', color: color, weight: 3, opacity: 0.55, className: 'dog-trail dog-trail-' + dog.id }),
         accuracy: L.circle(at, {
+          pane: 'dogs',
           radius: dog.position.accuracy || 0,
           color: color,
           weight: 1,
@@ -249,6 +254,7 @@
           className: 'dog-accuracy',
         }),
         marker: L.circleMarker(at, {
+          pane: 'dogs',
           radius: 8,
           color: '#fff',
           weight: 2,
