@@ -64,3 +64,47 @@ export const pipelineMetrics = {
     registers: [registry],
   }),
 };
+
+function nodeGauge(name: string, help: string): Gauge<'node'> {
+  return new Gauge({ name, help, labelNames: ['node'] as const, registers: [registry] });
+}
+
+function linkGauge(name: string, help: string): Gauge<'node' | 'neighbor'> {
+  return new Gauge({ name, help, labelNames: ['node', 'neighbor'] as const, registers: [registry] });
+}
+
+/**
+ * Health of every node this process has heard of (its own, and on the hub every scanner's), set by
+ * batman-health. A field a node did not report has no series (never a fake 0); a neighbour's link
+ * series are removed when it is gone.
+ */
+export const healthMetrics = {
+  up: nodeGauge('dogtracker_node_up', 'Whether the node is online (1) or offline / silent (0)'),
+  lastHealth: nodeGauge(
+    'dogtracker_node_last_health_timestamp_seconds',
+    'Event time (ts) of the newest health message of the node',
+  ),
+  cpu: nodeGauge('dogtracker_node_cpu_percent', 'CPU use between two samples, %'),
+  load1: nodeGauge('dogtracker_node_load1', '1-minute load average'),
+  memUsed: nodeGauge('dogtracker_node_memory_used_percent', 'Memory in use (not available), % of total'),
+  temperature: nodeGauge('dogtracker_node_temperature_celsius', 'Hottest thermal zone, °C'),
+  throttled: nodeGauge('dogtracker_node_throttled', 'Raspberry Pi get_throttled bits, raw'),
+  underVoltage: nodeGauge('dogtracker_node_undervoltage', 'Under-voltage now (1) or not (0)'),
+  uptime: nodeGauge('dogtracker_node_uptime_seconds', 'Seconds since the node booted'),
+  wifiSignal: nodeGauge('dogtracker_node_wifi_signal_dbm', 'Wi-Fi signal level, dBm'),
+  originators: nodeGauge('dogtracker_mesh_originators', 'batman-adv originators known to the node'),
+  neighbors: nodeGauge('dogtracker_mesh_neighbors', 'batman-adv direct neighbours of the node'),
+  gatewayPresent: nodeGauge(
+    'dogtracker_mesh_gateway_present',
+    'Whether the node has a selected mesh gateway',
+  ),
+  linkTq: linkGauge('dogtracker_mesh_link_tq', 'BATMAN_IV link quality to a neighbour, TQ 0-255'),
+  linkThroughput: linkGauge(
+    'dogtracker_mesh_link_throughput_kbps',
+    'BATMAN_V link throughput to a neighbour, kbit/s',
+  ),
+  linkLastSeen: linkGauge(
+    'dogtracker_mesh_link_last_seen_seconds',
+    'Seconds since the node last heard the neighbour',
+  ),
+};

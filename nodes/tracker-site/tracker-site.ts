@@ -3,6 +3,7 @@ import { promises as fs, watch, type FSWatcher } from 'fs';
 import * as path from 'path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../common/checks';
+import { serveMetrics } from '../common/metrics-route';
 import { parseSite } from './site-document';
 import { SiteSource } from './site-source';
 import type { TrackerSiteNode } from './tracker-site-node';
@@ -18,6 +19,9 @@ interface TrackerSiteDef extends NodeDef {
 const FILE_RELOAD_DEBOUNCE_MS = 200;
 
 export = (RED: NodeAPI): void => {
+  // A hub serves its metrics even when it has no batman-health node.
+  serveMetrics(RED);
+
   function resolvePath(p: string): string {
     const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
     return path.resolve(userDir, p);

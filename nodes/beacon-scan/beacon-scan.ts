@@ -1,0 +1,316 @@
+// beacon-scan: the node every Pi runs. Scans BLE (noble), simulates a site, or replays a capture, and emits
+// `rssi` readings of the contract. Thin adapter over the cores in this folder.
+//
+// Clocks: readings carry event time `ts`. Live, the event time is the arrival time (Date.now()). In simulate
+// and replay the readings bring their own event time and a wall-clock timer only paces them. The watchdog,
+// retry and status timers are wall-clock timers.
+import { execFile } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { errorMessage } from '../common/checks';
+import { topics } from '../common/contract';
+import { linkSite, type SiteLink } from '../common/site-link';
+import type { SiteView } from '../tracker-site/site-view';
+import {
+  BleScanner,
+  type BleStackFactory,
+  type Clock,
+  type CommandRunner,
+  type ScanState,
+} from './ble-scanner';
+import { parseCommand, type ScanCommand } from './commands';
+import { readConfig, type BeaconScanConfig, type BeaconScanProps } from './config';
+import { decodeAdvert } from './frames';
+import { nobleStack } from './noble-stack';
+import { readingFromFrame, SourcePipeline, type Emission } from './pipeline';
+import { Playback, SimulatedSource, type EventSource, type Scheduler } from './playback';
+import { ReplayFileSource } from './replay-file';
+
+interface BeaconScanDef extends NodeDef, BeaconScanProps {
+  site?: string;
+}
+
+/** Seams for tests and unusual set-ups, read from `settings.beaconScan` (settings.js). */
+interface BeaconScanSettings {
+  /** Makes the noble stack of an adapter (default: @abandonware/noble on hci<N>). */
+  createStack?: BleStackFactory;
+  /** Wall clock and timers of the watchdog. */
+  clock?: Clock;
+  /** Runs the adapter reset command (default: child_process.execFile). */
+  runCommand?: CommandRunner;
+}
+
+const STATUS_REFRESH_MS = 2000;
+const PIPELINE_TICK_MS = 100;
+const RESET_TIMEOUT_MS = 15_000;
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+const realScheduler: Scheduler = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setImmediate: (fn) => setImmediate(fn),
+  clearImmediate: (handle) => clearImmediate(handle as NodeJS.Immediate),
+};
+
+const execCommand: CommandRunner = (file, args, timeoutMs, done) => {
+  execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
+    done(err, `${String(stderr)}${String(stdout)}`),
+  );
+};
+
+export = (RED: NodeAPI): void => {
+  function BeaconScan(this: Node, def: BeaconScanDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const seams = ((RED.settings as unknown as { beaconScan?: BeaconScanSettings }).beaconScan ??
+      {}) as BeaconScanSettings;
+    const read = readConfig(def, os.hostname());
+    if (!read.ok) {
+      node.status({ fill: 'red', shape: 'ring', text: read.problem });
+      node.error(`beacon-scan settings: ${read.problem}`);
+      node.on('input', (_msg, _send, done) =>
+        done(new Error(`beacon-scan is not configured: ${read.problem}`)),
+      );
+      return;
+    }
+    const config: BeaconScanConfig = read.config;
+    const clock = seams.clock ?? realClock;
+    const label = config.mode === 'scan' ? `hci${config.deviceId}` : config.mode;
+
+    const topicOf = new Map<string, string>();
+    const pipeline = new SourcePipeline(config.pipeline, (out: Emission) => {
+      let topic = topicOf.get(out.scanner);
+      if (topic === undefined) topicOf.set(out.scanner, (topic = topics.rssi(out.scanner)));
+      node.send({ topic, payload: out.payload } as NodeMessageInFlow);
+    });
+
+    let site: SiteLink | undefined;
+    let siteView: SiteView | undefined;
+    let lastStatus = '';
+    const showStatus = (
+      fill: 'red' | 'green' | 'yellow' | 'grey' | 'blue',
+      shape: 'dot' | 'ring',
+      text: string,
+    ) => {
+      const key = `${fill}|${shape}|${text}`;
+      if (key === lastStatus) return;
+      lastStatus = key;
+      node.status({ fill, shape, text });
+    };
+
+    // --- live scanning -------------------------------------------------------------------------------
+    let scanner: BleScanner | undefined;
+    const scanStatus = (s: ScanState): void => {
+      const counts = `${s.adverts} adv${s.stalls ? ` · ${s.stalls} stalls` : ''}${s.resets ? ` · ${s.resets} resets` : ''}`;
+      switch (s.phase) {
+        case 'scanning':
+          return showStatus('green', 'dot', `scanning ${label} · ${pipeline.stats.emitted} sent · ${counts}`);
+        case 'stalled':
+          return showStatus('yellow', 'ring', `stalled: ${s.problem ?? 'no advertisements'} · ${counts}`);
+        case 'restarting':
+          return showStatus('yellow', 'ring', `stalled, restarting scan · ${counts}`);
+        case 'resetting':
+          return showStatus('yellow', 'ring', `stalled, resetting adapter · ${counts}`);
+        case 'starting':
+          return showStatus('yellow', 'ring', `starting ${label}`);
+        case 'waiting':
+        case 'unavailable':
+          // With a hint something needs doing (red); without one noble is just busy (resetting, unknown).
+          return s.hint
+            ? showStatus('red', 'ring', `${s.problem}: ${s.hint}`)
+            : showStatus('yellow', 'ring', s.problem ?? s.phase);
+        case 'stopped':
+          return showStatus('grey', 'ring', `stopped · ${counts}`);
+      }
+    };
+
+    // --- simulate / replay -----------------------------------------------------------------------------
+    let playback: Playback | undefined;
+    let played = { badLines: 0, running: false, done: false };
+    const playStatus = (): void => {
+      const what = config.mode === 'simulate' ? 'simulating' : 'replaying';
+      const bad = played.badLines ? ` · ${played.badLines} bad lines` : '';
+      if (played.running) showStatus('green', 'dot', `${what} · ${pipeline.stats.emitted} sent${bad}`);
+      else if (played.done)
+        showStatus('grey', 'dot', `${config.mode} done · ${pipeline.stats.emitted} sent${bad}`);
+      else showStatus('grey', 'ring', `stopped · ${pipeline.stats.emitted} sent${bad}`);
+    };
+
+    const playSource = (): EventSource | undefined => {
+      if (config.mode === 'replay') {
+        const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+        const file = path.resolve(userDir, config.replay.file);
+        return new ReplayFileSource(file, {
+          warn: (line, problem) => {
+            played.badLines++;
+            node.warn(`${file} line ${line} skipped: ${problem}`);
+          },
+        });
+      }
+      const view: SiteView | undefined = siteView;
+      if (!view) {
+        showStatus('red', 'ring', site ? site.problem : 'simulate needs a tracker-site: choose one');
+        return undefined;
+      }
+      if (!config.sim.allScanners && !view.scanner(config.scanner)) {
+        const text = `scanner "${config.scanner}" is not in site "${view.name}": set the scanner id or simulate all scanners`;
+        showStatus('red', 'ring', text);
+        node.warn(text);
+        return undefined;
+      }
+      return new SimulatedSource(view.site, {
+        startTs: Date.now(), // the simulation clock starts at the wall time of the start, then runs on its own
+        seed: config.sim.seed,
+        advIntervalMs: config.sim.advIntervalMs,
+        scanners: config.sim.allScanners ? undefined : [config.scanner],
+        durationMs: config.sim.speed === 0 ? config.sim.durationMs : undefined,
+      });
+    };
+
+    const startPlayback = (): void => {
+      stopPlayback();
+      const source = playSource();
+      if (!source) return;
+      const speed = config.mode === 'replay' ? config.replay.speed : config.sim.speed;
+      played = { badLines: 0, running: true, done: false };
+      const current = new Playback(source, { speed }, realScheduler, {
+        reading: (r) => pipeline.accept(r),
+        tick: (ts) => pipeline.tick(ts),
+        end: () => {
+          pipeline.flush();
+          played.running = false;
+          played.done = true;
+          playStatus();
+        },
+        error: (err) => {
+          played.running = false;
+          const text = `${config.mode} failed: ${errorMessage(err)}`;
+          showStatus('red', 'ring', text);
+          node.error(text);
+        },
+      });
+      playback = current;
+      playStatus();
+      current.start().catch((err: unknown) => {
+        if (playback !== current) return;
+        played.running = false;
+        const text = `${config.mode} cannot start: ${errorMessage(err)}`;
+        showStatus('red', 'ring', text);
+        node.error(text);
+      });
+    };
+
+    const stopPlayback = (): void => {
+      if (!playback) return;
+      playback.stop();
+      playback = undefined;
+      pipeline.flush();
+      played.running = false;
+    };
+
+    // --- wiring ------------------------------------------------------------------------------------------
+    const command = (cmd: ScanCommand): void => {
+      if (config.mode === 'scan') {
+        if (cmd === 'start') scanner?.start();
+        else if (cmd === 'stop') {
+          scanner?.stop();
+          pipeline.flush();
+        } else scanner?.rescan();
+        return;
+      }
+      if (cmd === 'stop') {
+        stopPlayback();
+        playStatus();
+      } else if (cmd === 'rescan' || !played.running) startPlayback();
+    };
+
+    if (def.site) {
+      site = linkSite(RED, node, def.site, (view) => {
+        siteView = view;
+        pipeline.setSite(view);
+        // A new site restarts a simulation with it.
+        if (config.mode === 'simulate' && config.autoStart) startPlayback();
+      });
+    }
+
+    if (config.mode === 'scan') {
+      scanner = new BleScanner(
+        {
+          deviceId: config.deviceId,
+          stallMs: config.stallMs,
+          resetAfterStalls: config.resetAfterStalls,
+          resetCommand: config.resetCommand,
+          resetTimeoutMs: RESET_TIMEOUT_MS,
+          retryMs: config.retryMs,
+        },
+        seams.createStack ?? nobleStack,
+        clock,
+        seams.runCommand ?? execCommand,
+        {
+          advert: (a) =>
+            pipeline.accept(readingFromFrame(config.scanner, a.ts, a.mac, a.rssi, decodeAdvert(a))),
+          state: scanStatus,
+          log: (level, text) =>
+            level === 'info' ? node.log(text) : level === 'warn' ? node.warn(text) : node.error(text),
+        },
+      );
+      if (config.autoStart) scanner.start();
+      else scanStatus(scanner.current);
+    } else if (config.mode === 'replay' && config.autoStart) {
+      startPlayback();
+    } else if (config.mode === 'simulate' && !def.site) {
+      showStatus('red', 'ring', 'simulate needs a tracker-site: choose one');
+    } else if (!config.autoStart) {
+      playStatus();
+    }
+
+    // Live readings held by the rate limit or a batch are released on the arrival clock.
+    const holding = (config.pipeline.maxPerSecond ?? 0) > 0 || (config.pipeline.batchMs ?? 0) > 0;
+    let tickHandle: unknown;
+    const tick = (): void => {
+      tickHandle = clock.setTimeout(tick, PIPELINE_TICK_MS);
+      try {
+        pipeline.tick(clock.now());
+      } catch (err) {
+        node.error(`beacon-scan: ${errorMessage(err)}`);
+      }
+    };
+    if (config.mode === 'scan' && holding) tickHandle = clock.setTimeout(tick, PIPELINE_TICK_MS);
+    const statusTimer = setInterval(() => {
+      if (scanner) scanStatus(scanner.current);
+      else if (playback) playStatus();
+    }, STATUS_REFRESH_MS);
+
+    node.on('input', (msg, _send, done) => {
+      const parsed = parseCommand(msg.payload);
+      if (!parsed.ok) {
+        done(new Error(parsed.problem));
+        return;
+      }
+      try {
+        command(parsed.cmd);
+        done();
+      } catch (err) {
+        done(err instanceof Error ? err : new Error(errorMessage(err)));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(statusTimer);
+      if (tickHandle !== undefined) clock.clearTimeout(tickHandle);
+      scanner?.close();
+      if (playback) playback.stop();
+      playback = undefined;
+      done();
+    });
+  }
+
+  RED.nodes.registerType('beacon-scan', BeaconScan);
+};
