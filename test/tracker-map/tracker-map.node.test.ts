@@ -119,8 +119,10 @@ describe('tracker-map node', () => {
     const redirect = await fetch(`${baseUrl()}/dogtracker`, { redirect: 'manual' });
     assert.equal(redirect.status, 301);
     assert.equal(redirect.headers.get('location'), '/dogtracker/');
-    // Not ours: left for other routes (batman-health serves /dogtracker/metrics), here a 404.
-    assert.equal((await fetch(`${baseUrl()}/dogtracker/metrics`)).status, 404);
+    // Not ours: left for the next route (the package's metrics, registered by tracker-site).
+    const metrics = await fetch(`${baseUrl()}/dogtracker/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /# TYPE dogtracker_readings_total counter/);
     assert.equal((await fetch(`${baseUrl()}/dogtracker/map-assets/../tracker-map.js`)).status, 404);
     assert.equal((await fetch(`${baseUrl()}/dogtracker/nosuchmap/`)).status, 404);
   });
