@@ -90,10 +90,17 @@ export interface MapStateOptions {
   alertsKept: number;
   /** Hard cap on trail points per dog, whatever their rate. */
   maxTrailPoints?: number;
+  /**
+   * How many dogs the site does not name the map takes (trilaterate can track every beacon, and phones
+   * nearby advertise ever-changing addresses): beyond it their positions are refused, so memory and the
+   * page stay bounded.
+   */
+  maxUnlistedDogs?: number;
 }
 
 export const STATUS_TOPIC = /^dogtracker\/v1\/status\/([^/]+)$/;
 const DEFAULT_MAX_TRAIL_POINTS = 2000;
+const DEFAULT_MAX_UNLISTED_DOGS = 50;
 
 export class MapState {
   private site: SiteView | undefined;
@@ -188,8 +195,18 @@ export class MapState {
   }
 
   private applyPosition(position: Position): MapUpdate[] {
-    const dog = this.dogs.get(position.dog) ?? { id: position.dog, name: position.dog, trail: [] };
-    this.dogs.set(dog.id, dog);
+    let dog = this.dogs.get(position.dog);
+    if (!dog) {
+      const listed = new Set(this.site?.dogs.map((d) => d.id));
+      const unlisted = [...this.dogs.keys()].filter((id) => !listed.has(id)).length;
+      const max = this.options.maxUnlistedDogs ?? DEFAULT_MAX_UNLISTED_DOGS;
+      if (unlisted >= max)
+        throw new Error(
+          `dog "${position.dog}" is not in the site, and the map already shows ${max} such dogs`,
+        );
+      dog = { id: position.dog, name: position.dog, trail: [] };
+      this.dogs.set(dog.id, dog);
+    }
     // A position older than the one shown (a late or replayed message) would move the dog backwards.
     if (dog.position && position.ts <= dog.position.ts) return [];
     if ((position.lat === undefined || position.lon === undefined) && this.site?.hasOrigin) {

@@ -93,6 +93,20 @@ describe('MapState', () => {
     assert.equal(state.snapshot().dogs.find((d) => d.id === 'stray')?.name, 'stray');
   });
 
+  it('takes a bounded number of dogs the site does not name', () => {
+    const state = new MapState({ trailS: 60, alertsKept: 3, maxUnlistedDogs: 2 });
+    state.setSite(SiteView.fromJson(siteText()));
+    state.apply(pos('stray1', T0));
+    state.apply(pos('stray2', T0));
+    assert.throws(
+      () => state.apply(pos('stray3', T0)),
+      /dog "stray3" is not in the site, and the map already shows 2/,
+    );
+    // Site dogs and known strays still move.
+    assert.equal(state.apply(pos('rex', T0)).length, 1);
+    assert.equal(state.apply(pos('stray1', T0 + 1)).length, 1);
+  });
+
   it('keeps only the newest alerts', () => {
     const state = withSite({ trailS: 60, alertsKept: 3 });
     for (let i = 0; i < 5; i++)
