@@ -70,6 +70,8 @@ export interface Snapshot {
   kind: 'snapshot';
   site?: MapSite;
   trailS: number;
+  /** The page keeps as many alerts as this. */
+  alertsKept: number;
   dogs: DogState[];
   nodes: NodeState[];
   /** Oldest first. */
@@ -131,6 +133,7 @@ export class MapState {
     const snapshot: Snapshot = {
       kind: 'snapshot',
       trailS: this.options.trailS,
+      alertsKept: this.options.alertsKept,
       dogs: [...this.dogs.values()].map((d) => ({ ...d, trail: [...d.trail] })),
       nodes: [...this.nodes.values()].map((n) => ({ ...n })),
       alerts: [...this.alerts],

@@ -155,6 +155,7 @@ describe('tracker-map node', () => {
       ['yard:safe', 'pool:forbidden'],
     );
     assert.equal(snapshot.trailS, 300);
+    assert.equal(snapshot.alertsKept, 50);
 
     map.receive({ payload: position('rex', 1763800001000, 12.4, 7.9), topic: 'dogtracker/v1/position/rex' });
     const moved = await viewer.next();

@@ -10,7 +10,7 @@
   var EVENT_WORDS = { enter: 'entered', exit: 'left', dwell: 'is staying in', missing: 'is missing', found: 'is back' };
   var STALE_MS = 60000;
 
-  var state = { site: null, trailS: 300, dogs: {}, nodes: {}, alerts: [] };
+  var state = { site: null, trailS: 300, alertsKept: 50, dogs: {}, nodes: {}, alerts: [] };
   var tiles = { url: '', attribution: '' };
   var mode = 'plan';
   // The view the user picked with the button; until then: the geographic map when there is one.
@@ -51,6 +51,7 @@
   function applySnapshot(s) {
     state.site = s.site || null;
     state.trailS = s.trailS;
+    state.alertsKept = s.alertsKept || state.alertsKept;
     state.dogs = {};
     s.dogs.forEach(function (d) {
       state.dogs[d.id] = d;
@@ -86,7 +87,7 @@
     else if (update.kind === 'position') applyPosition(update.position);
     else if (update.kind === 'alert') {
       state.alerts.push(update.alert);
-      if (state.alerts.length > 200) state.alerts.shift();
+      if (state.alerts.length > state.alertsKept) state.alerts.shift();
       renderAlerts();
     } else if (update.kind === 'node') {
       state.nodes[update.node.id] = update.node;
