@@ -339,6 +339,8 @@
   }
 
   function alertText(a) {
+    // Alerts from Alertmanager (see the example flow) carry their own text.
+    if (a.text && !a.dog) return a.text;
     var who = a.dog ? dogName(a.dog) : a.node || 'System';
     var verb = EVENT_WORDS[a.event] || a.event;
     var where = a.zone ? ' ' + zoneName(a.zone) : '';
