@@ -15,6 +15,13 @@ npm install --prefix "$tools" --no-audit --no-fund --loglevel=error node@22 >/de
 export PATH="$tools/node_modules/node/bin:$PATH"
 case "$(node -v)" in v22.*) ;; *) echo "expected Node 22, got $(node -v)" >&2; exit 1 ;; esac
 echo "   node $(node -v)"
+# Native addons (noble, bluetooth-hci-socket) must build against Node 22's headers, not the machine's
+# Node 20 ones that npm's `nodedir` setting may name; the node@22 package ships them.
+headers=$(dirname "$(dirname "$(dirname "$(find "$tools/node_modules" -path '*/include/node/node_version.h' | head -n 1)")")")
+if [ -n "$headers" ] && [ -f "$headers/include/node/node_version.h" ]; then
+  export npm_config_nodedir="$headers"
+  echo "   native addons build against $headers"
+fi
 
 echo "== copy of the checkout into $app"
 tar -C "$root" --exclude=./node_modules --exclude=./dist --exclude=./.node-red --exclude=./.git -cf - . | tar -C "$app" -xf -

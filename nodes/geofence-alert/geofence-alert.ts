@@ -1,0 +1,208 @@
+// geofence-alert: positions in; enter / exit / dwell / missing / found alerts out (output 1) and each
+// changed dog's full zone state (output 2). The Node-RED adapter over the pure core in geofence.ts.
+//
+// Two clocks, on purpose:
+// - event time (the positions' `ts`) decides everything: hold times, dwell, and missing dogs while
+//   other dogs' positions move the clock on;
+// - the wall clock only measures silence: when no position at all has arrived for the missing time,
+//   the event clock is moved on by the silent wall time, so dogs are reported missing although the
+//   hub's input went quiet.
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { errorMessage } from '../common/checks';
+import { CONTRACT_VERSION, topics } from '../common/contract';
+import { pipelineMetrics } from '../common/metrics';
+import { linkSite } from '../common/site-link';
+import { readOptions, type FenceOptionFields } from './fence-options';
+import { FenceOutput, Geofence } from './geofence';
+import { readPositions } from './position-input';
+import { wallClock } from './wall-clock';
+
+interface GeofenceAlertDef extends NodeDef, FenceOptionFields {
+  site?: string;
+}
+
+type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
+
+/** Node context key of the saved zone state (in the default context store). */
+const STATE_KEY = 'geofence';
+/** Unsaved changes without a confirmed transition (last positions, pending changes) wait at most this long. */
+const SAVE_EVERY_MS = 10000;
+const STATE_TOPIC_ROOT = `dogtracker/v${CONTRACT_VERSION}/zone-state/`;
+
+function zoneStateTopic(dog: string): string {
+  return STATE_TOPIC_ROOT + dog.replace(/[/+#]/g, '_');
+}
+
+function formatSilence(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+}
+
+export = (RED: NodeAPI): void => {
+  function GeofenceAlert(this: Node, def: GeofenceAlertDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const parsed = readOptions(def);
+    if (!parsed.ok) {
+      const problem = `invalid settings: ${parsed.errors.join('; ')}`;
+      node.status({ fill: 'red', shape: 'ring', text: 'invalid settings' });
+      node.error(problem);
+      node.on('input', (_msg, _send, done) => done(new Error(problem)));
+      return;
+    }
+    const options = parsed.options;
+    const clock = wallClock();
+    const fence = new Geofence(options);
+    const context = node.context();
+
+    let ready = false;
+    const waiting: Array<[NodeMessageInFlow, Send, (err?: Error) => void]> = [];
+    let dirty = false;
+    let lastSave = clock.now();
+    const startWall = clock.now();
+    let clockAtStart: number | undefined;
+    let lastInputWall = startWall;
+    let lastInputEvent: number | undefined;
+    let silentMs = 0;
+    let lastStatus = '';
+
+    function emit(out: FenceOutput, send: Send, base: NodeMessage = {}): void {
+      if (out.empty) return;
+      const alerts: NodeMessage[] = out.alerts.map((alert) => {
+        pipelineMetrics.alerts.inc({ event: alert.event, severity: alert.severity });
+        return { ...base, topic: topics.alert(alert.dog ?? ''), payload: alert };
+      });
+      const states: NodeMessage[] = [];
+      for (const dog of out.changed) {
+        const state = fence.dogState(dog);
+        if (state) states.push({ ...base, topic: zoneStateTopic(dog), payload: state });
+      }
+      send([alerts.length > 0 ? alerts : null, states.length > 0 ? states : null]);
+    }
+
+    function save(): void {
+      if (!ready) return;
+      dirty = false;
+      lastSave = clock.now();
+      context.set(STATE_KEY, fence.snapshot(), (err?: unknown) => {
+        if (err) node.warn(`cannot save zone state: ${errorMessage(err)}`);
+      });
+    }
+
+    function afterChange(out: FenceOutput): void {
+      if (out.transitions > 0 || out.alerts.length > 0) save();
+      else if (!out.empty) dirty = true;
+    }
+
+    function showStatus(): void {
+      if (!fence.hasSite) return;
+      const { dogs, missing, outOfBounds } = fence.summary();
+      let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
+      if (silentMs >= options.missingMs) {
+        status = { fill: 'yellow', shape: 'ring', text: `no positions for ${formatSilence(silentMs)}` };
+      } else if (fence.clock === undefined) {
+        status = { fill: 'grey', shape: 'ring', text: 'waiting for positions' };
+      } else {
+        const parts = [`${dogs} dog${dogs === 1 ? '' : 's'}`];
+        if (outOfBounds > 0) parts.push(`${outOfBounds} out of bounds`);
+        if (missing > 0) parts.push(`${missing} missing`);
+        const fill = outOfBounds > 0 ? 'red' : missing > 0 ? 'yellow' : 'green';
+        status = { fill, shape: 'dot', text: parts.join(', ') };
+      }
+      const key = JSON.stringify(status);
+      if (key !== lastStatus) {
+        lastStatus = key;
+        node.status(status);
+      }
+    }
+
+    const site = linkSite(RED, node, def.site, (view) => {
+      const out = new FenceOutput();
+      fence.setSite(view, out);
+      if (ready) {
+        emit(out, (msgs) => node.send(msgs));
+        if (!out.empty) save();
+      }
+      lastStatus = '';
+      showStatus();
+    });
+
+    function handle(msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void): void {
+      if (!fence.hasSite || !site.view) {
+        done(new Error(site.problem));
+        return;
+      }
+      const { positions, errors } = readPositions(msg.payload);
+      const out = new FenceOutput();
+      for (const position of positions) fence.observe(position, out);
+      if (positions.length > 0) {
+        lastInputWall = clock.now();
+        lastInputEvent = fence.clock;
+        silentMs = 0;
+      }
+      emit(out, send, msg);
+      afterChange(out);
+      showStatus();
+      if (errors.length === 0) {
+        done();
+        return;
+      }
+      const total = errors.length + positions.length;
+      const shown =
+        errors.slice(0, 3).join('; ') + (errors.length > 3 ? `; and ${errors.length - 3} more` : '');
+      done(new Error(`${errors.length} of ${total} position(s) rejected: ${shown}`));
+    }
+
+    node.on('input', (msg, send, done) => {
+      if (ready) handle(msg, send, done);
+      else waiting.push([msg, send, done]);
+    });
+
+    // Restore the saved state (asynchronously, so any context store works) before the first position.
+    context.get(STATE_KEY, (err: unknown, saved: unknown) => {
+      try {
+        if (err) node.warn(`cannot read saved zone state, starting afresh: ${errorMessage(err)}`);
+        else for (const problem of fence.restore(saved)) node.warn(`saved zone state: ${problem}`);
+      } catch (restoreErr) {
+        node.warn(`cannot restore zone state, starting afresh: ${errorMessage(restoreErr)}`);
+      }
+      clockAtStart = fence.clock;
+      ready = true;
+      for (const [msg, send, done] of waiting.splice(0)) handle(msg, send, done);
+      showStatus();
+    });
+
+    // The silence check: wall clock, see the top of this file. Never throws out of the timer.
+    const periodMs = Math.min(5000, Math.max(250, Math.floor(options.missingMs / 4)));
+    const timer = clock.setInterval(() => {
+      try {
+        if (!ready) return;
+        const now = clock.now();
+        silentMs = now - lastInputWall;
+        if (fence.hasSite && silentMs >= options.missingMs) {
+          // Event time when the input went silent: the last input's, else the saved clock, else now.
+          const silentSince = lastInputEvent ?? clockAtStart ?? startWall;
+          const out = new FenceOutput();
+          fence.advanceClock(silentSince + silentMs, silentSince, out);
+          emit(out, (msgs) => node.send(msgs));
+          afterChange(out);
+        }
+        showStatus();
+        if (dirty && now - lastSave >= SAVE_EVERY_MS) save();
+      } catch (err) {
+        node.error(`silence check failed: ${errorMessage(err)}`);
+      }
+    }, periodMs);
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      clock.clearInterval(timer);
+      // A removed node's context is deleted by Node-RED; saving it again would bring it back.
+      if (!removed) save();
+      for (const [, , pendingDone] of waiting.splice(0))
+        pendingDone(new Error('node closed before its state loaded'));
+      done();
+    });
+  }
+
+  RED.nodes.registerType('geofence-alert', GeofenceAlert);
+};

@@ -1,0 +1,560 @@
+// The geofence: per dog and zone, which side of the boundary the dog is on, decided with the
+// position's uncertainty and held for a while before an event fires; and which dogs went missing.
+// Pure: no Node-RED, no wall clock. Time is the event time of the positions (and whatever event time
+// the caller passes to `advanceClock` when the input is silent).
+import { CONTRACT_VERSION, type Alert, type AlertEvent, type Severity } from '../common/contract';
+import type { Dog, Zone, ZoneKind } from '../tracker-site/site-document';
+import type { FenceOptions } from './fence-options';
+import { normalQuantile } from './normal-quantile';
+import type { FencePosition } from './position-input';
+import { compileShape, type BoundaryDistance, type ZoneShape } from './zone-shape';
+
+/** What the geofence needs of a site (a tracker-site `SiteView` is one). */
+export interface FenceSite {
+  readonly dogs: readonly Dog[];
+  zonesFor(dogId: string): Zone[];
+}
+
+export type Side = 'inside' | 'outside';
+export type ZoneSide = Side | 'unknown';
+
+/**
+ * A position is never taken as more precise than this (metres, 1 sigma): BLE positions are not, and a
+ * position claiming to be exact would otherwise decide on a hair's breadth at the fence.
+ */
+export const MIN_SIGMA_M = 0.3;
+
+/** Payload of the second output: one dog's full zone state. */
+export interface DogZoneState {
+  v: number;
+  type: 'zone-state';
+  dog: string;
+  /** Event time of the change. */
+  ts: number;
+  lastSeen?: number;
+  x?: number;
+  y?: number;
+  missing: boolean;
+  /** Ids of the zones the dog is (confirmed) inside. */
+  inside: string[];
+  zones: ZoneStateEntry[];
+}
+
+export interface ZoneStateEntry {
+  zone: string;
+  name: string;
+  kind: ZoneKind;
+  state: ZoneSide;
+  /** Since when the dog has been on this side (the first position that said so). */
+  since?: number;
+  /** A change seen but not yet held long enough to count. */
+  pending?: { state: Side; since: number };
+  /** A dwell alert was sent for this stay. */
+  dwell: boolean;
+}
+
+/** Collects what one or more calls produced; the caller sends and then clears it. */
+export class FenceOutput {
+  readonly alerts: Alert[] = [];
+  /** Dogs whose zone state changed (for the state output). */
+  readonly changed = new Set<string>();
+  /** Confirmed side changes, with or without an alert (worth saving at once). */
+  transitions = 0;
+  /** Positions ignored because they were not newer than the dog's last one. */
+  stale = 0;
+
+  get empty(): boolean {
+    return this.alerts.length === 0 && this.changed.size === 0;
+  }
+}
+
+export interface FenceSummary {
+  dogs: number;
+  missing: number;
+  /** Dogs outside a safe zone or inside a forbidden one. */
+  outOfBounds: number;
+}
+
+interface CompiledZone {
+  zone: Zone;
+  shape: ZoneShape;
+  dwellMs: number | undefined;
+}
+
+interface ZoneTrack {
+  kind: ZoneKind;
+  state: ZoneSide;
+  since?: number;
+  pending?: { state: Side; since: number };
+  dwellSent: boolean;
+}
+
+interface DogTrack {
+  id: string;
+  last?: FencePosition;
+  missing: boolean;
+  zones: Map<string, ZoneTrack>;
+  /** The zones that apply to this dog in the current site; rebuilt after a site change. */
+  applicable?: CompiledZone[];
+}
+
+/** What `snapshot()` returns and `restore()` takes: plain JSON for a Node-RED context store. */
+export interface FenceSnapshot {
+  v: 1;
+  clock?: number;
+  dogs: Record<string, DogSnapshot>;
+}
+
+interface DogSnapshot {
+  last?: FencePosition;
+  missing: boolean;
+  zones: Record<string, ZoneTrack>;
+}
+
+export class Geofence {
+  private readonly options: FenceOptions;
+  /** Standard deviations past a boundary that give the configured confidence. */
+  private readonly z: number;
+  private site: FenceSite | undefined;
+  private zonesById = new Map<string, CompiledZone>();
+  private siteDogs: readonly Dog[] = [];
+  private readonly dogs = new Map<string, DogTrack>();
+  private clockTs: number | undefined;
+  /** Event time since which this run has been watching: absence before it is not held against a dog. */
+  private watchStart: number | undefined;
+  /** No dog can be missing before this event time (a lower bound; -Infinity forces a full check). */
+  private nextMissingDue = -Infinity;
+  private readonly distance: BoundaryDistance = { d: 0, nx: 0, ny: 0 };
+
+  constructor(options: FenceOptions) {
+    this.options = options;
+    this.z = normalQuantile(options.confidence);
+  }
+
+  /** The latest event time known: the newest position's `ts`, or later when the input was silent. */
+  get clock(): number | undefined {
+    return this.clockTs;
+  }
+
+  get hasSite(): boolean {
+    return this.site !== undefined;
+  }
+
+  /**
+   * Takes a new site. States of zones that still exist with the same kind are kept (so an edit does
+   * not re-announce them); zones that are gone, or no longer apply to a dog, are dropped silently;
+   * a zone whose kind changed starts again as unknown. Each dog's last position is then evaluated
+   * against the new zones, with the usual hold time.
+   */
+  setSite(site: FenceSite, out: FenceOutput): void {
+    this.site = site;
+    this.siteDogs = site.dogs;
+    const zones = new Map<string, CompiledZone>();
+    for (const dog of site.dogs) for (const zone of site.zonesFor(dog.id)) this.compile(zone, zones);
+    this.zonesById = zones;
+    for (const dog of this.dogs.values()) {
+      dog.applicable = undefined;
+      this.reconcile(dog, out);
+    }
+    this.nextMissingDue = -Infinity;
+  }
+
+  /** Applies one position. Returns false when it was ignored as stale (not newer than the dog's last). */
+  observe(p: FencePosition, out: FenceOutput): boolean {
+    const dog = this.track(p.dog);
+    if (dog.last !== undefined && p.ts <= dog.last.ts) {
+      out.stale++;
+      return false;
+    }
+    if (this.clockTs === undefined || p.ts > this.clockTs) this.clockTs = p.ts;
+    if (this.watchStart === undefined) this.watchStart = p.ts;
+    if (dog.missing) {
+      dog.missing = false;
+      out.changed.add(dog.id);
+      out.alerts.push(this.alert('found', dog.id, 'info', p.ts, dog.last?.ts ?? this.watchStart, p));
+      this.nextMissingDue = Math.min(this.nextMissingDue, p.ts + this.options.missingMs);
+    }
+    dog.last = p;
+    this.evaluate(dog, p, out);
+    this.sweepMissing(this.clockTs, out);
+    return true;
+  }
+
+  /**
+   * Moves the event clock on without a position: the caller's wall-clock timer says the input has
+   * been silent since event time `silentSince` and it is now `eventNow`. Dogs are then checked for
+   * absence as they are after every position.
+   */
+  advanceClock(eventNow: number, silentSince: number, out: FenceOutput): void {
+    if (this.watchStart === undefined) this.watchStart = silentSince;
+    if (this.clockTs === undefined || eventNow > this.clockTs) this.clockTs = eventNow;
+    this.sweepMissing(this.clockTs, out);
+  }
+
+  /** One dog's full zone state (the second output), or undefined for a dog never heard of. */
+  dogState(dogId: string): DogZoneState | undefined {
+    const dog = this.dogs.get(dogId);
+    if (!dog) return undefined;
+    const zones: ZoneStateEntry[] = this.applicableZones(dog).map(({ zone }) => {
+      const track = dog.zones.get(zone.id);
+      const entry: ZoneStateEntry = {
+        zone: zone.id,
+        name: zone.name,
+        kind: zone.kind,
+        state: track?.state ?? 'unknown',
+        dwell: track?.dwellSent ?? false,
+      };
+      if (track?.since !== undefined) entry.since = track.since;
+      if (track?.pending) entry.pending = { ...track.pending };
+      return entry;
+    });
+    const state: DogZoneState = {
+      v: CONTRACT_VERSION,
+      type: 'zone-state',
+      dog: dog.id,
+      ts: this.clockTs ?? dog.last?.ts ?? 0,
+      missing: dog.missing,
+      inside: zones.filter((z) => z.state === 'inside').map((z) => z.zone),
+      zones,
+    };
+    if (dog.last) {
+      state.lastSeen = dog.last.ts;
+      state.x = dog.last.x;
+      state.y = dog.last.y;
+    }
+    return state;
+  }
+
+  /** Dogs of the site and dogs seen in positions; how many are missing or out of bounds. */
+  summary(): FenceSummary {
+    let dogs = this.siteDogs.length;
+    let missing = 0;
+    let outOfBounds = 0;
+    const inSite = new Set(this.siteDogs.map((d) => d.id));
+    for (const dog of this.dogs.values()) {
+      if (!inSite.has(dog.id)) dogs++;
+      if (dog.missing) missing++;
+      for (const track of dog.zones.values()) {
+        if (
+          (track.kind === 'safe' && track.state === 'outside') ||
+          (track.kind === 'forbidden' && track.state === 'inside')
+        ) {
+          outOfBounds++;
+          break;
+        }
+      }
+    }
+    return { dogs, missing, outOfBounds };
+  }
+
+  snapshot(): FenceSnapshot {
+    const dogs: Record<string, DogSnapshot> = {};
+    for (const dog of this.dogs.values()) {
+      const zones: Record<string, ZoneTrack> = {};
+      for (const [id, track] of dog.zones) zones[id] = { ...track };
+      const entry: DogSnapshot = { missing: dog.missing, zones };
+      if (dog.last) entry.last = dog.last;
+      dogs[dog.id] = entry;
+    }
+    const snap: FenceSnapshot = { v: 1, dogs };
+    if (this.clockTs !== undefined) snap.clock = this.clockTs;
+    return snap;
+  }
+
+  /**
+   * Takes back what `snapshot()` gave, e.g. after a restart; call before the first position.
+   * Entries that do not make sense are skipped and reported, never thrown.
+   */
+  restore(value: unknown): string[] {
+    const problems: string[] = [];
+    if (value === undefined || value === null) return problems;
+    if (!isRecord(value) || value.v !== 1 || !isRecord(value.dogs))
+      return ['saved state has an unknown shape'];
+    if (typeof value.clock === 'number' && Number.isFinite(value.clock)) this.clockTs = value.clock;
+    for (const [id, saved] of Object.entries(value.dogs)) {
+      const dog = readDogSnapshot(id, saved);
+      if (dog) this.dogs.set(id, dog);
+      else problems.push(`saved state of dog "${id}" is malformed`);
+    }
+    if (this.site) {
+      const out = new FenceOutput();
+      for (const dog of this.dogs.values()) this.reconcile(dog, out);
+    }
+    this.nextMissingDue = -Infinity;
+    return problems;
+  }
+
+  private compile(zone: Zone, into: Map<string, CompiledZone>): void {
+    if (into.has(zone.id)) return;
+    const previous = this.zonesById.get(zone.id);
+    // Keep the compiled shape when the zone is the same object (the site did not change it).
+    const shape = previous && previous.zone === zone ? previous.shape : compileShape(zone);
+    into.set(zone.id, { zone, shape, dwellMs: zone.dwellS === undefined ? undefined : zone.dwellS * 1000 });
+  }
+
+  private track(dogId: string): DogTrack {
+    let dog = this.dogs.get(dogId);
+    if (!dog) {
+      dog = { id: dogId, missing: false, zones: new Map() };
+      this.dogs.set(dogId, dog);
+    }
+    return dog;
+  }
+
+  private applicableZones(dog: DogTrack): CompiledZone[] {
+    if (dog.applicable) return dog.applicable;
+    const list: CompiledZone[] = [];
+    if (this.site) {
+      for (const zone of this.site.zonesFor(dog.id)) {
+        let compiled = this.zonesById.get(zone.id);
+        if (!compiled) {
+          // A zone that applies only to dogs outside the site's list (positions of unknown dogs).
+          this.compile(zone, this.zonesById);
+          compiled = this.zonesById.get(zone.id) as CompiledZone;
+        }
+        list.push(compiled);
+      }
+    }
+    dog.applicable = list;
+    return list;
+  }
+
+  /** Drops states of zones that are gone or changed kind, then re-evaluates the last position. */
+  private reconcile(dog: DogTrack, out: FenceOutput): void {
+    const zones = this.applicableZones(dog);
+    const byId = new Map(zones.map((z) => [z.zone.id, z]));
+    for (const [id, track] of dog.zones) {
+      const compiled = byId.get(id);
+      if (!compiled) {
+        dog.zones.delete(id);
+        out.changed.add(dog.id);
+      } else if (compiled.zone.kind !== track.kind) {
+        dog.zones.set(id, { kind: compiled.zone.kind, state: 'unknown', dwellSent: false });
+        out.changed.add(dog.id);
+      }
+    }
+    if (dog.last && !dog.missing) this.evaluate(dog, dog.last, out);
+  }
+
+  private evaluate(dog: DogTrack, p: FencePosition, out: FenceOutput): void {
+    const zones = this.applicableZones(dog);
+    if (zones.length === 0) return;
+    const sigmaMax = Math.max(MIN_SIGMA_M, p.cov ? Math.sqrt(largestEigenvalue(p.cov)) : p.accuracy);
+    for (const compiled of zones) {
+      let track = dog.zones.get(compiled.zone.id);
+      if (!track) {
+        track = { kind: compiled.zone.kind, state: 'unknown', dwellSent: false };
+        dog.zones.set(compiled.zone.id, track);
+        out.changed.add(dog.id);
+      }
+      const side = this.classify(compiled.shape, p, sigmaMax);
+      this.step(dog, compiled, track, side, p, out);
+    }
+  }
+
+  /**
+   * Which side of the boundary a position is on, or undefined when it cannot tell: outside when it is
+   * outside with the configured confidence (the boundary taken as straight at the nearest point, the
+   * uncertainty as the position's spread across it) or farther out than the margin; inside likewise.
+   */
+  private classify(shape: ZoneShape, p: FencePosition, sigmaMax: number): Side | undefined {
+    const margin = this.options.marginM;
+    const bound = shape.outsideBound(p.x, p.y);
+    // Far from the zone: outside whatever the direction, without measuring it exactly.
+    if (bound > 0 && ((margin > 0 && bound >= margin) || bound >= this.z * sigmaMax)) return 'outside';
+    const m = this.distance;
+    shape.measure(p.x, p.y, m);
+    const sigma = m.nx === 0 && m.ny === 0 ? sigmaMax : sigmaAcross(p, m.nx, m.ny);
+    const byConfidence = this.z * sigma;
+    const reach = margin > 0 && margin < byConfidence ? margin : byConfidence;
+    if (m.d >= reach) return 'outside';
+    if (-m.d >= reach) return 'inside';
+    return undefined;
+  }
+
+  /**
+   * Hysteresis in time: a new side becomes the state once every position for `holdMs` has said it;
+   * a position that cannot tell, or says the old side, cancels the change.
+   */
+  private step(
+    dog: DogTrack,
+    compiled: CompiledZone,
+    track: ZoneTrack,
+    side: Side | undefined,
+    p: FencePosition,
+    out: FenceOutput,
+  ): void {
+    if (side === undefined || side === track.state) {
+      if (track.pending) {
+        track.pending = undefined;
+        out.changed.add(dog.id);
+      }
+    } else {
+      if (!track.pending || track.pending.state !== side) {
+        track.pending = { state: side, since: p.ts };
+        out.changed.add(dog.id);
+      }
+      if (p.ts - track.pending.since >= this.options.holdMs) this.confirm(dog, compiled, track, side, p, out);
+    }
+    if (
+      track.state === 'inside' &&
+      compiled.dwellMs !== undefined &&
+      !track.dwellSent &&
+      track.since !== undefined &&
+      p.ts - track.since >= compiled.dwellMs
+    ) {
+      track.dwellSent = true;
+      out.changed.add(dog.id);
+      out.alerts.push(this.zoneAlert('dwell', dog.id, compiled.zone, track.since, p));
+    }
+  }
+
+  private confirm(
+    dog: DogTrack,
+    compiled: CompiledZone,
+    track: ZoneTrack,
+    side: Side,
+    p: FencePosition,
+    out: FenceOutput,
+  ): void {
+    const from = track.state;
+    const since = track.pending?.since ?? p.ts;
+    track.state = side;
+    track.since = since;
+    track.pending = undefined;
+    track.dwellSent = false;
+    out.transitions++;
+    out.changed.add(dog.id);
+    // From an unknown state (a new dog or zone, a first deploy) only the alarming sides are told:
+    // outside a safe zone, inside a forbidden one. Inside a safe or info zone is taken silently, so a
+    // fresh start does not announce every dog.
+    let event: AlertEvent | undefined;
+    if (side === 'inside') {
+      if (from === 'outside' || track.kind === 'forbidden') event = 'enter';
+    } else if (from === 'inside' || track.kind === 'safe') event = 'exit';
+    if (event) out.alerts.push(this.zoneAlert(event, dog.id, compiled.zone, since, p));
+  }
+
+  /** Checks every site dog for absence at event time `now`; cheap when no dog can be due yet. */
+  private sweepMissing(now: number, out: FenceOutput): void {
+    if (now <= this.nextMissingDue) return;
+    const watchStart = this.watchStart ?? now;
+    let next = Infinity;
+    for (const siteDog of this.siteDogs) {
+      const dog = this.track(siteDog.id);
+      if (dog.missing) continue;
+      const lastSeen = dog.last?.ts;
+      const due = Math.max(lastSeen ?? -Infinity, watchStart) + this.options.missingMs;
+      if (now > due) {
+        dog.missing = true;
+        for (const track of dog.zones.values()) track.pending = undefined;
+        out.changed.add(dog.id);
+        out.alerts.push(
+          this.alert('missing', dog.id, this.options.missingSeverity, now, lastSeen ?? watchStart, dog.last),
+        );
+      } else if (due < next) next = due;
+    }
+    this.nextMissingDue = next;
+  }
+
+  private zoneAlert(event: AlertEvent, dogId: string, zone: Zone, since: number, p: FencePosition): Alert {
+    const alert = this.alert(event, dogId, severityOf(zone, event), p.ts, since, p);
+    alert.zone = zone.id;
+    alert.kind = zone.kind;
+    alert.zoneName = zone.name;
+    return alert;
+  }
+
+  private alert(
+    event: AlertEvent,
+    dogId: string,
+    severity: Severity,
+    ts: number,
+    since: number,
+    at: FencePosition | undefined,
+  ): Alert {
+    const alert: Alert = { v: CONTRACT_VERSION, type: 'alert', event, dog: dogId, severity, ts, since };
+    if (at) {
+      alert.x = at.x;
+      alert.y = at.y;
+    }
+    return alert;
+  }
+}
+
+/**
+ * Default severities: leaving a safe zone and entering (or staying in) a forbidden one are critical,
+ * everything else is info. A zone's own `severity` replaces the default of its alarming events
+ * (safe: exit, dwell; forbidden: enter, dwell; info: all); coming back to safety stays info.
+ */
+export function severityOf(zone: Pick<Zone, 'kind' | 'severity'>, event: AlertEvent): Severity {
+  const alarming =
+    zone.kind === 'info' ||
+    event === 'dwell' ||
+    (zone.kind === 'safe' && event === 'exit') ||
+    (zone.kind === 'forbidden' && event === 'enter');
+  if (!alarming) return 'info';
+  if (zone.severity) return zone.severity;
+  if (zone.kind === 'safe') return event === 'exit' ? 'critical' : 'info';
+  if (zone.kind === 'forbidden') return 'critical';
+  return 'info';
+}
+
+/** Standard deviation of the position across the boundary (along the unit normal nx, ny). */
+function sigmaAcross(p: FencePosition, nx: number, ny: number): number {
+  if (!p.cov) return Math.max(MIN_SIGMA_M, p.accuracy);
+  const [[a, b], [, c]] = p.cov;
+  const variance = nx * nx * a + 2 * nx * ny * b + ny * ny * c;
+  return Math.max(MIN_SIGMA_M, Math.sqrt(Math.max(0, variance)));
+}
+
+function largestEigenvalue(cov: NonNullable<FencePosition['cov']>): number {
+  const [[a, b], [, c]] = cov;
+  const half = (a - c) / 2;
+  return (a + c) / 2 + Math.sqrt(half * half + b * b);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const SIDES: readonly string[] = ['inside', 'outside', 'unknown'];
+const KINDS: readonly string[] = ['safe', 'forbidden', 'info'];
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function readDogSnapshot(id: string, saved: unknown): DogTrack | undefined {
+  if (!isRecord(saved) || typeof saved.missing !== 'boolean' || !isRecord(saved.zones)) return undefined;
+  const dog: DogTrack = { id, missing: saved.missing, zones: new Map() };
+  const last = saved.last;
+  if (last !== undefined) {
+    if (!isRecord(last) || !isTime(last.ts) || !isTime(last.x) || !isTime(last.y) || !isTime(last.accuracy))
+      return undefined;
+    const position: FencePosition = { dog: id, ts: last.ts, x: last.x, y: last.y, accuracy: last.accuracy };
+    const cov = last.cov;
+    if (Array.isArray(cov) && cov.flat().length === 4 && cov.flat().every(isTime))
+      position.cov = cov as unknown as FencePosition['cov'];
+    dog.last = position;
+  }
+  for (const [zoneId, z] of Object.entries(saved.zones)) {
+    if (!isRecord(z) || !KINDS.includes(z.kind as string) || !SIDES.includes(z.state as string))
+      return undefined;
+    const track: ZoneTrack = {
+      kind: z.kind as ZoneKind,
+      state: z.state as ZoneSide,
+      dwellSent: z.dwellSent === true,
+    };
+    if (isTime(z.since)) track.since = z.since;
+    const pending = z.pending;
+    if (
+      isRecord(pending) &&
+      (pending.state === 'inside' || pending.state === 'outside') &&
+      isTime(pending.since)
+    )
+      track.pending = { state: pending.state, since: pending.since };
+    dog.zones.set(zoneId, track);
+  }
+  return dog;
+}

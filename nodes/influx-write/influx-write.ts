@@ -1,0 +1,226 @@
+// influx-write: stores contract messages (readings, positions, alerts, health) in InfluxDB through a
+// tracker-influx connection, with a disk queue that outlives outages and restarts. Its one output
+// reports writes, rejected points, retries and drops, so a flow can alert on them.
+import * as os from 'os';
+import * as path from 'path';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { errorMessage } from '../common/checks';
+import { pipelineMetrics } from '../common/metrics';
+import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
+import { toLineProtocol } from './points';
+import { WriteQueue, type QueueEvent } from './write-queue';
+
+interface InfluxWriteDef extends NodeDef {
+  server: string;
+  batchSize?: string | number;
+  flushMs?: string | number;
+  maxQueuedPoints?: string | number;
+  retryMinS?: string | number;
+  retryMaxS?: string | number;
+}
+
+const DEFAULTS = {
+  batchSize: 1000,
+  flushMs: 1000,
+  maxQueuedPoints: 1_000_000,
+  retryMinS: 1,
+  retryMaxS: 60,
+};
+
+/** Node-RED logs a close time-out after 15 s; the queue must be on disk well before. */
+const CLOSE_BUDGET_MS = 10_000;
+const STATUS_INTERVAL_MS = 500;
+const WARN_INTERVAL_MS = 60_000;
+const MAX_LISTED_ERRORS = 3;
+
+function positive(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return value !== '' && value !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Node ids are hex, but a folder name must stay a folder name whatever they are. */
+function folderName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+export = (RED: NodeAPI): void => {
+  function queueRoot(): string {
+    const userDir = (RED.settings as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+    return path.join(userDir, 'dogtracker-influx');
+  }
+
+  function InfluxWrite(this: Node, def: InfluxWriteDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const server = RED.nodes.getNode(def.server) as TrackerInfluxNode | null;
+    const sink = server?.sink;
+    if (!sink) {
+      const problem = server
+        ? `InfluxDB connection: ${server.problem}`
+        : 'no tracker-influx connection configured';
+      node.status({ fill: 'red', shape: 'ring', text: server ? 'connection invalid' : 'no connection' });
+      node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
+      return;
+    }
+
+    const description = sink.description;
+    const dir = path.join(queueRoot(), folderName(node.id));
+    const batchSize = Math.round(positive(def.batchSize, DEFAULTS.batchSize));
+    const retryMinMs = positive(def.retryMinS, DEFAULTS.retryMinS) * 1000;
+    const queue = new WriteQueue({
+      sink,
+      dir,
+      batchSize,
+      flushIntervalMs: positive(def.flushMs, DEFAULTS.flushMs),
+      maxQueuedPoints: Math.max(
+        batchSize,
+        Math.round(positive(def.maxQueuedPoints, DEFAULTS.maxQueuedPoints)),
+      ),
+      retryMinMs,
+      retryMaxMs: Math.max(retryMinMs, positive(def.retryMaxS, DEFAULTS.retryMaxS) * 1000),
+      onEvent: (event) => onEvent(event),
+    });
+
+    let statusTimer: NodeJS.Timeout | undefined;
+    let lastStatusText = '';
+    let reportedQueue = 0;
+    let outage: string | undefined;
+    let lastDropWarning = 0;
+    let droppedSinceWarning = 0;
+    let lastRefusal: string | undefined;
+
+    const showStatus = (): void => {
+      statusTimer = undefined;
+      const { state, queued, problem } = queue.status;
+      pipelineMetrics.influxQueue.inc(queued - reportedQueue);
+      reportedQueue = queued;
+      let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
+      switch (state) {
+        case 'starting':
+          status = { fill: 'grey', shape: 'ring', text: 'reading queue' };
+          break;
+        case 'idle':
+          status = { fill: 'grey', shape: 'ring', text: 'ready' };
+          break;
+        case 'connected':
+          status = { fill: 'green', shape: 'dot', text: 'connected' };
+          break;
+        case 'buffering':
+          status = { fill: 'yellow', shape: 'ring', text: `buffering ${queued} points` };
+          break;
+        case 'refused':
+          status = {
+            fill: 'red',
+            shape: 'ring',
+            text: `error: ${(problem ?? '').slice(0, 40)} (${queued} buffered)`,
+          };
+          break;
+      }
+      if (status.text !== lastStatusText) {
+        lastStatusText = status.text;
+        node.status(status);
+      }
+    };
+    let closed = false;
+    const requestStatus = (): void => {
+      if (!closed) statusTimer ??= setTimeout(showStatus, STATUS_INTERVAL_MS);
+    };
+
+    function onEvent(event: QueueEvent): void {
+      switch (event.type) {
+        case 'restored':
+          node.log(`${event.points} points waiting in ${dir} from an earlier run: replaying them`);
+          break;
+        case 'written':
+          pipelineMetrics.influxWritten.inc(event.points);
+          if (outage) node.log(`${description} is back after ${outage}`);
+          outage = undefined;
+          lastRefusal = undefined;
+          break;
+        case 'rejected':
+          pipelineMetrics.influxDropped.inc({ reason: 'rejected' }, event.points);
+          node.error(`InfluxDB rejected ${event.points} point(s) (HTTP ${event.status}): ${event.reason}`);
+          break;
+        case 'unavailable':
+          pipelineMetrics.influxWriteErrors.inc();
+          if (!outage)
+            node.warn(`${description} unavailable (${event.reason}): queueing points on disk, retrying`);
+          outage ??= event.reason;
+          break;
+        case 'refused':
+          pipelineMetrics.influxWriteErrors.inc();
+          if (lastRefusal !== event.reason) {
+            node.error(
+              `${description} refuses writes (HTTP ${event.status}: ${event.reason}); points are kept on disk ` +
+                `and retried every ${Math.round(event.retryInMs / 1000)} s until the connection is fixed`,
+            );
+          }
+          lastRefusal = event.reason;
+          outage ??= event.reason;
+          break;
+        case 'dropped': {
+          pipelineMetrics.influxDropped.inc({ reason: event.reason }, event.points);
+          droppedSinceWarning += event.points;
+          const now = Date.now();
+          if (now - lastDropWarning >= WARN_INTERVAL_MS) {
+            node.warn(
+              event.reason === 'queue full'
+                ? `queue full (${queue.queuedPoints} points): dropped the ${droppedSinceWarning} oldest ` +
+                    `(${queue.totals.dropped} in all); raise "max queued points" or fix the connection`
+                : `dropped ${droppedSinceWarning} queued points: ${event.reason}`,
+            );
+            lastDropWarning = now;
+            droppedSinceWarning = 0;
+          }
+          break;
+        }
+        case 'error':
+          node.error(event.reason);
+          break;
+      }
+      node.send({
+        topic: `influx-write/${event.type}`,
+        payload: { ...event, queued: queue.queuedPoints, totals: { ...queue.totals }, server: description },
+      } as NodeMessageInFlow);
+      requestStatus();
+    }
+
+    showStatus();
+    void queue.open().finally(requestStatus);
+
+    node.on('input', (msg, _send, done) => {
+      const { lines, errors } = toLineProtocol(msg.payload);
+      queue.add(lines);
+      requestStatus();
+      if (errors.length === 0) {
+        done();
+        return;
+      }
+      const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
+      const listed = errors.slice(0, MAX_LISTED_ERRORS).join('; ');
+      const more =
+        errors.length > MAX_LISTED_ERRORS ? ` (and ${errors.length - MAX_LISTED_ERRORS} more)` : '';
+      done(new Error(`${errors.length} of ${total} messages not stored: ${listed}${more}`));
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      if (statusTimer) clearTimeout(statusTimer);
+      statusTimer = undefined;
+      queue
+        .close(CLOSE_BUDGET_MS)
+        .catch((err: unknown) => node.error(`closing the InfluxDB queue: ${errorMessage(err)}`))
+        .finally(() => {
+          const left = queue.queuedPoints;
+          pipelineMetrics.influxQueue.dec(reportedQueue);
+          reportedQueue = 0;
+          if (removed && left > 0) {
+            node.warn(`node deleted with ${left} points not yet written; they stay in ${dir}`);
+          }
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('influx-write', InfluxWrite);
+};

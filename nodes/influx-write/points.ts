@@ -1,0 +1,244 @@
+// Contract messages -> InfluxDB line protocol, as the contract's InfluxDB section lays out:
+//   rssi      tags scanner, dog, mac        fields rssi, rssiRaw (+ rssiVar, txPower, battery)
+//   position  tag dog                       fields x, y, lat, lon, accuracy, vx, vy, scanners (+ method)
+//   alert     tags dog, zone, event, severity  fields x, y, since, kind, text
+//   health    tag node                      every numeric field (wifi.* and mesh.* flattened as wifiX, meshX)
+//   health    tags node, neighbor, iface    one point per mesh neighbour: its numeric fields (tq, lastSeenMs, ...)
+// Timestamps are the message's `ts` in milliseconds.
+//
+// Every field has one InfluxDB type, decided by its name alone: a float, except the counts and bit
+// masks listed in INTEGER_FIELDS, and the few string fields. So two writes can never disagree about a
+// field's type (InfluxDB rejects such a point with a "field type conflict").
+import { CONTRACT_VERSION } from '../common/contract';
+import { isFiniteNumber, isObject, type JsonObject } from '../common/checks';
+import { formatLine, type FieldValue } from './line-protocol';
+
+export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;
+
+/** Fields written as InfluxDB integers, per measurement. Every other numeric field is a float. */
+export const INTEGER_FIELDS: Readonly<Record<keyof typeof MEASUREMENTS, ReadonlySet<string>>> = {
+  rssi: new Set(),
+  position: new Set(['scanners']),
+  alert: new Set(['since']),
+  health: new Set(['throttled', 'meshOriginators', 'tq']),
+};
+
+export interface Conversion {
+  /** Line protocol, one point per entry, in the order of the input. */
+  lines: string[];
+  /** One entry per message that could not be converted, naming it (`payload[3]`) and what is wrong. */
+  errors: string[];
+}
+
+class ConversionError extends Error {}
+
+type Tags = Array<readonly [string, string | undefined]>;
+type Fields = Array<readonly [string, FieldValue]>;
+
+function fail(message: string): never {
+  throw new ConversionError(message);
+}
+
+function requiredString(msg: JsonObject, key: string, what: string): string {
+  const value = msg[key];
+  if (typeof value !== 'string' || value.length === 0) fail(`${what} needs ${key} (a non-empty string)`);
+  return value;
+}
+
+function optionalString(msg: JsonObject, key: string, what: string): string | undefined {
+  const value = msg[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(`${what}.${key} must be a string, not ${describe(value)}`);
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/** A number field: absent (undefined/null) or not finite (NaN and ±Infinity cannot be stored) adds nothing. */
+function addNumber(
+  fields: Fields,
+  integers: ReadonlySet<string>,
+  what: string,
+  key: string,
+  value: unknown,
+  required = false,
+): void {
+  if (value === undefined || value === null) {
+    if (required) fail(`${what} needs ${key} (a number)`);
+    return;
+  }
+  if (typeof value !== 'number') fail(`${what}.${key} must be a number, not ${describe(value)}`);
+  if (!Number.isFinite(value)) {
+    if (required) fail(`${what}.${key} must be a finite number, not ${value}`);
+    return;
+  }
+  if (integers.has(key)) {
+    if (!Number.isSafeInteger(value))
+      fail(`${what}.${key} must be an integer (it is stored as one), not ${value}`);
+    fields.push([key, { kind: 'integer', value }]);
+  } else {
+    fields.push([key, { kind: 'float', value }]);
+  }
+}
+
+function timestamp(msg: JsonObject, what: string): number {
+  const ts = msg.ts;
+  if (!isFiniteNumber(ts) || ts < 0)
+    fail(`${what} needs ts (milliseconds since the epoch), not ${describe(ts)}`);
+  return Math.round(ts);
+}
+
+function rssiLine(msg: JsonObject): string {
+  const what = 'rssi reading';
+  const fields: Fields = [];
+  const integers = INTEGER_FIELDS.rssi;
+  addNumber(fields, integers, what, 'rssi', msg.rssi, true);
+  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery'])
+    addNumber(fields, integers, what, key, msg[key]);
+  const tags: Tags = [
+    ['scanner', requiredString(msg, 'scanner', what)],
+    ['mac', requiredString(msg, 'mac', what)],
+    ['dog', optionalString(msg, 'dog', what)],
+  ];
+  return formatLine(MEASUREMENTS.rssi, tags, fields, timestamp(msg, what));
+}
+
+function positionLine(msg: JsonObject): string {
+  const what = 'position';
+  const fields: Fields = [];
+  const integers = INTEGER_FIELDS.position;
+  addNumber(fields, integers, what, 'x', msg.x, true);
+  addNumber(fields, integers, what, 'y', msg.y, true);
+  for (const key of ['lat', 'lon', 'accuracy', 'vx', 'vy', 'scanners'])
+    addNumber(fields, integers, what, key, msg[key]);
+  const method = optionalString(msg, 'method', what);
+  if (method !== undefined) fields.push(['method', { kind: 'string', value: method }]);
+  const tags: Tags = [['dog', requiredString(msg, 'dog', what)]];
+  return formatLine(MEASUREMENTS.position, tags, fields, timestamp(msg, what));
+}
+
+function alertLine(msg: JsonObject): string {
+  const what = 'alert';
+  const event = requiredString(msg, 'event', what);
+  const dog = optionalString(msg, 'dog', what);
+  const zone = optionalString(msg, 'zone', what);
+  const kind = optionalString(msg, 'kind', what);
+  const fields: Fields = [];
+  const integers = INTEGER_FIELDS.alert;
+  for (const key of ['x', 'y', 'since']) addNumber(fields, integers, what, key, msg[key]);
+  if (kind !== undefined) fields.push(['kind', { kind: 'string', value: kind }]);
+  // Always present, so an alert without coordinates still has a field; Grafana shows it on annotations.
+  const text =
+    optionalString(msg, 'text', what) ??
+    [dog ?? 'a dog', event, zone].filter((s) => s !== undefined).join(' ');
+  fields.push(['text', { kind: 'string', value: text }]);
+  const tags: Tags = [
+    ['dog', dog],
+    ['zone', zone],
+    ['event', event],
+    ['severity', optionalString(msg, 'severity', what)],
+  ];
+  return formatLine(MEASUREMENTS.alert, tags, fields, timestamp(msg, what));
+}
+
+const HEALTH_SKIP = new Set(['v', 'ts']);
+
+function healthLines(msg: JsonObject): string[] {
+  const what = 'health';
+  const node = requiredString(msg, 'node', what);
+  const ts = timestamp(msg, what);
+  const integers = INTEGER_FIELDS.health;
+  const fields: Fields = [];
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(msg)) {
+    if (HEALTH_SKIP.has(key)) continue;
+    if (typeof value === 'number') addNumber(fields, integers, what, key, value);
+    else if ((key === 'wifi' || key === 'mesh') && isObject(value)) {
+      // wifi.signalDbm -> wifiSignalDbm; the neighbours become points of their own (below).
+      for (const [inner, innerValue] of Object.entries(value)) {
+        if (typeof innerValue === 'number') {
+          addNumber(fields, integers, what, key + inner[0].toUpperCase() + inner.slice(1), innerValue);
+        }
+      }
+    }
+  }
+  if (fields.length > 0) lines.push(formatLine(MEASUREMENTS.health, [['node', node]], fields, ts));
+
+  const mesh = msg.mesh;
+  const neighbors = isObject(mesh) ? mesh.neighbors : undefined;
+  if (neighbors !== undefined && neighbors !== null) {
+    if (!Array.isArray(neighbors)) fail(`health.mesh.neighbors must be an array, not ${describe(neighbors)}`);
+    neighbors.forEach((neighbor: unknown, i) => {
+      const where = `health.mesh.neighbors[${i}]`;
+      if (!isObject(neighbor)) fail(`${where} must be an object, not ${describe(neighbor)}`);
+      const mac = requiredString(neighbor, 'mac', where);
+      const linkFields: Fields = [];
+      for (const [key, value] of Object.entries(neighbor)) {
+        if (typeof value === 'number') addNumber(linkFields, integers, where, key, value);
+      }
+      if (linkFields.length === 0) return;
+      const tags: Tags = [
+        ['node', node],
+        ['neighbor', mac],
+        ['iface', optionalString(neighbor, 'iface', where)],
+      ];
+      lines.push(formatLine(MEASUREMENTS.health, tags, linkFields, ts));
+    });
+  }
+  if (lines.length === 0) fail('health has no numeric field to store');
+  return lines;
+}
+
+/** The lines of one contract message; throws a ConversionError naming what is wrong. */
+function messageLines(msg: unknown): string[] {
+  if (!isObject(msg)) fail(`expected a contract message (an object with v and type), not ${describe(msg)}`);
+  if (msg.v !== CONTRACT_VERSION)
+    fail(`v must be ${CONTRACT_VERSION} (the contract version), not ${describe(msg.v)}`);
+  switch (msg.type) {
+    case 'rssi':
+      return [rssiLine(msg)];
+    case 'position':
+      return [positionLine(msg)];
+    case 'alert':
+      return [alertLine(msg)];
+    case 'health':
+      return healthLines(msg);
+    default:
+      return fail(`type must be rssi, position, alert or health, not ${describe(msg.type)}`);
+  }
+}
+
+/**
+ * Converts `msg.payload`: one contract message or an array of them (of any types), or its JSON text
+ * (as an mqtt in node gives it). A message that cannot be converted is reported in `errors` and left
+ * out; the others are still converted.
+ */
+export function toLineProtocol(payload: unknown): Conversion {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  if (typeof payload === 'string' || payload instanceof Uint8Array) {
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      errors.push(`payload: neither a contract message nor its JSON text: ${describe(text)}`);
+      return { lines, errors };
+    }
+  }
+  const convert = (msg: unknown, where: string): void => {
+    try {
+      for (const line of messageLines(msg)) lines.push(line);
+    } catch (err) {
+      if (!(err instanceof ConversionError)) throw err;
+      errors.push(`${where}: ${err.message}`);
+    }
+  };
+  if (Array.isArray(payload)) payload.forEach((msg: unknown, i) => convert(msg, `payload[${i}]`));
+  else convert(payload, 'payload');
+  return { lines, errors };
+}

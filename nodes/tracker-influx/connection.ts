@@ -1,0 +1,60 @@
+// The tracker-influx configuration, checked: which server, how to reach it, and the first thing wrong.
+import { influxV1Sink, influxV2Sink } from './clients';
+import type { InfluxSink } from './sink';
+
+export interface InfluxSettings {
+  /** `1` for InfluxDB 1.x (/write), `2` for InfluxDB 2.x and 3.x (/api/v2/write). */
+  version?: string;
+  url?: string;
+  database?: string;
+  retentionPolicy?: string;
+  org?: string;
+  bucket?: string;
+  timeoutS?: string | number;
+}
+
+export interface InfluxSecrets {
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+export const DEFAULT_TIMEOUT_S = 10;
+
+/** A sink for the settings, or the reason there is none. */
+export function connect(
+  settings: InfluxSettings,
+  secrets: InfluxSecrets,
+): { sink: InfluxSink; problem?: undefined } | { sink?: undefined; problem: string } {
+  const url = (settings.url ?? '').trim();
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { problem: `the InfluxDB URL "${url}" is not a URL (e.g. http://127.0.0.1:8086)` };
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return { problem: `the InfluxDB URL must start with http:// or https:// (it is "${url}")` };
+  }
+  const timeout = Number(settings.timeoutS ?? DEFAULT_TIMEOUT_S);
+  const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : DEFAULT_TIMEOUT_S * 1000;
+  if ((settings.version ?? '1') === '1') {
+    const database = (settings.database ?? '').trim();
+    if (!database) return { problem: 'no database set for InfluxDB 1.x' };
+    return {
+      sink: influxV1Sink({
+        url,
+        database,
+        retentionPolicy: settings.retentionPolicy?.trim() || undefined,
+        username: secrets.username || undefined,
+        password: secrets.password || undefined,
+        timeoutMs,
+      }),
+    };
+  }
+  const bucket = (settings.bucket ?? '').trim();
+  if (!bucket) return { problem: 'no bucket set for InfluxDB 2.x / 3.x' };
+  return {
+    sink: influxV2Sink({ url, org: (settings.org ?? '').trim(), bucket, token: secrets.token, timeoutMs }),
+  };
+}

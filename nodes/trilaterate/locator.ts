@@ -1,0 +1,373 @@
+// The core of trilaterate: readings in, one position per dog per interval of EVENT time out. Pure.
+//
+// Windows are aligned to multiples of `intervalMs` since the epoch. Each reading goes into its dog's
+// open window; when a reading's `ts` reaches the end of the open window, every dog heard in that window
+// gets a fix (solver.ts) that feeds its motion tracker (tracker.ts), and one position is emitted per dog,
+// stamped with the window's end. No timer is involved: a recorded capture replayed at any speed gives the
+// same positions. A reading that arrives after its window closed counts in the open one (it is late, not
+// wrong). Per scanner a window uses the newest filtered RSSI when rssi-filter ran upstream (it already
+// averages; its rssiVar is added to the model variance), else the median of the raw readings. The fix is
+// taken at the mean time of the window's readings and the tracker carries it to the window's end. Full fixes
+// (4+ scanners) also teach ScannerGains each scanner's gain error, and each dog keeps a running level offset
+// that seeds the next fix's prior.
+import type { Position, RssiReading } from '../common/contract';
+import type { Dog } from '../tracker-site/site-document';
+import type { SiteView } from '../tracker-site/site-view';
+import { solvePosition, type Anchor, type Cov2, type Fix, type Observation, type Region } from './solver';
+import { ScannerGains } from './scanner-gains';
+import { MotionTracker, type TrackerOptions } from './tracker';
+
+export interface LocatorOptions {
+  /** Output interval, ms of event time. */
+  intervalMs: number;
+  /** Also track beacons that belong to no dog of the site (named by their reading id). */
+  trackAll: boolean;
+  /** Run the motion tracker (else each position is the window's fix alone). */
+  tracking: boolean;
+  /**
+   * Estimate, with each fix, a level offset common to all scanners (dB), around the dog's recent average
+   * with sigma `biasSigmaDb`; 0 turns it off. It absorbs a wrong path-loss exponent or rssiAt1m.
+   */
+  biasSigmaDb: number;
+  /**
+   * Learn each scanner's gain error from the fixes (see scanner-gains.ts): the weight of one fix in the
+   * running average; 0 turns it off. 0.03 was best in the trilaterate benchmark (0.01: 4.58 m, 0.03:
+   * 4.36 m, 0.1: 4.37 m RMSE in the yard; off: 5.30 m).
+   */
+  gainLearningRate: number;
+  /**
+   * Sigma of the window RSSI around the site's model, dB: shadowing, scanner gain and path-loss exponent
+   * errors, body shadowing. Measured with the shared simulator (see README, trilaterate benchmark).
+   */
+  modelSigmaDb: number;
+  /** The search region reaches this far beyond the scanners, m (a dog outside the yard is still found). */
+  regionMarginM: number;
+  /** Most tracks kept (dogs plus other beacons); the least recently heard is dropped beyond it. */
+  maxTracks: number;
+  /** A track not heard for this long is forgotten, ms. */
+  forgetAfterMs: number;
+  tracker: Partial<TrackerOptions>;
+}
+
+export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
+  intervalMs: 1000,
+  trackAll: false,
+  tracking: true,
+  biasSigmaDb: 4,
+  gainLearningRate: 0.03,
+  modelSigmaDb: 5,
+  regionMarginM: 2,
+  maxTracks: 1000,
+  forgetAfterMs: 300_000,
+  tracker: {},
+};
+
+/** Variance of one raw reading around its window's level (fast fading), dB², as in rssi-filter. */
+const RAW_READING_VARIANCE = 9;
+/** Weight of each new fix in a dog's running level offset (a time constant of about 10 fixes). */
+const BIAS_AVERAGING = 0.1;
+/** Readings kept per scanner per window (a collar advertising every 100 ms gives 10). */
+const MAX_WINDOW_READINGS = 32;
+
+export interface LocatorStats {
+  readings: number;
+  unknownBeacon: number;
+  unknownScanner: number;
+  positions: number;
+  refusedFixes: number;
+}
+
+interface ScannerWindow {
+  values: number[];
+  /** Newest filtered value and its variance (when the readings carry rssiVar). */
+  filtered: number;
+  filteredVar: number;
+  filteredTs: number;
+}
+
+interface Track {
+  key: string;
+  dogId: string;
+  rssiAt1m: number;
+  tagHeight: number;
+  window: Map<string, ScannerWindow>;
+  tracker: MotionTracker;
+  lastHeardTs: number;
+  /** Sum and count of the window's reading times: the fix is taken at their mean. */
+  windowTsSum: number;
+  windowCount: number;
+  /** Running average of the level offsets of this dog's fixes, dB. */
+  biasDb: number;
+}
+
+export class Locator {
+  readonly options: LocatorOptions;
+  readonly stats: LocatorStats = {
+    readings: 0,
+    unknownBeacon: 0,
+    unknownScanner: 0,
+    positions: 0,
+    refusedFixes: 0,
+  };
+  private site: SiteView;
+  private anchors = new Map<string, Anchor>();
+  private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
+  /** Tracks by beacon key, least recently heard first. */
+  private readonly tracks = new Map<string, Track>();
+  private windowEnd = Number.NaN;
+  private gains = new ScannerGains(DEFAULT_LOCATOR_OPTIONS.gainLearningRate);
+
+  constructor(site: SiteView, options: Partial<LocatorOptions> = {}) {
+    this.options = checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options });
+    this.site = site;
+    this.setSite(site);
+  }
+
+  get trackCount(): number {
+    return this.tracks.size;
+  }
+
+  /** The gain corrections learned so far, dB per scanner (added to the site's rssiOffset). */
+  get scannerGains(): ReadonlyMap<string, number> {
+    return this.gains.all;
+  }
+
+  /**
+   * Applies a new site. Dogs still in it keep their tracks, but their motion restarts and the open window
+   * is dropped: the scanners (and so the coordinates) may have moved. Dogs no longer in it are dropped.
+   */
+  setSite(site: SiteView): void {
+    this.site = site;
+    this.anchors = new Map(
+      site.scanners.map((s) => [
+        s.id,
+        { id: s.id, x: s.x, y: s.y, z: s.z, rssiOffset: s.rssiOffset, pathLossExponent: s.pathLossExponent },
+      ]),
+    );
+    this.region = regionAround(site, this.options.regionMarginM);
+    this.gains = new ScannerGains(this.options.gainLearningRate);
+    for (const [key, track] of this.tracks) {
+      const dog = site.dog(track.dogId);
+      track.tracker = new MotionTracker(this.options.tracker);
+      track.window.clear();
+      track.windowTsSum = 0;
+      track.windowCount = 0;
+      if (dog) {
+        track.rssiAt1m = dog.rssiAt1m;
+        track.tagHeight = dog.tagHeight;
+      } else if (!this.options.trackAll || track.dogId !== track.key) {
+        this.tracks.delete(key);
+      }
+    }
+  }
+
+  /** Takes one valid reading; returns the positions of the windows it closed (often none). */
+  add(reading: RssiReading): Position[] {
+    this.stats.readings++;
+    const closed = this.advanceTo(reading.ts);
+    const anchor = this.anchors.get(reading.scanner);
+    if (!anchor) {
+      this.stats.unknownScanner++;
+      return closed;
+    }
+    const track = this.trackFor(reading);
+    if (!track) {
+      this.stats.unknownBeacon++;
+      return closed;
+    }
+    track.lastHeardTs = Math.max(track.lastHeardTs, reading.ts);
+    track.windowTsSum += reading.ts;
+    track.windowCount++;
+    let w = track.window.get(anchor.id);
+    if (!w) {
+      w = { values: [], filtered: Number.NaN, filteredVar: 0, filteredTs: -Infinity };
+      track.window.set(anchor.id, w);
+    }
+    if (w.values.length < MAX_WINDOW_READINGS) w.values.push(reading.rssi);
+    if (reading.rssiVar !== undefined && reading.ts >= w.filteredTs) {
+      w.filtered = reading.rssi;
+      w.filteredVar = reading.rssiVar;
+      w.filteredTs = reading.ts;
+    }
+    return closed;
+  }
+
+  /** Closes every window that ends at or before `ts` (event time); returns their positions. */
+  advanceTo(ts: number): Position[] {
+    const interval = this.options.intervalMs;
+    if (Number.isNaN(this.windowEnd)) {
+      this.windowEnd = Math.floor(ts / interval) * interval + interval;
+      return [];
+    }
+    if (ts < this.windowEnd) return [];
+    const end = this.windowEnd;
+    this.windowEnd = Math.floor(ts / interval) * interval + interval;
+    const out: Position[] = [];
+    for (const [key, track] of this.tracks) {
+      if (track.window.size > 0) {
+        const position = this.locate(track, end);
+        track.window.clear();
+        track.windowTsSum = 0;
+        track.windowCount = 0;
+        if (position) out.push(position);
+      } else if (end - track.lastHeardTs > this.options.forgetAfterMs) {
+        this.tracks.delete(key);
+      }
+    }
+    this.stats.positions += out.length;
+    return out;
+  }
+
+  private trackFor(reading: RssiReading): Track | undefined {
+    const named = reading.dog !== undefined ? this.site.dog(reading.dog) : undefined;
+    const dog: Dog | undefined = named ?? this.site.dogByBeacon(reading.mac, reading.id);
+    if (!dog && !this.options.trackAll) return undefined;
+    const key = dog ? `dog:${dog.id}` : (reading.id ?? `mac:${reading.mac}`).toLowerCase();
+    let track = this.tracks.get(key);
+    if (track) {
+      this.tracks.delete(key); // re-inserted: the Map stays ordered by last heard
+    } else {
+      if (this.tracks.size >= this.options.maxTracks) {
+        const oldest = this.tracks.keys().next().value;
+        if (oldest !== undefined) this.tracks.delete(oldest);
+      }
+      const d = this.site.defaults;
+      track = {
+        key,
+        dogId: dog ? dog.id : key,
+        rssiAt1m: dog ? dog.rssiAt1m : d.rssiAt1m,
+        tagHeight: dog ? dog.tagHeight : d.tagHeight,
+        window: new Map(),
+        tracker: new MotionTracker(this.options.tracker),
+        lastHeardTs: reading.ts,
+        windowTsSum: 0,
+        windowCount: 0,
+        biasDb: 0,
+      };
+    }
+    this.tracks.set(key, track);
+    return track;
+  }
+
+  /** The fix of one closed window, fed to the tracker; the position is stamped with the window's end. */
+  private locate(track: Track, end: number): Position | undefined {
+    const observations: Observation[] = [];
+    const model = this.options.modelSigmaDb ** 2;
+    for (const [scannerId, w] of track.window) {
+      const sited = this.anchors.get(scannerId);
+      if (!sited) continue; // the site changed under this window
+      const gain = this.gains.correction(scannerId);
+      const anchor = gain === 0 ? sited : { ...sited, rssiOffset: sited.rssiOffset + gain };
+      if (!Number.isNaN(w.filtered)) {
+        observations.push({ anchor, rssi: w.filtered, variance: model + w.filteredVar });
+      } else {
+        const n = w.values.length;
+        const variance = model + ((Math.PI / 2) * RAW_READING_VARIANCE) / n;
+        observations.push({ anchor, rssi: median(w.values), variance });
+      }
+    }
+    // The window's readings describe the dog at their mean time, not at the window's end.
+    const fixTs = track.windowCount > 0 ? Math.min(end, track.windowTsSum / track.windowCount) : end;
+    const tracker = track.tracker;
+    const biasSigma = this.options.biasSigmaDb;
+    const fix = solvePosition({
+      observations,
+      rssiAt1m: track.rssiAt1m,
+      tagHeight: track.tagHeight,
+      region: this.region,
+      prior: tracker.predictedAt(fixTs),
+      bias: biasSigma > 0 ? { priorDb: track.biasDb, sigmaDb: biasSigma } : undefined,
+    });
+    if (!fix) return undefined;
+    if (fix.method === 'nlls') {
+      track.biasDb += BIAS_AVERAGING * (fix.biasDb - track.biasDb);
+      if (this.options.gainLearningRate > 0)
+        this.gains.learn(fix.x, fix.y, fix.biasDb, track.rssiAt1m, track.tagHeight, observations);
+    }
+    if (!this.options.tracking) return this.position(track.dogId, end, fix.x, fix.y, fix.cov, fix, undefined);
+    const verdict = tracker.update(fix, fixTs);
+    if (verdict === 'refused') this.stats.refusedFixes++;
+    const state = tracker.stateAt(end);
+    return this.position(track.dogId, end, state.x, state.y, state.cov, fix, { vx: state.vx, vy: state.vy });
+  }
+
+  private position(
+    dog: string,
+    ts: number,
+    x: number,
+    y: number,
+    cov: Cov2,
+    fix: Fix,
+    velocity: { vx: number; vy: number } | undefined,
+  ): Position {
+    const position: Position = {
+      v: 1,
+      type: 'position',
+      dog,
+      ts,
+      x: round(x, 100),
+      y: round(y, 100),
+      accuracy: round(Math.sqrt(cov[0][0] + cov[1][1]), 100),
+      cov: [
+        [round(cov[0][0], 1000), round(cov[0][1], 1000)],
+        [round(cov[1][0], 1000), round(cov[1][1], 1000)],
+      ],
+      scanners: fix.scanners,
+      // The tracker's estimate from a full fix is `tracker`; from fewer than 3 scanners, say what fed it.
+      method: velocity && fix.method === 'nlls' ? 'tracker' : fix.method,
+    };
+    if (velocity) {
+      position.vx = round(velocity.vx, 100);
+      position.vy = round(velocity.vy, 100);
+    }
+    const geo = this.site.toWgs84(x, y);
+    if (geo) {
+      position.lat = round(geo.lat, 1e7);
+      position.lon = round(geo.lon, 1e7);
+    }
+    return position;
+  }
+}
+
+/** The scanners' bounding box plus a margin; a site with one scanner or none gets a 20 m square. */
+export function regionAround(site: SiteView, margin: number): Region {
+  const scanners = site.scanners;
+  if (scanners.length === 0) return { minX: -10, minY: -10, maxX: 10, maxY: 10 };
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const s of scanners) {
+    minX = Math.min(minX, s.x);
+    minY = Math.min(minY, s.y);
+    maxX = Math.max(maxX, s.x);
+    maxY = Math.max(maxY, s.y);
+  }
+  const m = Math.max(margin, 10 - Math.min(maxX - minX, maxY - minY) / 2, 0);
+  return { minX: minX - m, minY: minY - m, maxX: maxX + m, maxY: maxY + m };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+function round(v: number, scale: number): number {
+  return Math.round(v * scale) / scale;
+}
+
+export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
+  if (!(Number.isFinite(o.intervalMs) && o.intervalMs >= 50 && o.intervalMs <= 3_600_000))
+    throw new Error(`interval must be between 0.05 and 3600 s, got ${o.intervalMs / 1000} s`);
+  if (!(Number.isFinite(o.modelSigmaDb) && o.modelSigmaDb > 0 && o.modelSigmaDb <= 30))
+    throw new Error(`model sigma must be between 0 and 30 dB, got ${o.modelSigmaDb}`);
+  if (!(Number.isFinite(o.regionMarginM) && o.regionMarginM >= 0))
+    throw new Error(`search margin must be 0 m or more, got ${o.regionMarginM}`);
+  if (!(Number.isInteger(o.maxTracks) && o.maxTracks >= 1))
+    throw new Error(`max tracks must be a positive whole number, got ${o.maxTracks}`);
+  const speed = o.tracker.maxSpeed;
+  if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
+    throw new Error(`max speed must be a positive number of m/s, got ${speed}`);
+  return o;
+}

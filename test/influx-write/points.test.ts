@@ -1,0 +1,178 @@
+// The conversion of contract messages to line protocol, checked line by line.
+import assert from 'node:assert/strict';
+import {
+  escapeKey,
+  escapeMeasurement,
+  formatLine,
+  quoteString,
+} from '../../nodes/influx-write/line-protocol';
+import { toLineProtocol } from '../../nodes/influx-write/points';
+import { meshSample, parseMeshJson, parseOriginatorsJson } from '../../nodes/batman-health/batctl';
+import { buildHealth } from '../../nodes/batman-health/messages';
+import { IV_MJ, IV_OJ } from '../batman-health/fixtures';
+import { alert, health, position, reading } from './fixtures';
+
+describe('influx-write: contract messages to line protocol', () => {
+  it('writes an rssi reading as the contract says: tags scanner, dog, mac; rssi a float; ts in ms', () => {
+    assert.deepEqual(toLineProtocol(reading), {
+      lines: [
+        'rssi,dog=rex,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-71,txPower=-59,battery=94 1763800000123',
+      ],
+      errors: [],
+    });
+  });
+
+  it('adds rssiRaw and rssiVar from rssi-filter and leaves dog out when the beacon has none', () => {
+    const filtered = {
+      ...reading,
+      dog: undefined,
+      rssi: -70.25,
+      rssiRaw: -71,
+      rssiVar: 3.5,
+      battery: undefined,
+    };
+    assert.deepEqual(toLineProtocol(filtered).lines, [
+      'rssi,mac=ac:23:3f:a3:80:4b,scanner=pi-yard-ne rssi=-70.25,rssiRaw=-71,rssiVar=3.5,txPower=-59 1763800000123',
+    ]);
+  });
+
+  it('writes a position with tag dog, scanners as an integer and the method as a string', () => {
+    assert.deepEqual(toLineProtocol(position).lines, [
+      'position,dog=rex x=12.4,y=7.9,lat=52.09077,lon=5.12158,accuracy=1.8,vx=0.4,vy=-1.1,scanners=4i,method="tracker" 1763800001000',
+    ]);
+  });
+
+  it('writes an alert with tags dog, zone, event, severity and a text that is always there', () => {
+    assert.deepEqual(toLineProtocol(alert).lines, [
+      'alert,dog=rex,event=exit,severity=critical,zone=yard x=21.3,y=30.8,since=1763800002000i,kind="safe",text="rex exit yard" 1763800009000',
+    ]);
+    const missing = { v: 1, type: 'alert', event: 'missing', dog: 'rex', severity: 'warning', ts: 5 };
+    assert.deepEqual(toLineProtocol(missing).lines, [
+      'alert,dog=rex,event=missing,severity=warning text="rex missing" 5',
+    ]);
+  });
+
+  it('writes health as one point of numeric fields and one point per mesh neighbour (tag neighbor)', () => {
+    assert.deepEqual(toLineProtocol(health).lines, [
+      'health,node=pi-yard-ne cpu=23.5,load1=0.41,memUsedPct=61.2,tempC=51.2,throttled=0i,uptimeS=86400,wifiSignalDbm=-58,meshOriginators=5i 1763800000000',
+      'health,iface=wlan0,neighbor=b8:27:eb:00:00:02,node=pi-yard-ne lastSeenMs=410,tq=251i 1763800000000',
+      'health,iface=wlan0,neighbor=b8:27:eb:00:00:03,node=pi-yard-ne lastSeenMs=1200,tq=190i 1763800000000',
+    ]);
+  });
+
+  it('stores the health batman-health builds from real batctl output', () => {
+    const parts = { info: parseMeshJson(IV_MJ), originators: parseOriginatorsJson(IV_OJ) };
+    const mesh = meshSample(parts, 'bat0');
+    const built = buildHealth(
+      'pi-yard-ne',
+      1763800000000,
+      { cpu: 12.5, throttled: 0x50005, uptimeS: 1234.5 },
+      mesh,
+    );
+    assert.deepEqual(toLineProtocol(built), {
+      lines: [
+        'health,node=pi-yard-ne cpu=12.5,throttled=327685i,uptimeS=1234.5,meshOriginators=3i 1763800000000',
+        'health,iface=wlan1-mesh_250,neighbor=02:ab:46:46:28:95,node=pi-yard-ne lastSeenMs=410,tq=251i 1763800000000',
+        'health,iface=wlan0-mesh_250,neighbor=02:58:47:da:4e:aa,node=pi-yard-ne lastSeenMs=1230,tq=87i 1763800000000',
+      ],
+      errors: [],
+    });
+  });
+
+  it('stores health fields a platform cannot read by leaving them out, and new numeric fields as floats', () => {
+    const pi = { v: 1, type: 'health', node: 'hub', ts: 7, cpu: 3, diskUsedPct: 40, tempC: null };
+    assert.deepEqual(toLineProtocol(pi).lines, ['health,node=hub cpu=3,diskUsedPct=40 7']);
+  });
+
+  it('takes a batch of mixed types, and rounds a fractional ts to the millisecond', () => {
+    const { lines, errors } = toLineProtocol([reading, { ...position, ts: 1763800001000.6 }, alert]);
+    assert.deepEqual(errors, []);
+    assert.equal(lines.length, 3);
+    assert.match(lines[1], / 1763800001001$/);
+  });
+
+  it('reports each message it cannot convert, naming it and the problem, and converts the rest', () => {
+    const { lines, errors } = toLineProtocol([
+      reading,
+      { ...reading, mac: undefined },
+      { ...position, x: '12' },
+      'garbage',
+      { ...reading, v: 2 },
+      { v: 1, type: 'weather', ts: 1 },
+      { ...health, throttled: 0.5 },
+      { ...alert, ts: -1 },
+      { v: 1, type: 'health', node: 'hub', ts: 1, wifi: { iface: 'wlan0' } },
+      position,
+    ]);
+    assert.equal(lines.length, 2);
+    assert.deepEqual(errors, [
+      'payload[1]: rssi reading needs mac (a non-empty string)',
+      'payload[2]: position.x must be a number, not "12"',
+      'payload[3]: expected a contract message (an object with v and type), not "garbage"',
+      'payload[4]: v must be 1 (the contract version), not number 2',
+      'payload[5]: type must be rssi, position, alert or health, not "weather"',
+      'payload[6]: health.throttled must be an integer (it is stored as one), not 0.5',
+      'payload[7]: alert needs ts (milliseconds since the epoch), not number -1',
+      'payload[8]: health has no numeric field to store',
+    ]);
+  });
+
+  it('takes the JSON text of a message or batch, as an mqtt in node gives it, and says when it is not JSON', () => {
+    const expected = toLineProtocol([reading, position]).lines;
+    assert.deepEqual(toLineProtocol(JSON.stringify([reading, position])).lines, expected);
+    assert.deepEqual(toLineProtocol(Buffer.from(JSON.stringify([reading, position]))).lines, expected);
+    assert.deepEqual(toLineProtocol('{"v":1,"type":'), {
+      lines: [],
+      errors: ['payload: neither a contract message nor its JSON text: "{\\"v\\":1,\\"type\\":"'],
+    });
+  });
+
+  it('leaves out NaN and infinite optional fields, which InfluxDB cannot store, but not a required one', () => {
+    assert.deepEqual(
+      toLineProtocol({ ...position, vx: NaN, vy: Infinity, lat: undefined, lon: undefined }).lines,
+      ['position,dog=rex x=12.4,y=7.9,accuracy=1.8,scanners=4i,method="tracker" 1763800001000'],
+    );
+    assert.deepEqual(toLineProtocol({ ...reading, rssi: NaN }).errors, [
+      'payload: rssi reading.rssi must be a finite number, not NaN',
+    ]);
+  });
+
+  describe('escaping', () => {
+    it('escapes commas, equals signs and spaces in tags, and commas and spaces in measurement names', () => {
+      assert.equal(escapeKey('Rex, the dog=good'), 'Rex\\,\\ the\\ dog\\=good');
+      assert.equal(escapeMeasurement('my rssi,2=x'), 'my\\ rssi\\,2=x');
+      assert.equal(escapeKey('ac:23:3f:a3:80:4b'), 'ac:23:3f:a3:80:4b');
+    });
+
+    it('quotes strings, escaping quotes and backslashes; line breaks become spaces', () => {
+      assert.equal(quoteString('say "hi" \\o/\nbye'), '"say \\"hi\\" \\\\o/ bye"');
+    });
+
+    it('keeps a backslash in a tag unless InfluxDB would read it as an escape', () => {
+      assert.equal(escapeKey('a\\b'), 'a\\b');
+      assert.equal(escapeKey('end\\'), 'end/');
+      assert.equal(escapeKey('a\\,b'), 'a/\\,b');
+    });
+
+    it('leaves out empty tags and sorts the others by key', () => {
+      const line = formatLine(
+        'm',
+        [
+          ['z', 'last'],
+          ['a', ''],
+          ['b', 'first'],
+        ],
+        [['f', { kind: 'integer', value: 3 }]],
+        9,
+      );
+      assert.equal(line, 'm,b=first,z=last f=3i 9');
+    });
+
+    it('escapes ids in a real message', () => {
+      const odd = { ...position, dog: 'Rex the 2nd, jr.', method: 'a "b"' };
+      assert.deepEqual(toLineProtocol(odd).lines, [
+        'position,dog=Rex\\ the\\ 2nd\\,\\ jr. x=12.4,y=7.9,lat=52.09077,lon=5.12158,accuracy=1.8,vx=0.4,vy=-1.1,scanners=4i,method="a \\"b\\"" 1763800001000',
+      ]);
+    });
+  });
+});
