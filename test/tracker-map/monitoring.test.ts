@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { registry } from '../../nodes/common/metrics';
+import { toLineProtocol } from '../../nodes/influx-write/points';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
 
 const run = promisify(execFile);
@@ -46,7 +47,7 @@ const AGREED_METRICS = [
 /**
  * The contract's InfluxDB measurements. Fields beyond the contract's list are the ones influx-write adds
  * (rssiVar, txPower, battery; alert x/y/since/kind/text; health's flattened wifi and mesh fields and the
- * per-neighbour link fields).
+ * per-neighbour link fields). The queries also run on points made by influx-write's conversion (below).
  */
 const INFLUX_SCHEMA: Record<string, { tags: string[]; fields: string[] }> = {
   rssi: { tags: ['scanner', 'dog', 'mac'], fields: ['rssi', 'rssiRaw', 'rssiVar', 'txPower', 'battery'] },
@@ -333,32 +334,79 @@ describe('Grafana provisioning and dashboards', function () {
       const bin = requireBinary(this, 'influxd', 'influxdb');
       influx = await startInfluxdb(bin);
       await influx.query('CREATE DATABASE dogtracker');
-      // Points as influx-write writes the contract's messages.
-      const lines: string[] = [];
+      // Contract messages, turned into points by influx-write's own conversion.
+      const messages: unknown[] = [];
       for (let i = 0; i < 20; i++) {
         const ts = T0 + i * 5000;
         for (const [dog, mac] of [
           ['rex', 'ac:23:3f:a3:80:4b'],
           ['bella', 'ac:23:3f:a3:80:4c'],
         ]) {
-          lines.push(
-            `position,dog=${dog} x=${i},y=${2 * i},lat=52.09,lon=5.12,accuracy=1.5,vx=0.2,vy=0.4,scanners=3i,method="tracker" ${ts}`,
-          );
+          messages.push({
+            v: 1,
+            type: 'position',
+            dog,
+            ts,
+            x: i,
+            y: 2 * i,
+            lat: 52.09,
+            lon: 5.12,
+            accuracy: 1.5,
+            vx: 0.2,
+            vy: 0.4,
+            scanners: 3,
+            method: 'tracker',
+          });
           for (const scanner of ['pi-a', 'pi-b'])
-            lines.push(`rssi,scanner=${scanner},dog=${dog},mac=${mac} rssi=-70,rssiRaw=-73 ${ts}`);
+            messages.push({
+              v: 1,
+              type: 'rssi',
+              scanner,
+              seq: i,
+              ts,
+              mac,
+              rssi: -70,
+              rssiRaw: -73,
+              rssiVar: 4,
+              dog,
+            });
         }
-        for (const node of ['pi-a', 'pi-b']) {
-          lines.push(
-            `health,node=${node} cpu=20,load1=0.4,memUsedPct=51,tempC=52.5,throttled=0i,uptimeS=100,wifiSignalDbm=-58,meshOriginators=3i ${ts}`,
-          );
-          lines.push(
-            `health,iface=wlan0,neighbor=b8:27:eb:00:00:02,node=${node} tq=250i,lastSeenMs=410 ${ts}`,
-          );
-        }
+        for (const node of ['pi-a', 'pi-b'])
+          messages.push({
+            v: 1,
+            type: 'health',
+            node,
+            ts,
+            cpu: 20,
+            load1: 0.4,
+            memUsedPct: 51,
+            tempC: 52.5,
+            throttled: 0,
+            uptimeS: 100,
+            wifi: { iface: 'wlan0', signalDbm: -58 },
+            mesh: {
+              iface: 'bat0',
+              algo: 'BATMAN_IV',
+              originators: 3,
+              neighbors: [{ mac: 'b8:27:eb:00:00:02', iface: 'wlan0', lastSeenMs: 410, tq: 250 }],
+            },
+          });
       }
-      lines.push(
-        `alert,dog=rex,event=exit,severity=critical,zone=yard x=21,y=31,kind="safe",text="rex exit yard" ${T0 + 9000}`,
-      );
+      messages.push({
+        v: 1,
+        type: 'alert',
+        event: 'exit',
+        dog: 'rex',
+        zone: 'yard',
+        kind: 'safe',
+        severity: 'critical',
+        ts: T0 + 9000,
+        x: 21,
+        y: 31,
+        since: T0,
+      });
+      const { lines, errors } = toLineProtocol(messages);
+      assert.deepEqual(errors, []);
       const res = await fetch(`${influx.url}/write?db=dogtracker&precision=ms`, {
         method: 'POST',
         body: lines.join('\n'),
