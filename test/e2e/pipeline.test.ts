@@ -167,6 +167,12 @@ describe('e2e: scanner Pis -> Mosquitto -> hub -> InfluxDB, with the shipped flo
     assert.equal(retained.retain, true);
   });
 
+  it("serves the hub's live map", async () => {
+    const res = await fetch(`${hub.url}/dogtracker/`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<html/i);
+  });
+
   it('raises geofence alerts that reach a phone over MQTT', async () => {
     const alert = await phone.next(
       (m) => m.topic.startsWith('dogtracker/v1/alert/') && json(m).event === 'enter',
