@@ -23,7 +23,7 @@ if [ "${1:-up}" = down ]; then
   exit 0
 fi
 
-: "${MESH_ADDR:?set MESH_ADDR to this node's mesh address, e.g. 10.42.0.11/24}"
+: "${MESH_ADDR:?set MESH_ADDR to the mesh address of this node, e.g. 10.42.0.11/24}"
 command -v batctl >/dev/null 2>&1 || { echo "mesh-up.sh: batctl is not installed (apt install batctl)" >&2; exit 1; }
 
 modprobe batman-adv

@@ -1,5 +1,5 @@
 // The shipped systemd units parse (systemd-analyze verify), run Node-RED the way the README says, and
-// their example environment files set what the shipped flows read.
+// their example environment files set what the shipped flows read; the shell scripts parse.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import { existsSync, readFileSync, readdirSync } from 'fs';
@@ -67,6 +67,18 @@ describe('deploy: systemd units', () => {
       );
     });
   }
+
+  it('ships shell scripts that parse (sh -n), and pass shellcheck where it is installed', () => {
+    const scripts = ['mosquitto/make-certs.sh', 'batman/mesh-up.sh'].map((s) => path.join(root, 'deploy', s));
+    for (const script of scripts) {
+      const parsed = spawnSync('sh', ['-n', script], { encoding: 'utf8' });
+      assert.equal(parsed.status, 0, `${script}: ${parsed.stderr}`);
+    }
+    const shellcheck = findBinary('shellcheck');
+    if (!shellcheck) return;
+    const checked = spawnSync(shellcheck, scripts, { encoding: 'utf8' });
+    assert.equal(checked.status, 0, checked.stdout);
+  });
 
   it('gives BLE and batctl their capabilities on the scanner only', () => {
     assert.match(read('dogtracker-scanner.service'), /^AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN$/m);
