@@ -20,7 +20,7 @@ function settings(text: string): Map<string, string> {
   return out;
 }
 
-describe('deploy: systemd units', () => {
+describe('deploy: systemd units and shell scripts', () => {
   const units = readdirSync(systemdDir).filter((f) => f.endsWith('.service'));
 
   it('parse with systemd-analyze verify (where systemd is installed)', function () {
