@@ -69,7 +69,12 @@ describe('e2e: scanner Pis -> Mosquitto -> hub -> InfluxDB, with the shipped flo
       .join('\n') + `\n--- mosquitto\n${services.broker.service.output()}`;
   const phoneSees = async (): Promise<Probe> => {
     const p = await services.as('phone');
-    await p.subscribe(['dogtracker/v1/position/#', 'dogtracker/v1/alert/#', 'dogtracker/v1/status/#']);
+    await p.subscribe([
+      'dogtracker/v1/position/#',
+      'dogtracker/v1/zone-state/#',
+      'dogtracker/v1/alert/#',
+      'dogtracker/v1/status/#',
+    ]);
     return p;
   };
   const rows = (q: string): Promise<Array<Record<string, unknown>>> => influxRows(services.influx, q, DB);
@@ -173,7 +178,7 @@ describe('e2e: scanner Pis -> Mosquitto -> hub -> InfluxDB, with the shipped flo
     assert.match(await res.text(), /<html/i);
   });
 
-  it('raises geofence alerts that reach a phone over MQTT', async () => {
+  it('raises geofence alerts and zone states that reach a phone over MQTT', async () => {
     const alert = await phone.next(
       (m) => m.topic.startsWith('dogtracker/v1/alert/') && json(m).event === 'enter',
       40000,
@@ -183,6 +188,14 @@ describe('e2e: scanner Pis -> Mosquitto -> hub -> InfluxDB, with the shipped flo
     assert.equal(a.zone, 'run');
     assert.equal(a.severity, 'critical');
     assert.ok(DOGS.includes(a.dog as string));
+    const state = await phone.next(
+      (m) =>
+        m.topic === `dogtracker/v1/zone-state/${a.dog as string}` &&
+        (json(m).inside as string[]).includes('run'),
+      10000,
+      `the zone state of ${a.dog as string} inside the run`,
+    );
+    assert.equal(json(state).type, 'zone-state');
     // Measured, not asserted: a position is stamped with the end of its 1 s interval and leaves the hub once
     // a reading past that end arrives (the Pis send a batch a second), so about 1-2 s is expected.
     // By now the pipeline has run for the alert's hold time, so there are a few dozen.
