@@ -129,7 +129,10 @@ describe('examples/replay.json', function () {
   before(async () => {
     runtime = await startNodeRed({ name: 'replay', flow: path.join(root, 'examples', 'replay.json') });
   });
-  after(async () => runtime?.dispose());
+  after(async () => {
+    await runtime?.dispose();
+    rmSync('/tmp/dogtracker-demo-yard.jsonl', { force: true });
+  });
 
   it('writes the capture it carries and replays it: positions of both dogs and Rex leaving the yard', async () => {
     const res = await fetch(`${runtime.url}/inject/dt-replay-go`, { method: 'POST' });
