@@ -96,6 +96,8 @@ function runCase(c: BenchCase, run: SimulatedRun, into: CaseResult): void {
 function locatorOverrides(): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   if (process.env.BENCH_SIGMA) o.modelSigmaDb = Number(process.env.BENCH_SIGMA);
+  // Any other locator option for experiments, as JSON: BENCH_LOCATOR='{"regionMarginM":0}'.
+  if (process.env.BENCH_LOCATOR) Object.assign(o, JSON.parse(process.env.BENCH_LOCATOR) as object);
   if (process.env.BENCH_Q || process.env.BENCH_TAU)
     o.tracker = {
       ...(process.env.BENCH_Q ? { accelerationNoise: Number(process.env.BENCH_Q) } : {}),

@@ -343,7 +343,7 @@ export function regionAround(site: SiteView, margin: number): Region {
     maxX = Math.max(maxX, s.x);
     maxY = Math.max(maxY, s.y);
   }
-  const m = Math.max(margin, 10 - Math.min(maxX - minX, maxY - minY) / 2, 0);
+  const m = Math.max(margin, (10 - Math.min(maxX - minX, maxY - minY)) / 2, 0);
   return { minX: minX - m, minY: minY - m, maxX: maxX + m, maxY: maxY + m };
 }
 
