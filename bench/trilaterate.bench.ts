@@ -36,6 +36,15 @@ interface CaseResult {
   crlbFrozen: number;
   readingsPerScannerS: number;
   methods: Map<string, number>;
+  /** Squared errors and counts by the dog's true gait, for RMSE at rest and on the move. */
+  byGait: Map<string, { sq: number; n: number }>;
+  /**
+   * While the dog trots or sprints: the estimated velocity projected on the true direction over the true
+   * speed (1 = right speed; noise across the track does not inflate it), and the squared vector error.
+   */
+  speedRatioSum: number;
+  velocitySqError: number;
+  speedRatioN: number;
 }
 
 function runCase(c: BenchCase, run: SimulatedRun, into: CaseResult): void {
@@ -62,6 +71,18 @@ function runCase(c: BenchCase, run: SimulatedRun, into: CaseResult): void {
     if (error <= p.accuracy) into.withinAccuracy++;
     into.latenciesMs.push(closedBy - p.ts);
     into.methods.set(p.method, (into.methods.get(p.method) ?? 0) + 1);
+    const gait = into.byGait.get(truth.mode) ?? { sq: 0, n: 0 };
+    gait.sq += error * error;
+    gait.n++;
+    into.byGait.set(truth.mode, gait);
+    const trueSpeed = Math.hypot(truth.vx, truth.vy);
+    if ((truth.mode === 'trot' || truth.mode === 'sprint') && trueSpeed > 2 && p.vx !== undefined) {
+      const vx = p.vx;
+      const vy = p.vy ?? 0;
+      into.speedRatioSum += (vx * truth.vx + vy * truth.vy) / (trueSpeed * trueSpeed);
+      into.velocitySqError += (vx - truth.vx) ** 2 + (vy - truth.vy) ** 2;
+      into.speedRatioN++;
+    }
   }
   into.positions += positions.length;
 
@@ -93,8 +114,15 @@ function runCase(c: BenchCase, run: SimulatedRun, into: CaseResult): void {
   }
 }
 
+/**
+ * The simulated dogs stay inside the scanners' bounding box and the baseline clips its fixes to that box,
+ * so the locator is told the same: a search margin of 0 (the node's "Search margin" setting; its default,
+ * 2 m, is for real sites, where dogs may leave the scanners' box).
+ */
+const BENCH_REGION_MARGIN_M = 0;
+
 function locatorOverrides(): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
+  const o: Record<string, unknown> = { regionMarginM: BENCH_REGION_MARGIN_M };
   if (process.env.BENCH_SIGMA) o.modelSigmaDb = Number(process.env.BENCH_SIGMA);
   // Any other locator option for experiments, as JSON: BENCH_LOCATOR='{"regionMarginM":0}'.
   if (process.env.BENCH_LOCATOR) Object.assign(o, JSON.parse(process.env.BENCH_LOCATOR) as object);
@@ -116,7 +144,8 @@ export async function run(): Promise<void> {
       `(decorrelates over ${BENCH_NOISE.shadowingCorrelationM} m), fading ${BENCH_NOISE.fastFadingSigmaDb} dB, ` +
       `body ${BENCH_NOISE.bodyShadowingDb} dB, outliers ${BENCH_NOISE.outlierRate * 100} % of ±${BENCH_NOISE.outlierDb} dB, ` +
       `loss ${BENCH_NOISE.packetLoss * 100} %, scanner offsets sigma ${BENCH_NOISE.scannerOffsetSigmaDb} dB, ` +
-      `path-loss exponent wrong by ${BENCH_NOISE.exponentError}. Shared, loaded machine: timings as measured.`,
+      `path-loss exponent wrong by ${BENCH_NOISE.exponentError}; search margin ${BENCH_REGION_MARGIN_M} m (the baseline's box). ` +
+      'Shared, loaded machine: timings as measured.',
   );
   const results: CaseResult[] = [];
   const timingRuns: Array<{ c: BenchCase; run: SimulatedRun }> = [];
@@ -135,6 +164,10 @@ export async function run(): Promise<void> {
       crlbFrozen: 0,
       readingsPerScannerS: 0,
       methods: new Map(),
+      byGait: new Map(),
+      speedRatioSum: 0,
+      velocitySqError: 0,
+      speedRatioN: 0,
     };
     const heard = new Map<string, number>();
     let seconds = 0;
@@ -182,6 +215,23 @@ export async function run(): Promise<void> {
     '\nmethods:',
     results.map((r) => `${r.name}: ${[...r.methods].map(([m, n]) => `${m} ${n}`).join(', ')}`).join('; '),
   );
+  console.log('RMSE by true gait, m:');
+  for (const r of results) {
+    const gaits = ['rest', 'sniff', 'walk', 'trot', 'sprint'].map((g) => {
+      const e = r.byGait.get(g);
+      return `${g} ${e ? fmt(Math.sqrt(e.sq / e.n)) : 'n/a'} (${e ? fmt((100 * e.n) / r.errors.length, 0) : 0} %)`;
+    });
+    console.log(`  ${r.name}: ${gaits.join(', ')}`);
+  }
+  console.log(
+    'velocity while trotting or sprinting (> 2 m/s): estimate along the true direction / true speed, mean; RMS vector error m/s:',
+    results
+      .map(
+        (r) =>
+          `${r.name}: ${fmt(r.speedRatioSum / r.speedRatioN)}; ${fmt(Math.sqrt(r.velocitySqError / r.speedRatioN))}`,
+      )
+      .join('; '),
+  );
   console.log(
     'readings per scanner per dog per second:',
     results.map((r) => fmt(r.readingsPerScannerS)).join(', '),
@@ -195,7 +245,7 @@ export async function run(): Promise<void> {
     let ns = 0n;
     for (const { c, run } of timingRuns) {
       const smoother = new RssiSmoother();
-      const locator = new Locator(new SiteView(c.site));
+      const locator = new Locator(new SiteView(c.site), { regionMarginM: BENCH_REGION_MARGIN_M });
       const t0 = process.hrtime.bigint();
       for (const reading of run.readings) {
         const result = smoother.accept(reading);
