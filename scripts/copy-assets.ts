@@ -1,4 +1,4 @@
-// After tsc: put each node's editor .html, locales and the package icons beside its compiled .js,
+// After tsc: put each node's editor .html, locales, web/ files and the package icons beside its compiled .js,
 // which is where Node-RED looks for them.
 import { cpSync, existsSync, readdirSync, statSync } from 'fs';
 import * as path from 'path';
@@ -16,5 +16,8 @@ for (const dir of readdirSync(nodesSrc)) {
   for (const file of htmlFiles) cpSync(path.join(src, file), path.join(out, file));
   if (existsSync(path.join(src, 'locales')))
     cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
+  // Files a node serves to browsers (the live map page).
+  if (existsSync(path.join(src, 'web')))
+    cpSync(path.join(src, 'web'), path.join(out, 'web'), { recursive: true });
   if (htmlFiles.length > 0) cpSync(icons, path.join(out, 'icons'), { recursive: true });
 }

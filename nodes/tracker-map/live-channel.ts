@@ -1,0 +1,129 @@
+// The map's WebSocket: takes the HTTP upgrades for one path off a shared HTTP server, greets each new
+// browser with the current state and pushes every update to all of them. No Node-RED here.
+//
+// Clocks: the heartbeat is a wall-clock timer (a ping every `heartbeatMs`; a browser that has not answered
+// the previous ping is dropped, e.g. a phone that went out of range). Map data never uses it.
+import type { IncomingMessage } from 'http';
+import type { Duplex } from 'stream';
+import { WebSocket, WebSocketServer } from 'ws';
+
+export interface LiveChannelOptions {
+  /** The URL path the page connects to, e.g. `/dogtracker/ws`. */
+  path: string;
+  /** A browser must present it as `?token=` (the page gets it over HTTP, where Node-RED's auth applies). */
+  token: string;
+  /** What a browser gets first, as JSON text. */
+  greeting: () => string;
+  onClientsChanged?: (count: number) => void;
+  heartbeatMs?: number;
+  /** A browser that falls this far behind (bytes queued) is dropped; it reconnects and starts afresh. */
+  maxBufferedBytes?: number;
+  onError?: (err: Error) => void;
+}
+
+const DEFAULT_HEARTBEAT_MS = 30000;
+const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+
+export class LiveChannel {
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: LiveChannelOptions) {
+    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    return this.server.clients.size;
+  }
+
+  /**
+   * Listener for the HTTP server's `upgrade` event. Upgrades for other paths are left alone for the
+   * other listeners (Node-RED's editor, websocket nodes, other maps).
+   */
+  readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      return;
+    }
+    if (url.pathname !== this.options.path) return;
+    if (this.closed || url.searchParams.get('token') !== this.options.token) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    try {
+      this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    } catch (err) {
+      this.options.onError?.(err as Error);
+      socket.destroy();
+    }
+  };
+
+  /** Sends JSON text to every connected browser. */
+  broadcast(text: string): void {
+    const limit = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+    for (const ws of this.server.clients) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (ws.bufferedAmount > limit) {
+        ws.terminate();
+        continue;
+      }
+      ws.send(text, (err) => {
+        if (err) ws.terminate();
+      });
+    }
+  }
+
+  /** Closes every browser's socket (1001: going away, so the page reconnects) and stops the heartbeat. */
+  close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const ws of this.server.clients) ws.close(1001, 'map redeployed or stopped');
+    return new Promise((resolve) => {
+      // Sockets that do not finish the closing handshake in time are cut.
+      const cut = setTimeout(() => {
+        for (const ws of this.server.clients) ws.terminate();
+      }, 1000);
+      this.server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+    });
+  }
+
+  private accept(ws: WebSocket): void {
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => this.options.onClientsChanged?.(this.clientCount));
+    // The page only listens; anything it sends is ignored.
+    ws.on('message', () => undefined);
+    try {
+      ws.send(this.options.greeting());
+    } catch (err) {
+      this.options.onError?.(err as Error);
+      ws.terminate();
+      return;
+    }
+    this.options.onClientsChanged?.(this.clientCount);
+  }
+
+  private ping(): void {
+    for (const ws of this.server.clients) {
+      if (!this.alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.delete(ws);
+      try {
+        ws.ping();
+      } catch {
+        ws.terminate();
+      }
+    }
+  }
+}

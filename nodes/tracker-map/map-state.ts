@@ -1,0 +1,373 @@
+// What the live map shows: the site, each dog's latest position and recent trail, the scanners'
+// online/offline state and the recent alerts. Pure: no Node-RED, no sockets, no wall clock: trails are
+// cut by the event time (`ts`) of the newest position of each dog.
+import { isFiniteNumber, isNonEmptyString, isObject, type JsonObject } from '../common/checks';
+import { CONTRACT_VERSION, type Alert, type Position } from '../common/contract';
+import type { SiteView } from '../tracker-site/site-view';
+import type { Origin, ZoneKind } from '../tracker-site/site-document';
+
+export interface MapScanner {
+  id: string;
+  name?: string;
+  x: number;
+  y: number;
+  lat?: number;
+  lon?: number;
+}
+
+export interface MapZone {
+  id: string;
+  name: string;
+  kind: ZoneKind;
+  /** Local metres, [x, y] per vertex. */
+  polygon?: Array<[number, number]>;
+  circle?: { x: number; y: number; r: number; lat?: number; lon?: number };
+  /** WGS84 [lat, lon] per vertex, when the site has an origin. */
+  latlngs?: Array<[number, number]>;
+}
+
+/** The site as the page draws it, with WGS84 coordinates added where the site has an origin. */
+export interface MapSite {
+  name: string;
+  origin?: Origin;
+  /** Local bounding box of scanners and zones, metres. */
+  bounds: { minX: number; minY: number; maxX: number; maxY: number };
+  scanners: MapScanner[];
+  dogs: Array<{ id: string; name: string }>;
+  zones: MapZone[];
+}
+
+export interface TrailPoint {
+  ts: number;
+  x: number;
+  y: number;
+  lat?: number;
+  lon?: number;
+}
+
+export interface DogState {
+  id: string;
+  name: string;
+  position?: Position;
+  /** Oldest first, within `trailS` of the newest position. */
+  trail: TrailPoint[];
+}
+
+export type NodeStatus = 'online' | 'offline' | 'unknown';
+
+export interface NodeState {
+  id: string;
+  /** From the MQTT `status` topic (last will); `unknown` until one arrives. */
+  status: NodeStatus;
+  /** Event time of the latest health message. */
+  healthTs?: number;
+  tempC?: number;
+  cpu?: number;
+  throttled?: number;
+}
+
+export interface Snapshot {
+  kind: 'snapshot';
+  site?: MapSite;
+  trailS: number;
+  /** The page keeps as many alerts as this. */
+  alertsKept: number;
+  dogs: DogState[];
+  nodes: NodeState[];
+  /** Oldest first. */
+  alerts: Alert[];
+}
+
+/** What changes on the page; sent to every browser as JSON. */
+export type MapUpdate =
+  | Snapshot
+  | { kind: 'position'; position: Position }
+  | { kind: 'alert'; alert: Alert }
+  | { kind: 'node'; node: NodeState };
+
+export interface MapStateOptions {
+  /** Length of each dog's trail, seconds of event time. */
+  trailS: number;
+  /** How many recent alerts the page keeps. */
+  alertsKept: number;
+  /** Hard cap on trail points per dog, whatever their rate. */
+  maxTrailPoints?: number;
+  /**
+   * How many dogs the site does not name the map takes (trilaterate can track every beacon, and phones
+   * nearby advertise ever-changing addresses): beyond it their positions are refused, so memory and the
+   * page stay bounded.
+   */
+  maxUnlistedDogs?: number;
+}
+
+export const STATUS_TOPIC = /^dogtracker\/v1\/status\/([^/]+)$/;
+const DEFAULT_MAX_TRAIL_POINTS = 2000;
+const DEFAULT_MAX_UNLISTED_DOGS = 50;
+
+export class MapState {
+  private site: SiteView | undefined;
+  private mapSite: MapSite | undefined;
+  private readonly dogs = new Map<string, DogState>();
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly alerts: Alert[] = [];
+  private readonly maxTrailPoints: number;
+
+  constructor(private readonly options: MapStateOptions) {
+    this.maxTrailPoints = options.maxTrailPoints ?? DEFAULT_MAX_TRAIL_POINTS;
+  }
+
+  /** A new site: its dogs and scanners appear; positions and states already known are kept. */
+  setSite(view: SiteView): Snapshot {
+    this.site = view;
+    this.mapSite = toMapSite(view);
+    for (const dog of view.dogs) {
+      const known = this.dogs.get(dog.id);
+      if (known) known.name = dog.name;
+      else this.dogs.set(dog.id, { id: dog.id, name: dog.name, trail: [] });
+    }
+    for (const scanner of view.scanners) this.node(scanner.id);
+    return this.snapshot();
+  }
+
+  snapshot(): Snapshot {
+    const snapshot: Snapshot = {
+      kind: 'snapshot',
+      trailS: this.options.trailS,
+      alertsKept: this.options.alertsKept,
+      dogs: [...this.dogs.values()].map((d) => ({ ...d, trail: [...d.trail] })),
+      nodes: [...this.nodes.values()].map((n) => ({ ...n })),
+      alerts: [...this.alerts],
+    };
+    if (this.mapSite) snapshot.site = this.mapSite;
+    return snapshot;
+  }
+
+  /**
+   * Applies one input message: a position, alert or health payload (or an array of them, or either as
+   * JSON text or bytes), an `rssi` reading (ignored: the map shows positions), or an `online` /
+   * `offline` string on a status topic.
+   * Returns the updates to send; throws an Error naming what is wrong with a bad payload. In a batch the
+   * good items are applied and the bad ones are reported together.
+   */
+  apply(payload: unknown, topic?: unknown): MapUpdate[] {
+    // MQTT in nodes set to "a Buffer" or "a String" give the same messages as bytes or JSON text.
+    if (Buffer.isBuffer(payload)) payload = payload.toString('utf8');
+    if (typeof payload === 'string') {
+      const text = payload.trim();
+      const isStatus = typeof topic === 'string' && STATUS_TOPIC.test(topic);
+      if (isStatus || !(text.startsWith('{') || text.startsWith('[')))
+        return [this.applyStatus(payload, topic)];
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        throw new Error(`payload is text but not valid JSON: ${(err as Error).message}`, { cause: err });
+      }
+      return this.apply(parsed, topic);
+    }
+    if (!Array.isArray(payload)) return this.applyOne(payload, 'payload');
+    const updates: MapUpdate[] = [];
+    const problems: string[] = [];
+    payload.forEach((item, i) => {
+      try {
+        updates.push(...this.applyOne(item, `payload[${i}]`));
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    });
+    if (problems.length > 0) throw new BatchError(problems, updates);
+    return updates;
+  }
+
+  private applyOne(payload: unknown, path: string): MapUpdate[] {
+    if (!isObject(payload)) throw new Error(`${path} must be a contract object (position, alert or health)`);
+    switch (payload.type) {
+      case 'position':
+        return this.applyPosition(readPosition(payload, path));
+      case 'alert':
+        return [this.applyAlert(readAlert(payload, path))];
+      case 'health':
+        return [this.applyHealth(payload, path)];
+      case 'rssi':
+        return [];
+      default:
+        throw new Error(
+          `${path}.type must be "position", "alert" or "health" (got ${JSON.stringify(payload.type)})`,
+        );
+    }
+  }
+
+  private applyPosition(position: Position): MapUpdate[] {
+    let dog = this.dogs.get(position.dog);
+    if (!dog) {
+      const listed = new Set(this.site?.dogs.map((d) => d.id));
+      const unlisted = [...this.dogs.keys()].filter((id) => !listed.has(id)).length;
+      const max = this.options.maxUnlistedDogs ?? DEFAULT_MAX_UNLISTED_DOGS;
+      if (unlisted >= max)
+        throw new Error(
+          `dog "${position.dog}" is not in the site, and the map already shows ${max} such dogs`,
+        );
+      dog = { id: position.dog, name: position.dog, trail: [] };
+      this.dogs.set(dog.id, dog);
+    }
+    // A position older than the one shown (a late or replayed message) would move the dog backwards.
+    if (dog.position && position.ts <= dog.position.ts) return [];
+    if ((position.lat === undefined || position.lon === undefined) && this.site?.hasOrigin) {
+      const ll = this.site.toWgs84(position.x, position.y);
+      if (ll) position = { ...position, lat: ll.lat, lon: ll.lon };
+    }
+    dog.position = position;
+    const point: TrailPoint = { ts: position.ts, x: position.x, y: position.y };
+    if (position.lat !== undefined && position.lon !== undefined) {
+      point.lat = position.lat;
+      point.lon = position.lon;
+    }
+    dog.trail.push(point);
+    dog.trail = cutTrail(dog.trail, position.ts - this.options.trailS * 1000, this.maxTrailPoints);
+    return [{ kind: 'position', position }];
+  }
+
+  private applyAlert(alert: Alert): MapUpdate {
+    this.alerts.push(alert);
+    if (this.alerts.length > this.options.alertsKept)
+      this.alerts.splice(0, this.alerts.length - this.options.alertsKept);
+    return { kind: 'alert', alert };
+  }
+
+  private applyHealth(payload: JsonObject, path: string): MapUpdate {
+    if (!isNonEmptyString(payload.node)) throw new Error(`${path}.node must be a non-empty string`);
+    if (!isFiniteNumber(payload.ts)) throw new Error(`${path}.ts must be a number (ms since the epoch)`);
+    const node = this.node(payload.node);
+    if (node.healthTs === undefined || payload.ts >= node.healthTs) {
+      node.healthTs = payload.ts;
+      for (const key of ['tempC', 'cpu', 'throttled'] as const) {
+        const value = payload[key];
+        if (isFiniteNumber(value)) node[key] = value;
+        else delete node[key];
+      }
+      // A node that reports health is up, until its last will says otherwise.
+      if (node.status === 'unknown') node.status = 'online';
+    }
+    return { kind: 'node', node: { ...node } };
+  }
+
+  private applyStatus(payload: string, topic: unknown): MapUpdate {
+    const match = typeof topic === 'string' ? STATUS_TOPIC.exec(topic) : null;
+    if (!match) {
+      throw new Error(
+        `a text payload must be a node status with msg.topic dogtracker/v1/status/{node} (got topic ${JSON.stringify(topic)})`,
+      );
+    }
+    const status = payload.trim().toLowerCase();
+    if (status !== 'online' && status !== 'offline')
+      throw new Error(`status payload must be "online" or "offline" (got ${JSON.stringify(payload)})`);
+    const node = this.node(match[1]);
+    node.status = status;
+    return { kind: 'node', node: { ...node } };
+  }
+
+  private node(id: string): NodeState {
+    let node = this.nodes.get(id);
+    if (!node) {
+      node = { id, status: 'unknown' };
+      this.nodes.set(id, node);
+    }
+    return node;
+  }
+}
+
+/** Some items of a batch were bad; `updates` holds those of the good ones, already applied. */
+export class BatchError extends Error {
+  constructor(
+    readonly problems: string[],
+    readonly updates: MapUpdate[],
+  ) {
+    super(problems.join('; '));
+    this.name = 'BatchError';
+  }
+}
+
+/** Keeps the points at or after `fromTs`, and at most `maxPoints` of them (the newest). */
+export function cutTrail(trail: TrailPoint[], fromTs: number, maxPoints: number): TrailPoint[] {
+  let first = 0;
+  while (first < trail.length && trail[first].ts < fromTs) first++;
+  first = Math.max(first, trail.length - maxPoints);
+  return first === 0 ? trail : trail.slice(first);
+}
+
+function readPosition(p: JsonObject, path: string): Position {
+  if (!isNonEmptyString(p.dog)) throw new Error(`${path}.dog must be a non-empty string`);
+  for (const key of ['ts', 'x', 'y'] as const)
+    if (!isFiniteNumber(p[key])) throw new Error(`${path}.${key} must be a number`);
+  if (p.accuracy !== undefined && !(isFiniteNumber(p.accuracy) && p.accuracy >= 0))
+    throw new Error(`${path}.accuracy must be a number >= 0 (metres)`);
+  for (const key of ['lat', 'lon', 'vx', 'vy', 'scanners'] as const)
+    if (p[key] !== undefined && !isFiniteNumber(p[key])) throw new Error(`${path}.${key} must be a number`);
+  return {
+    ...(p as unknown as Position),
+    v: isFiniteNumber(p.v) ? p.v : CONTRACT_VERSION,
+    accuracy: isFiniteNumber(p.accuracy) ? p.accuracy : 0,
+  };
+}
+
+function readAlert(a: JsonObject, path: string): Alert {
+  if (!isNonEmptyString(a.event)) throw new Error(`${path}.event must be a non-empty string`);
+  if (!isFiniteNumber(a.ts)) throw new Error(`${path}.ts must be a number (ms since the epoch)`);
+  if (a.severity !== undefined && !['info', 'warning', 'critical'].includes(a.severity as string))
+    throw new Error(`${path}.severity must be "info", "warning" or "critical"`);
+  return { ...(a as unknown as Alert), severity: (a.severity as Alert['severity'] | undefined) ?? 'info' };
+}
+
+function toMapSite(view: SiteView): MapSite {
+  const withLatLon = <T extends object>(
+    item: T,
+    x: number,
+    y: number,
+  ): T & { lat?: number; lon?: number } => {
+    const ll = view.toWgs84(x, y);
+    return ll ? { ...item, lat: ll.lat, lon: ll.lon } : item;
+  };
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const scanners = view.scanners.map((s) => {
+    xs.push(s.x);
+    ys.push(s.y);
+    const scanner: MapScanner = { id: s.id, x: s.x, y: s.y };
+    if (s.name) scanner.name = s.name;
+    return withLatLon(scanner, s.x, s.y);
+  });
+  const zones = view.zones.map((z): MapZone => {
+    const zone: MapZone = { id: z.id, name: z.name, kind: z.kind };
+    if (z.shape === 'polygon') {
+      zone.polygon = z.polygon.map(([x, y]) => [x, y]);
+      for (const [x, y] of z.polygon) {
+        xs.push(x);
+        ys.push(y);
+      }
+      if (view.hasOrigin)
+        zone.latlngs = z.polygon.map(([x, y]) => {
+          const ll = view.toWgs84(x, y);
+          return [ll?.lat ?? 0, ll?.lon ?? 0];
+        });
+    } else {
+      const { x, y, r } = z.circle;
+      xs.push(x - r, x + r);
+      ys.push(y - r, y + r);
+      zone.circle = withLatLon({ x, y, r }, x, y);
+    }
+    return zone;
+  });
+  const bounds =
+    xs.length > 0
+      ? { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) }
+      : { minX: -10, minY: -10, maxX: 10, maxY: 10 };
+  const site: MapSite = {
+    name: view.name,
+    bounds,
+    scanners,
+    dogs: view.dogs.map((d) => ({ id: d.id, name: d.name })),
+    zones,
+  };
+  if (view.site.origin) site.origin = view.site.origin;
+  return site;
+}

@@ -1,0 +1,176 @@
+// tracker-map: a live map page served under {httpNodeRoot}/dogtracker/, fed by the node's input and
+// pushed to browsers over a WebSocket. Node-RED adapter only: state in map-state.ts, socket in
+// live-channel.ts, URLs in map-pages.ts.
+import { randomBytes } from 'crypto';
+import { readFileSync } from 'fs';
+import type { Server } from 'http';
+import * as path from 'path';
+import type { NextFunction, Request, Response } from 'express';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { errorMessage } from '../common/checks';
+import { linkSite } from '../common/site-link';
+import { LiveChannel } from './live-channel';
+import {
+  ASSETS_SEGMENT,
+  assetTable,
+  escapeHtml,
+  mapPathSegment,
+  nodeRoot,
+  pagePath,
+  routeOf,
+  socketPath,
+} from './map-pages';
+import { BatchError, MapState } from './map-state';
+
+interface TrackerMapDef extends NodeDef {
+  site: string;
+  /** '' serves /dogtracker/, `kennel` serves /dogtracker/kennel/. */
+  path: string;
+  title: string;
+  trailMinutes: number | string;
+  alerts: number | string;
+  /** Map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: the site plan only. */
+  tileUrl: string;
+  tileAttribution: string;
+}
+
+interface MapPage {
+  title: string;
+  token: string;
+  tiles: { url: string; attribution: string };
+}
+
+const WEB_DIR = path.join(__dirname, 'web');
+
+function positiveNumber(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export = (RED: NodeAPI): void => {
+  const pages = new Map<string, MapPage>();
+  const assets = assetTable(WEB_DIR, path.dirname(require.resolve('leaflet/dist/leaflet.js')));
+  const pageTemplate = readFileSync(path.join(WEB_DIR, 'index.html'), 'utf8');
+  const root = nodeRoot((RED.settings as { httpNodeRoot?: unknown }).httpNodeRoot);
+
+  // One handler for every map, registered once: nodes come and go in `pages` on deploy, so nothing is
+  // left behind in Express. Anything not ours (e.g. /dogtracker/metrics) goes on to the next route.
+  if (root !== undefined) RED.httpNode.use('/dogtracker', serve);
+
+  function serve(req: Request, res: Response, next: NextFunction): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const route = routeOf(req.path.replace(/^\/+/, ''));
+    if (route?.kind === 'asset') {
+      const file = assets.get(route.name);
+      if (!file) return next();
+      res.sendFile(file, { maxAge: '1h' }, (err) => {
+        if (err && !res.headersSent) next();
+      });
+      return;
+    }
+    const page = route && pages.get(route.segment);
+    if (!route || !page) return next();
+    const url = req.originalUrl.split('?')[0];
+    // The page loads its files relative to its own URL, so it must end in a slash
+    // (`/dogtracker` reaches here as the default page, `/dogtracker/kennel` as slashless).
+    if (route.kind === 'slashless' || (route.kind === 'page' && !url.endsWith('/'))) {
+      res.redirect(301, `${url}/`);
+    } else if (route.kind === 'session') {
+      res.set('Cache-Control', 'no-store').json({ token: page.token, tiles: page.tiles, title: page.title });
+    } else {
+      const assetsUrl = route.segment === '' ? `${ASSETS_SEGMENT}/` : `../${ASSETS_SEGMENT}/`;
+      res
+        .set('Cache-Control', 'no-cache')
+        .type('html')
+        .send(pageTemplate.replace(/%ASSETS%/g, assetsUrl).replace(/%TITLE%/g, escapeHtml(page.title)));
+    }
+  }
+
+  function TrackerMap(this: Node, def: TrackerMapDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const state = new MapState({
+      trailS: positiveNumber(def.trailMinutes, 5) * 60,
+      alertsKept: Math.round(positiveNumber(def.alerts, 50)),
+    });
+    let segment: string;
+    let problem: string | undefined;
+    try {
+      segment = mapPathSegment(def.path);
+      if (root === undefined)
+        problem = 'httpNodeRoot is false in the settings: Node-RED serves no node pages';
+      else if (pages.has(segment)) problem = `another tracker-map already serves ${pagePath(segment)}`;
+    } catch (err) {
+      segment = '';
+      problem = errorMessage(err);
+    }
+    if (problem !== undefined) {
+      node.error(problem);
+      node.status({ fill: 'red', shape: 'ring', text: 'not served' });
+    }
+
+    let channel: LiveChannel | undefined;
+    let server: Server | undefined;
+    let viewers = 0;
+    let siteLoaded = false;
+    const showStatus = (): void => {
+      if (problem !== undefined) return;
+      if (!siteLoaded) return; // linkSite shows why
+      node.status({
+        fill: 'green',
+        shape: viewers > 0 ? 'dot' : 'ring',
+        text: `${root ?? '/'}${pagePath(segment).slice(1)} · ${viewers} viewer${viewers === 1 ? '' : 's'}`,
+      });
+    };
+    const broadcast = (update: unknown): void => channel?.broadcast(JSON.stringify(update));
+
+    linkSite(RED, node, def.site, (view) => {
+      siteLoaded = true;
+      broadcast(state.setSite(view));
+      showStatus();
+    });
+
+    if (problem === undefined && root !== undefined) {
+      const page: MapPage = {
+        title: def.title || 'Dog tracker',
+        token: randomBytes(18).toString('base64url'),
+        tiles: { url: def.tileUrl ?? '', attribution: def.tileAttribution ?? '' },
+      };
+      pages.set(segment, page);
+      const live = new LiveChannel({
+        path: socketPath(root, segment),
+        token: page.token,
+        greeting: () => JSON.stringify(state.snapshot()),
+        onClientsChanged: (count) => {
+          viewers = count;
+          showStatus();
+        },
+        onError: (err) => node.warn(`map socket: ${err.message}`),
+      });
+      channel = live;
+      server = RED.server as Server | undefined;
+      if (server) server.on('upgrade', live.onUpgrade);
+      else node.warn('no HTTP server: the map page gets no live updates');
+      showStatus();
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, _send, done) => {
+      try {
+        for (const update of state.apply(msg.payload, msg.topic)) broadcast(update);
+        done();
+      } catch (err) {
+        if (err instanceof BatchError) for (const update of err.updates) broadcast(update);
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (problem === undefined) pages.delete(segment);
+      if (channel && server) server.off('upgrade', channel.onUpgrade);
+      const closing = channel?.close() ?? Promise.resolve();
+      closing.then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('tracker-map', TrackerMap);
+};

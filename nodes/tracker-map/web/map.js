@@ -1,0 +1,445 @@
+/* global L, document, window, fetch, WebSocket, location, setTimeout, setInterval, URL */
+// The dog tracker's live map page. Takes a snapshot and then updates from the tracker-map node's
+// WebSocket. Two views: the site plan in local metres (Leaflet's CRS.Simple, needs nothing from the
+// internet) and, when the site has an origin and a tile URL is configured, a geographic map.
+(function () {
+  'use strict';
+
+  var DOG_COLORS = ['#d9480f', '#1c7ed6', '#7048e8', '#2b8a3e', '#c2255c', '#0b7285', '#e67700', '#5f3dc4'];
+  var ZONE_COLORS = { safe: '#2f9e44', forbidden: '#e03131', info: '#1971c2' };
+  var EVENT_WORDS = { enter: 'entered', exit: 'left', dwell: 'is staying in', missing: 'is missing', found: 'is back' };
+  var STALE_MS = 60000;
+
+  var state = { site: null, trailS: 300, alertsKept: 50, dogs: {}, nodes: {}, alerts: [] };
+  var tiles = { url: '', attribution: '' };
+  var mode = 'plan';
+  // The view the user picked with the button; until then: the geographic map when there is one.
+  var chosenMode = null;
+  var map = null;
+  var siteLayer = null;
+  var dogLayers = {};
+  var fitted = false;
+
+  var el = {
+    map: document.getElementById('map'),
+    dogs: document.getElementById('dogs'),
+    alerts: document.getElementById('alerts'),
+    scanners: document.getElementById('scanners'),
+    scannerCount: document.getElementById('scanner-count'),
+    conn: document.getElementById('conn'),
+    mode: document.getElementById('mode'),
+  };
+
+  // ---- state ------------------------------------------------------------------------------------
+
+  function dogColor(id) {
+    var ids = Object.keys(state.dogs);
+    var i = ids.indexOf(id);
+    return DOG_COLORS[(i < 0 ? 0 : i) % DOG_COLORS.length];
+  }
+
+  function dogName(id) {
+    return (state.dogs[id] && state.dogs[id].name) || id;
+  }
+
+  function zoneName(id) {
+    var zones = (state.site && state.site.zones) || [];
+    for (var i = 0; i < zones.length; i++) if (zones[i].id === id) return zones[i].name;
+    return id;
+  }
+
+  function applySnapshot(s) {
+    state.site = s.site || null;
+    state.trailS = s.trailS;
+    state.alertsKept = s.alertsKept || state.alertsKept;
+    state.dogs = {};
+    s.dogs.forEach(function (d) {
+      state.dogs[d.id] = d;
+    });
+    state.nodes = {};
+    s.nodes.forEach(function (n) {
+      state.nodes[n.id] = n;
+    });
+    state.alerts = s.alerts.slice();
+    fitted = false;
+    buildMap();
+    renderDogs();
+    renderAlerts();
+    renderScanners();
+  }
+
+  function applyPosition(p) {
+    var dog = state.dogs[p.dog];
+    if (!dog) {
+      dog = state.dogs[p.dog] = { id: p.dog, name: p.dog, trail: [] };
+    }
+    if (dog.position && p.ts <= dog.position.ts) return;
+    dog.position = p;
+    dog.trail.push({ ts: p.ts, x: p.x, y: p.y, lat: p.lat, lon: p.lon });
+    var from = p.ts - state.trailS * 1000;
+    while (dog.trail.length && dog.trail[0].ts < from) dog.trail.shift();
+    drawDog(dog);
+    renderDogs();
+  }
+
+  function handle(update) {
+    if (update.kind === 'snapshot') applySnapshot(update);
+    else if (update.kind === 'position') applyPosition(update.position);
+    else if (update.kind === 'alert') {
+      state.alerts.push(update.alert);
+      if (state.alerts.length > state.alertsKept) state.alerts.shift();
+      renderAlerts();
+    } else if (update.kind === 'node') {
+      state.nodes[update.node.id] = update.node;
+      renderScanners();
+      drawSite();
+    }
+  }
+
+  // ---- map ----------------------------------------------------------------------------------------
+
+  function canShowGeo() {
+    return !!(state.site && state.site.origin && tiles.url);
+  }
+
+  /** A point of the contract ({x, y, lat?, lon?}) as a Leaflet LatLng of the current view. */
+  function ll(p) {
+    if (mode === 'geo') return p.lat == null || p.lon == null ? null : L.latLng(p.lat, p.lon);
+    return L.latLng(p.y, p.x);
+  }
+
+  function buildMap() {
+    mode = canShowGeo() ? chosenMode || 'geo' : 'plan';
+    el.mode.hidden = !canShowGeo();
+    el.mode.textContent = mode === 'geo' ? 'Plan' : 'Map';
+    if (map) map.remove();
+    dogLayers = {};
+    if (mode === 'geo') {
+      map = L.map(el.map, { zoomControl: true, maxZoom: 22 });
+      L.tileLayer(tiles.url, { maxZoom: 22, maxNativeZoom: 19, attribution: tiles.attribution }).addTo(map);
+    } else {
+      map = L.map(el.map, { crs: L.CRS.Simple, minZoom: -4, maxZoom: 6, zoomSnap: 0.25, attributionControl: false });
+    }
+    L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+    // Dogs stay above the site however often scanners are redrawn.
+    map.createPane('site').style.zIndex = 410;
+    map.createPane('dogs').style.zIndex = 420;
+    // Leaflet needs a view before vector layers are added.
+    fit();
+    siteLayer = L.layerGroup().addTo(map);
+    drawSite();
+    Object.keys(state.dogs).forEach(function (id) {
+      drawDog(state.dogs[id]);
+    });
+  }
+
+  function fit() {
+    if (fitted || !map) return;
+    var bounds = L.latLngBounds([]);
+    var site = state.site;
+    if (site && mode === 'plan') {
+      bounds.extend([site.bounds.minY, site.bounds.minX]).extend([site.bounds.maxY, site.bounds.maxX]);
+    } else if (site) {
+      site.scanners.forEach(function (s) {
+        if (s.lat != null) bounds.extend([s.lat, s.lon]);
+      });
+      site.zones.forEach(function (z) {
+        (z.latlngs || []).forEach(function (p) {
+          bounds.extend(p);
+        });
+        if (z.circle && z.circle.lat != null) bounds.extend([z.circle.lat, z.circle.lon]);
+      });
+    }
+    Object.keys(state.dogs).forEach(function (id) {
+      var p = state.dogs[id].position;
+      var point = p && ll(p);
+      if (point) bounds.extend(point);
+    });
+    if (!bounds.isValid()) {
+      if (!map._loaded) map.setView([0, 0], mode === 'plan' ? 0 : 2);
+      return;
+    }
+    map.fitBounds(bounds.pad(0.15));
+    fitted = true;
+  }
+
+  function drawSite() {
+    if (!siteLayer) return;
+    siteLayer.clearLayers();
+    var site = state.site;
+    if (!site) return;
+    if (mode === 'plan') drawGrid(site.bounds);
+    site.zones.forEach(function (z) {
+      var color = ZONE_COLORS[z.kind] || '#666';
+      var style = { pane: 'site', color: color, weight: 2, fillColor: color, fillOpacity: z.kind === 'safe' ? 0.08 : 0.18 };
+      style.className = 'zone zone-' + z.kind;
+      var shape = null;
+      if (z.polygon) {
+        var points =
+          mode === 'geo'
+            ? z.latlngs
+            : z.polygon.map(function (p) {
+                return [p[1], p[0]];
+              });
+        if (points) shape = L.polygon(points, style);
+      } else if (z.circle) {
+        var center = ll(z.circle);
+        if (center) shape = L.circle(center, Object.assign({ radius: z.circle.r }, style));
+      }
+      if (shape) shape.bindTooltip(text('span', null, z.name + ' (' + z.kind + ')')).addTo(siteLayer);
+    });
+    site.scanners.forEach(function (s) {
+      var at = ll(s);
+      if (!at) return;
+      var status = (state.nodes[s.id] && state.nodes[s.id].status) || 'unknown';
+      var color = status === 'online' ? '#2e9b3a' : status === 'offline' ? '#d33' : '#888';
+      L.circleMarker(at, {
+        pane: 'site',
+        radius: 6,
+        color: '#fff',
+        weight: 2,
+        fillColor: color,
+        fillOpacity: 1,
+        className: 'scanner scanner-' + status,
+      })
+        .bindTooltip(text('span', null, (s.name || s.id) + ': ' + status))
+        .addTo(siteLayer);
+    });
+  }
+
+  /** Light grid lines every 5 or 10 m, so distances on the plan can be read. */
+  function drawGrid(b) {
+    var span = Math.max(b.maxX - b.minX, b.maxY - b.minY);
+    var step = span > 120 ? 20 : span > 50 ? 10 : 5;
+    // Well past the site, so the grid does not end where a dog that left the site is.
+    var margin = Math.ceil(span / step) * step;
+    var x0 = Math.floor(b.minX / step) * step - margin;
+    var x1 = Math.ceil(b.maxX / step) * step + margin;
+    var y0 = Math.floor(b.minY / step) * step - margin;
+    var y1 = Math.ceil(b.maxY / step) * step + margin;
+    var style = { pane: 'site', color: '#c8cdc0', weight: 1, interactive: false, className: 'plan-grid' };
+    for (var x = x0; x <= x1; x += step)
+      L.polyline(
+        [
+          [y0, x],
+          [y1, x],
+        ],
+        style,
+      ).addTo(siteLayer);
+    for (var y = y0; y <= y1; y += step)
+      L.polyline(
+        [
+          [y, x0],
+          [y, x1],
+        ],
+        style,
+      ).addTo(siteLayer);
+  }
+
+  function drawDog(dog) {
+    if (!map || !dog.position) return;
+    var at = ll(dog.position);
+    if (!at) return;
+    var color = dogColor(dog.id);
+    var trail = dog.trail.map(ll).filter(Boolean);
+    var layers = dogLayers[dog.id];
+    if (!layers) {
+      layers = dogLayers[dog.id] = {
+        trail: L.polyline(trail, { pane: 'dogs', color: color, weight: 3, opacity: 0.55, className: 'dog-trail dog-trail-' + dog.id }),
+        accuracy: L.circle(at, {
+          pane: 'dogs',
+          radius: dog.position.accuracy || 0,
+          color: color,
+          weight: 1,
+          fillOpacity: 0.12,
+          className: 'dog-accuracy',
+        }),
+        marker: L.circleMarker(at, {
+          pane: 'dogs',
+          radius: 8,
+          color: '#fff',
+          weight: 2,
+          fillColor: color,
+          fillOpacity: 1,
+          className: 'dog-marker dog-' + dog.id,
+        }).bindTooltip(text('span', null, dog.name), { permanent: true, direction: 'auto', offset: [8, 0], className: 'dog-label' }),
+      };
+      layers.trail.addTo(map);
+      layers.accuracy.addTo(map);
+      layers.marker.addTo(map);
+    } else {
+      layers.trail.setLatLngs(trail);
+      layers.accuracy.setLatLng(at).setRadius(dog.position.accuracy || 0);
+      layers.marker.setLatLng(at);
+    }
+    if (!fitted) fit();
+  }
+
+  // ---- lists --------------------------------------------------------------------------------------
+
+  // Names come from the site and from messages: always set as text, never as HTML (tooltips included).
+  function text(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content != null) node.textContent = content;
+    return node;
+  }
+
+  function age(ts) {
+    var s = Math.max(0, Math.round((Date.now() - ts) / 1000));
+    if (s < 60) return s + ' s ago';
+    if (s < 3600) return Math.floor(s / 60) + ' min ago';
+    if (s < 86400) return Math.floor(s / 3600) + ' h ago';
+    return new Date(ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+  }
+
+  function speed(dog) {
+    var p = dog.position;
+    if (p.vx != null && p.vy != null) return Math.sqrt(p.vx * p.vx + p.vy * p.vy);
+    var t = dog.trail;
+    if (t.length < 2) return null;
+    var a = t[t.length - 2];
+    var b = t[t.length - 1];
+    var dt = (b.ts - a.ts) / 1000;
+    return dt > 0 ? Math.sqrt((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)) / dt : null;
+  }
+
+  function renderDogs() {
+    el.dogs.textContent = '';
+    var ids = Object.keys(state.dogs);
+    if (ids.length === 0) el.dogs.appendChild(text('li', 'empty', 'No dogs in the site'));
+    ids.forEach(function (id) {
+      var dog = state.dogs[id];
+      var p = dog.position;
+      var li = text('li', 'dog');
+      li.dataset.dog = id;
+      var swatch = text('span', 'swatch');
+      swatch.style.background = dogColor(id);
+      li.appendChild(swatch);
+      li.appendChild(text('span', 'name', dog.name));
+      var seen = text('span', 'seen', p ? age(p.ts) : 'not seen');
+      if (p) seen.dataset.ts = p.ts;
+      li.appendChild(seen);
+      if (p) {
+        var v = speed(dog);
+        var parts = [
+          'x ' + p.x.toFixed(1) + ' m, y ' + p.y.toFixed(1) + ' m',
+          v == null ? null : v.toFixed(1) + ' m/s',
+          '±' + (p.accuracy || 0).toFixed(1) + ' m',
+        ].filter(Boolean);
+        li.appendChild(text('span', 'detail', parts.join(' · ')));
+        if (Date.now() - p.ts > STALE_MS) li.classList.add('stale');
+        li.addEventListener('click', function () {
+          var at = ll(p);
+          if (at && map) map.panTo(at);
+        });
+      }
+      el.dogs.appendChild(li);
+    });
+  }
+
+  function alertText(a) {
+    // Alerts from Alertmanager (see the example flow) carry their own text.
+    if (a.text && !a.dog) return a.text;
+    var who = a.dog ? dogName(a.dog) : a.node || 'System';
+    var verb = EVENT_WORDS[a.event] || a.event;
+    var where = a.zone ? ' ' + zoneName(a.zone) : '';
+    return who + ' ' + verb + where;
+  }
+
+  function renderAlerts() {
+    el.alerts.textContent = '';
+    if (state.alerts.length === 0) el.alerts.appendChild(text('li', 'empty', 'No alerts'));
+    state.alerts
+      .slice()
+      .reverse()
+      .forEach(function (a) {
+        var li = text('li', 'alert ' + (a.severity || 'info'));
+        var time = text('time', null, new Date(a.ts).toLocaleTimeString());
+        time.dateTime = new Date(a.ts).toISOString();
+        li.appendChild(time);
+        li.appendChild(document.createTextNode(alertText(a)));
+        el.alerts.appendChild(li);
+      });
+  }
+
+  function renderScanners() {
+    el.scanners.textContent = '';
+    var ids = Object.keys(state.nodes);
+    var online = 0;
+    ids.forEach(function (id) {
+      var n = state.nodes[id];
+      if (n.status === 'online') online++;
+      var li = text('li', n.status, id);
+      li.dataset.node = id;
+      var info = [n.status];
+      if (n.tempC != null) info.push(n.tempC.toFixed(0) + ' °C');
+      if (n.healthTs != null) info.push('health ' + age(n.healthTs));
+      li.title = info.join(', ');
+      el.scanners.appendChild(li);
+    });
+    el.scannerCount.textContent = ids.length ? online + '/' + ids.length + ' online' : '';
+  }
+
+  // ---- connection ---------------------------------------------------------------------------------
+
+  var retryMs = 1000;
+
+  function setConn(s, label) {
+    el.conn.dataset.state = s;
+    el.conn.textContent = label;
+  }
+
+  function connect() {
+    setConn('connecting', 'connecting');
+    fetch('session', { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (res) {
+        if (!res.ok) throw new Error('session ' + res.status);
+        return res.json();
+      })
+      .then(function (session) {
+        tiles = session.tiles || tiles;
+        var url = new URL('ws', location.href);
+        url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+        url.searchParams.set('token', session.token);
+        var ws = new WebSocket(url.toString());
+        ws.onopen = function () {
+          retryMs = 1000;
+          setConn('live', 'live');
+        };
+        ws.onmessage = function (event) {
+          try {
+            handle(JSON.parse(event.data));
+          } catch (err) {
+            window.console.error('map update failed', err);
+          }
+        };
+        ws.onclose = function () {
+          retry();
+        };
+      })
+      .catch(function () {
+        retry();
+      });
+  }
+
+  function retry() {
+    setConn('offline', 'offline');
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 15000);
+  }
+
+  el.mode.addEventListener('click', function () {
+    chosenMode = mode === 'geo' ? 'plan' : 'geo';
+    fitted = false;
+    buildMap();
+  });
+
+  // Ages ("12 s ago") follow the phone's clock; positions themselves carry their own event time.
+  setInterval(function () {
+    var seen = el.dogs.querySelectorAll('.seen[data-ts]');
+    for (var i = 0; i < seen.length; i++) seen[i].textContent = age(Number(seen[i].dataset.ts));
+  }, 1000);
+
+  connect();
+})();
