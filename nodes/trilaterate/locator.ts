@@ -388,5 +388,17 @@ export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
   const speed = o.tracker.maxSpeed;
   if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
     throw new Error(`max speed must be a positive number of m/s, got ${speed}`);
+  const t = o.tracker;
+  for (const [name, value] of [
+    ['acceleration noise', t.accelerationNoise],
+    ['velocity time constant', t.velocityTimeConstantS],
+    ['mean rest time', t.meanRestS],
+    ['mean move time', t.meanMoveS],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      throw new Error(`tracker ${name} must be a positive number, got ${value}`);
+  }
+  if (t.restDriftNoise !== undefined && !(Number.isFinite(t.restDriftNoise) && t.restDriftNoise >= 0))
+    throw new Error(`tracker rest drift must be 0 or more, got ${t.restDriftNoise}`);
   return o;
 }

@@ -449,6 +449,34 @@ describe('Locator', () => {
     assert.ok(out[0].x > 90 && out[0].y > 90, JSON.stringify(out[0]));
   });
 
+  it('keeps every position inside the search area, even when the tracker would carry a sprint past it', () => {
+    const sim = new SiteSimulator(yard, { startTs: 1_000_000, seed: 5, noise: { ...DEFAULT_NOISE } });
+    const locator = new Locator(new SiteView(yard), { regionMarginM: 0 });
+    const smoother = new RssiSmoother();
+    const out: Position[] = [];
+    for (const a of sim.advance(1_600_000)) {
+      const r = smoother.accept({
+        v: 1,
+        type: 'rssi',
+        scanner: a.scanner,
+        ts: a.ts,
+        mac: a.mac,
+        rssi: a.rssi,
+      });
+      if (r.reading) out.push(...locator.add(r.reading));
+    }
+    assert.ok(out.length > 500, `${out.length}`);
+    const outside = out.filter((p) => p.x < 0 || p.x > 20 || p.y < 0 || p.y > 30);
+    assert.deepEqual(outside, []);
+  });
+
+  it('refuses tracker settings that make no sense, naming them', () => {
+    const view = new SiteView(yard);
+    assert.throws(() => new Locator(view, { tracker: { meanRestS: 0 } }), /mean rest time/);
+    assert.throws(() => new Locator(view, { tracker: { accelerationNoise: Number.NaN } }), /acceleration/);
+    assert.throws(() => new Locator(view, { tracker: { restDriftNoise: -1 } }), /rest drift/);
+  });
+
   it('learns the scanners gain errors that the site does not know', () => {
     const sim = new SiteSimulator(yard, {
       startTs: 0,
