@@ -25,6 +25,8 @@ fi
 
 echo "== copy of the checkout into $app"
 tar -C "$root" --exclude=./node_modules --exclude=./dist --exclude=./.node-red --exclude=./.git -cf - . | tar -C "$app" -xf -
+# Tests that read ../shared (the contract's vectors) find it beside the copy too.
+if [ -d "$root/../shared" ]; then ln -sfn "$(cd "$root/../shared" && pwd)" "$work/shared"; fi
 cd "$app"
 npm ci --no-audit --no-fund --loglevel=error
 npm install --no-save --no-audit --no-fund --loglevel=error node-red@5
