@@ -288,7 +288,11 @@ export class Locator {
     const verdict = tracker.update(fix, fixTs);
     if (verdict === 'refused') this.stats.refusedFixes++;
     const state = tracker.stateAt(end);
-    return this.position(track.dogId, end, state.x, state.y, state.cov, fix, { vx: state.vx, vy: state.vy });
+    // The solver searches only the region; the tracker's extrapolation must not carry the dog out of it.
+    const r = this.region;
+    const x = Math.min(Math.max(state.x, r.minX), r.maxX);
+    const y = Math.min(Math.max(state.y, r.minY), r.maxY);
+    return this.position(track.dogId, end, x, y, state.cov, fix, { vx: state.vx, vy: state.vy });
   }
 
   private position(
@@ -329,7 +333,11 @@ export class Locator {
   }
 }
 
-/** The scanners' bounding box plus a margin; a site with one scanner or none gets a 20 m square. */
+/**
+ * Where a dog can be: the bounding box of the scanners and of the site's zones (a zone is a place dogs
+ * go), plus a margin. An axis the scanners do not span (one scanner, or a line of them) gets 20 m, so the
+ * search still has room; no scanners at all, a 20 m square around the origin.
+ */
 export function regionAround(site: SiteView, margin: number): Region {
   const scanners = site.scanners;
   if (scanners.length === 0) return { minX: -10, minY: -10, maxX: 10, maxY: 10 };
@@ -337,14 +345,25 @@ export function regionAround(site: SiteView, margin: number): Region {
   let minY = Infinity;
   let maxX = -Infinity;
   let maxY = -Infinity;
-  for (const s of scanners) {
-    minX = Math.min(minX, s.x);
-    minY = Math.min(minY, s.y);
-    maxX = Math.max(maxX, s.x);
-    maxY = Math.max(maxY, s.y);
+  const include = (x: number, y: number): void => {
+    minX = Math.min(minX, x);
+    minY = Math.min(minY, y);
+    maxX = Math.max(maxX, x);
+    maxY = Math.max(maxY, y);
+  };
+  for (const s of scanners) include(s.x, s.y);
+  for (const z of site.zones) {
+    if (z.shape === 'circle') {
+      include(z.circle.x - z.circle.r, z.circle.y - z.circle.r);
+      include(z.circle.x + z.circle.r, z.circle.y + z.circle.r);
+    } else {
+      for (const [x, y] of z.polygon) include(x, y);
+    }
   }
-  const m = Math.max(margin, 10 - Math.min(maxX - minX, maxY - minY) / 2, 0);
-  return { minX: minX - m, minY: minY - m, maxX: maxX + m, maxY: maxY + m };
+  const m = Math.max(margin, 0);
+  const padX = maxX - minX < 2 ? 10 : m;
+  const padY = maxY - minY < 2 ? 10 : m;
+  return { minX: minX - padX, minY: minY - padY, maxX: maxX + padX, maxY: maxY + padY };
 }
 
 function median(values: number[]): number {
@@ -369,5 +388,17 @@ export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
   const speed = o.tracker.maxSpeed;
   if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
     throw new Error(`max speed must be a positive number of m/s, got ${speed}`);
+  const t = o.tracker;
+  for (const [name, value] of [
+    ['acceleration noise', t.accelerationNoise],
+    ['velocity time constant', t.velocityTimeConstantS],
+    ['mean rest time', t.meanRestS],
+    ['mean move time', t.meanMoveS],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      throw new Error(`tracker ${name} must be a positive number, got ${value}`);
+  }
+  if (t.restDriftNoise !== undefined && !(Number.isFinite(t.restDriftNoise) && t.restDriftNoise >= 0))
+    throw new Error(`tracker rest drift must be 0 or more, got ${t.restDriftNoise}`);
   return o;
 }

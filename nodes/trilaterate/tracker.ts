@@ -1,10 +1,16 @@
-// A motion tracker for one dog: a Kalman filter on [x, y, vx, vy], fed one position fix per window.
-// Pure: no Node-RED.
+// A motion tracker for one dog, fed one position fix per window. Pure: no Node-RED.
 //
-// Motion model: nearly constant velocity, with white acceleration noise (`accelerationNoise`, m²/s³) and a
-// velocity that relaxes towards zero (time constant `velocityTimeConstantS`), because a dog stops far
-// more often than it keeps a straight line. Fixes are measurements with their own covariance (from the
-// solver). Two gates:
+// A dog rests often and then sprints, so one motion model does it badly: a model that keeps a velocity
+// chases the noise of a resting dog's fixes, and one whose velocity decays to rest reads a 3 m/s run as
+// 1 m/s. So this is an interacting multiple model (IMM) filter with two Kalman filters on [x, y, vx, vy]:
+//  - rest: the dog stays put (velocity 0, a little position drift: sniffing, shifting);
+//  - move: nearly constant velocity, white acceleration noise (`accelerationNoise`, m²/s³), the velocity
+//    relaxing to zero only slowly (`velocityTimeConstantS`) so a long gap does not extrapolate forever.
+// Each fix is fed to both after mixing them by the chance of a switch (mean stay `meanRestS`,
+// `meanMoveS`); each model's probability follows how well it predicted the fix. The output is their
+// mixture, with the spread between the models in its covariance. `restModel: false` leaves the move model
+// alone (a plain constant-velocity Kalman filter). Fixes are measurements with their own covariance.
+// Two gates, on the mixture:
 //  - speed: a fix further from the last estimate than `maxSpeed` could carry the dog (plus 3 sigma of
 //    both) is refused; after `resetAfterRejections` refusals in a row the track restarts at the fix
 //    (the dog is really there, or the track was wrong);
@@ -13,10 +19,17 @@
 import type { Cov2 } from './solver';
 
 export interface TrackerOptions {
-  /** Spectral density of the white acceleration, m²/s³. */
+  /** Spectral density of the white acceleration of the move model, m²/s³. */
   accelerationNoise: number;
-  /** Velocity relaxes to zero with this time constant, s. */
+  /** The move model's velocity relaxes to zero with this time constant, s. */
   velocityTimeConstantS: number;
+  /** Mix in a rest model (IMM); false: the move model alone. */
+  restModel: boolean;
+  /** Position drift of a resting dog, m²/s (sniffing, turning round). */
+  restDriftNoise: number;
+  /** Mean time a dog stays at rest, and on the move, s: the models' switching rates. */
+  meanRestS: number;
+  meanMoveS: number;
   /** Fastest a dog runs, m/s (a greyhound sprints at 18; most dogs at 8–10). */
   maxSpeed: number;
   resetAfterRejections: number;
@@ -25,8 +38,12 @@ export interface TrackerOptions {
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
-  accelerationNoise: 1,
-  velocityTimeConstantS: 2,
+  accelerationNoise: 4,
+  velocityTimeConstantS: 20,
+  restModel: true,
+  restDriftNoise: 0.3,
+  meanRestS: 5,
+  meanMoveS: 20,
   maxSpeed: 12,
   resetAfterRejections: 3,
   restartAfterS: 30,
@@ -41,24 +58,43 @@ export interface TrackState {
   vx: number;
   vy: number;
   cov: Cov2;
+  /** Probability that the dog is at rest (the rest model's weight), 0 without a rest model. */
+  restProbability: number;
+}
+
+/** Velocity variance the rest model keeps per axis, (m/s)²: it knows the dog is still. */
+const REST_VELOCITY_VARIANCE = 0.01;
+/** Probabilities never reach 0 or 1, so a model can always win back. */
+const MIN_PROBABILITY = 1e-4;
+
+/** One Kalman filter of the bank: state [x, y, vx, vy] and its covariance (row-major 4x4). */
+interface ModelFilter {
+  readonly rest: boolean;
+  readonly s: Float64Array;
+  readonly p: Float64Array;
 }
 
 export class MotionTracker {
   readonly options: TrackerOptions;
-  /** State [x, y, vx, vy] and its covariance (row-major 4x4). */
-  private readonly s = new Float64Array(4);
-  private readonly p = new Float64Array(16);
+  private readonly models: ModelFilter[];
+  /** Probability of each model. */
+  private readonly mu: Float64Array;
   private ts = Number.NaN;
   private rejections = 0;
-  // Scratch space, so an update allocates nothing (thousands of dogs-seconds a second on a busy hub).
-  private readonly gain = new Float64Array(8);
-  private readonly next = new Float64Array(16);
+  // Scratch space, so an update allocates nothing (thousands of dog-seconds a second on a busy hub).
   private readonly fp = new Float64Array(16);
   private readonly f = new Float64Array(16);
-  private readonly saved = new Float64Array(20);
+  private readonly mixS: Float64Array[];
+  private readonly mixP: Float64Array[];
+  private readonly combined = { s: new Float64Array(4), p: new Float64Array(16) };
 
   constructor(options: Partial<TrackerOptions> = {}) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    const kinds = this.options.restModel ? [true, false] : [false];
+    this.models = kinds.map((rest) => ({ rest, s: new Float64Array(4), p: new Float64Array(16) }));
+    this.mu = new Float64Array(kinds.length).fill(1 / kinds.length);
+    this.mixS = kinds.map(() => new Float64Array(4));
+    this.mixP = kinds.map(() => new Float64Array(16));
   }
 
   get started(): boolean {
@@ -69,8 +105,15 @@ export class MotionTracker {
   predictedAt(ts: number): { x: number; y: number } | undefined {
     if (!this.started) return undefined;
     const dt = Math.max(0, (ts - this.ts) / 1000);
-    const carry = this.carry(dt);
-    return { x: this.s[0] + carry * this.s[2], y: this.s[1] + carry * this.s[3] };
+    let x = 0;
+    let y = 0;
+    for (let j = 0; j < this.models.length; j++) {
+      const m = this.models[j];
+      const carry = m.rest ? 0 : this.carry(dt);
+      x += this.mu[j] * (m.s[0] + carry * m.s[2]);
+      y += this.mu[j] * (m.s[1] + carry * m.s[3]);
+    }
+    return { x, y };
   }
 
   /** Feeds one fix taken at `ts` (ms). A fix older than the track is used as if taken now. */
@@ -81,15 +124,10 @@ export class MotionTracker {
       return verdict;
     }
     const dt = Math.max(0, (ts - this.ts) / 1000);
-    const fromX = this.s[0];
-    const fromY = this.s[1];
-    const posVar = this.p[0] + this.p[5];
-    this.predict(dt);
-    this.ts = Math.max(this.ts, ts);
-
+    const before = this.combine();
     const r = fix.cov;
-    const jump = Math.hypot(fix.x - fromX, fix.y - fromY);
-    const reach = this.options.maxSpeed * dt + 3 * Math.sqrt(posVar + r[0][0] + r[1][1]);
+    const jump = Math.hypot(fix.x - before.s[0], fix.y - before.s[1]);
+    const reach = this.options.maxSpeed * dt + 3 * Math.sqrt(before.p[0] + before.p[5] + r[0][0] + r[1][1]);
     if (jump > reach) {
       if (++this.rejections >= this.options.resetAfterRejections) {
         this.restart(fix, ts);
@@ -99,9 +137,131 @@ export class MotionTracker {
     }
     this.rejections = 0;
 
-    const p = this.p;
-    const yx = fix.x - this.s[0];
-    const yy = fix.y - this.s[1];
+    this.mix(dt);
+    let total = 0;
+    for (let j = 0; j < this.models.length; j++) {
+      const m = this.models[j];
+      m.s.set(this.mixS[j]);
+      m.p.set(this.mixP[j]);
+      this.predict(m, dt);
+      const likelihood = this.correct(m, fix);
+      this.mu[j] *= likelihood;
+      total += this.mu[j];
+    }
+    this.normalise(total);
+    this.ts = Math.max(this.ts, ts);
+    return 'fused';
+  }
+
+  /** The estimate carried forward to `ts` (no state change): positions are reported at a window's end. */
+  stateAt(ts: number): TrackState {
+    const dt = Math.max(0, (ts - this.ts) / 1000);
+    const saved = this.models.map((m) => ({ s: m.s.slice(), p: m.p.slice() }));
+    for (const m of this.models) this.predict(m, dt);
+    const state = this.toState(Math.max(ts, this.ts));
+    this.models.forEach((m, j) => {
+      m.s.set(saved[j].s);
+      m.p.set(saved[j].p);
+    });
+    return state;
+  }
+
+  state(): TrackState {
+    return this.toState(this.ts);
+  }
+
+  private toState(ts: number): TrackState {
+    const { s, p } = this.combine();
+    return {
+      ts,
+      x: s[0],
+      y: s[1],
+      vx: s[2],
+      vy: s[3],
+      cov: [
+        [p[0], p[1]],
+        [p[4], p[5]],
+      ],
+      restProbability: this.options.restModel ? this.mu[0] : 0,
+    };
+  }
+
+  /** The mixture of the models: mean and covariance with the spread between the models. */
+  private combine(): { s: Float64Array; p: Float64Array } {
+    const { s, p } = this.combined;
+    s.fill(0);
+    p.fill(0);
+    for (let j = 0; j < this.models.length; j++)
+      for (let i = 0; i < 4; i++) s[i] += this.mu[j] * this.models[j].s[i];
+    for (let j = 0; j < this.models.length; j++) {
+      const m = this.models[j];
+      for (let i = 0; i < 4; i++)
+        for (let k = 0; k < 4; k++)
+          p[i * 4 + k] += this.mu[j] * (m.p[i * 4 + k] + (m.s[i] - s[i]) * (m.s[k] - s[k]));
+    }
+    return this.combined;
+  }
+
+  /**
+   * IMM mixing over dt: each model starts from the blend of all models, weighted by the chance that the
+   * dog was in that model and switched (or stayed). Leaves the predicted model probabilities in mu.
+   */
+  private mix(dt: number): void {
+    const n = this.models.length;
+    if (n === 1) {
+      this.mixS[0].set(this.models[0].s);
+      this.mixP[0].set(this.models[0].p);
+      return;
+    }
+    const stayRest = Math.exp(-dt / this.options.meanRestS);
+    const stayMove = Math.exp(-dt / this.options.meanMoveS);
+    // transition[i][j]: from model i (0 rest, 1 move) to model j.
+    const t = [
+      [stayRest, 1 - stayRest],
+      [1 - stayMove, stayMove],
+    ];
+    const predicted = [0, 0];
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) predicted[j] += t[i][j] * this.mu[i];
+    for (let j = 0; j < n; j++) {
+      const xs = this.mixS[j];
+      const ps = this.mixP[j];
+      xs.fill(0);
+      ps.fill(0);
+      for (let i = 0; i < n; i++) {
+        const w = (t[i][j] * this.mu[i]) / predicted[j];
+        for (let k = 0; k < 4; k++) xs[k] += w * this.models[i].s[k];
+      }
+      for (let i = 0; i < n; i++) {
+        const w = (t[i][j] * this.mu[i]) / predicted[j];
+        const m = this.models[i];
+        for (let a = 0; a < 4; a++)
+          for (let b = 0; b < 4; b++)
+            ps[a * 4 + b] += w * (m.p[a * 4 + b] + (m.s[a] - xs[a]) * (m.s[b] - xs[b]));
+      }
+    }
+    for (let j = 0; j < n; j++) this.mu[j] = predicted[j];
+  }
+
+  private normalise(total: number): void {
+    const n = this.models.length;
+    if (!(total > 0) || !Number.isFinite(total)) {
+      this.mu.fill(1 / n);
+      return;
+    }
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      this.mu[j] = Math.max(this.mu[j] / total, MIN_PROBABILITY);
+      sum += this.mu[j];
+    }
+    for (let j = 0; j < n; j++) this.mu[j] /= sum;
+  }
+
+  /** Kalman update of one model with the fix; returns the fix's likelihood under that model. */
+  private correct(m: ModelFilter, fix: { x: number; y: number; cov: Cov2 }): number {
+    const p = m.p;
+    const yx = fix.x - m.s[0];
+    const yy = fix.y - m.s[1];
+    const r = fix.cov;
     let r11 = r[0][0];
     let r12 = r[0][1];
     let r22 = r[1][1];
@@ -110,6 +270,9 @@ export class MotionTracker {
     let s22 = p[5] + r22;
     let det = s11 * s22 - s12 * s12;
     const d2 = (s22 * yx * yx - 2 * s12 * yx * yy + s11 * yy * yy) / det;
+    // The likelihood from the innovation before any down-weighting: a model that did not expect the fix
+    // must lose weight.
+    const likelihood = Math.exp(-0.5 * d2) / (2 * Math.PI * Math.sqrt(det));
     if (d2 > 9) {
       // An unlikely fix: trust it less, in proportion (a Huber-like Kalman update).
       const k = d2 / 9;
@@ -125,16 +288,16 @@ export class MotionTracker {
     const i12 = -s12 / det;
     const i22 = s11 / det;
     // Gain K = P H' S^-1 (4x2); H picks x and y, so P H' is the first two columns of P.
-    const k = this.gain;
+    const k = this.f; // scratch: 8 values
     for (let row = 0; row < 4; row++) {
       const a = p[row * 4];
       const b = p[row * 4 + 1];
       k[row * 2] = a * i11 + b * i12;
       k[row * 2 + 1] = a * i12 + b * i22;
     }
-    for (let row = 0; row < 4; row++) this.s[row] += k[row * 2] * yx + k[row * 2 + 1] * yy;
+    for (let row = 0; row < 4; row++) m.s[row] += k[row * 2] * yx + k[row * 2 + 1] * yy;
     // P = P - K H P (then symmetrised): H P is the first two rows of P.
-    const next = this.next;
+    const next = this.fp;
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 4; j++) next[i * 4 + j] = p[i * 4 + j] - k[i * 2] * p[j] - k[i * 2 + 1] * p[4 + j];
     }
@@ -145,54 +308,32 @@ export class MotionTracker {
         p[j * 4 + i] = v;
       }
     }
-    // A dog does not outrun maxSpeed: keep the velocity honest after a noisy fix.
-    const speed = Math.hypot(this.s[2], this.s[3]);
-    if (speed > this.options.maxSpeed) {
-      const f = this.options.maxSpeed / speed;
-      this.s[2] *= f;
-      this.s[3] *= f;
+    if (m.rest) {
+      m.s[2] = 0;
+      m.s[3] = 0;
+    } else {
+      // A dog does not outrun maxSpeed: keep the velocity honest after a noisy fix.
+      const speed = Math.hypot(m.s[2], m.s[3]);
+      if (speed > this.options.maxSpeed) {
+        const f = this.options.maxSpeed / speed;
+        m.s[2] *= f;
+        m.s[3] *= f;
+      }
     }
-    return 'fused';
-  }
-
-  /** The estimate carried forward to `ts` (no state change): positions are reported at a window's end. */
-  stateAt(ts: number): TrackState {
-    const saved = this.saved;
-    saved.set(this.s, 0);
-    saved.set(this.p, 4);
-    const savedTs = this.ts;
-    this.predict(Math.max(0, (ts - this.ts) / 1000));
-    this.ts = Math.max(ts, this.ts);
-    const state = this.state();
-    this.s.set(saved.subarray(0, 4));
-    this.p.set(saved.subarray(4, 20));
-    this.ts = savedTs;
-    return state;
-  }
-
-  state(): TrackState {
-    const p = this.p;
-    return {
-      ts: this.ts,
-      x: this.s[0],
-      y: this.s[1],
-      vx: this.s[2],
-      vy: this.s[3],
-      cov: [
-        [p[0], p[1]],
-        [p[4], p[5]],
-      ],
-    };
+    return likelihood;
   }
 
   private restart(fix: { x: number; y: number; cov: Cov2 }, ts: number): void {
-    this.s.set([fix.x, fix.y, 0, 0]);
-    this.p.fill(0);
-    this.p[0] = fix.cov[0][0];
-    this.p[1] = this.p[4] = fix.cov[0][1];
-    this.p[5] = fix.cov[1][1];
-    // Unknown velocity: a trotting dog's speed per axis.
-    this.p[10] = this.p[15] = 4;
+    for (const m of this.models) {
+      m.s.set([fix.x, fix.y, 0, 0]);
+      m.p.fill(0);
+      m.p[0] = fix.cov[0][0];
+      m.p[1] = m.p[4] = fix.cov[0][1];
+      m.p[5] = fix.cov[1][1];
+      // Unknown velocity: a trotting dog's speed per axis (the rest model knows it is still).
+      m.p[10] = m.p[15] = m.rest ? REST_VELOCITY_VARIANCE : 4;
+    }
+    this.mu.fill(1 / this.models.length);
     this.ts = ts;
     this.rejections = 0;
   }
@@ -203,16 +344,26 @@ export class MotionTracker {
     return tau * (1 - Math.exp(-dt / tau));
   }
 
-  private predict(dt: number): void {
+  private predict(m: ModelFilter, dt: number): void {
     if (dt <= 0) return;
+    const p = m.p;
+    if (m.rest) {
+      // Still: the velocity is zero and known to be; the position drifts a little.
+      m.s[2] = 0;
+      m.s[3] = 0;
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) if (i >= 2 || j >= 2) p[i * 4 + j] = i === j ? REST_VELOCITY_VARIANCE : 0;
+      p[0] += this.options.restDriftNoise * dt;
+      p[5] += this.options.restDriftNoise * dt;
+      return;
+    }
     const c = this.carry(dt);
     const a = Math.exp(-dt / this.options.velocityTimeConstantS);
     // F = [[1,0,c,0],[0,1,0,c],[0,0,a,0],[0,0,0,a]] per axis pair.
-    this.s[0] += c * this.s[2];
-    this.s[1] += c * this.s[3];
-    this.s[2] *= a;
-    this.s[3] *= a;
-    const p = this.p;
+    m.s[0] += c * m.s[2];
+    m.s[1] += c * m.s[3];
+    m.s[2] *= a;
+    m.s[3] *= a;
     const f = this.f;
     f.fill(0);
     f[0] = f[5] = 1;
