@@ -58,6 +58,8 @@ const settings = {
   userDir,
   flowFile,
   flowFilePretty: true,
+  // File nodes resolve relative paths in the user directory, as beacon-scan's replay and tracker-site do.
+  fileWorkingDirectory: userDir,
   // Credentials (MQTT and InfluxDB passwords, tokens) are encrypted with this key; keep it out of git.
   credentialSecret: env.DOGTRACKER_CREDENTIAL_SECRET || undefined,
   // Load this package straight from the clone, as an npm-installed module would be.

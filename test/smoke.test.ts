@@ -1,61 +1,25 @@
 // Node-RED loads the package the way `npm start` runs it: the real runtime in a child process with
 // dist/settings.js, a throw-away user directory, and the editor's own HTTP API queried for what a user sees.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
-import * as os from 'os';
+import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { freePort } from './support/services';
-
-const root = path.resolve(__dirname, '..', '..');
+import { packageRoot as root, startNodeRed, type NodeRedRuntime } from './support/node-red-process';
 const MODULE = 'node-red-contrib-dog-tracker';
 
 describe('Node-RED loads the package (npm start)', function () {
   this.timeout(60000);
-  let child: ChildProcess;
-  let userDir: string;
-  let base: string;
-  let log = '';
+  let nodeRed: NodeRedRuntime;
 
   before(async () => {
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'dogtracker-smoke-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      [require.resolve('node-red/red.js'), '--settings', path.join(root, 'dist', 'settings.js')],
-      {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          DOGTRACKER_USER_DIR: userDir,
-          DOGTRACKER_CREDENTIAL_SECRET: 'test',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('Started flows')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`Node-RED exited with ${code}:\n${log}`)));
-    });
+    // No flow given: a fresh user directory starts with the demo flow, as on a first `npm start`.
+    nodeRed = await startNodeRed({ name: 'smoke', strict: false });
   });
 
-  after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(userDir, { recursive: true, force: true });
-  });
+  after(() => nodeRed?.dispose());
 
   async function get(url: string, accept = 'application/json'): Promise<Response> {
-    const res = await fetch(base + url, { headers: { Accept: accept } });
-    assert.equal(res.status, 200, `GET ${url}: ${res.status}\n${log}`);
+    const res = await fetch(nodeRed.url + url, { headers: { Accept: accept } });
+    assert.equal(res.status, 200, `GET ${url}: ${res.status}\n${nodeRed.log()}`);
     return res;
   }
 
@@ -95,9 +59,9 @@ describe('Node-RED loads the package (npm start)', function () {
   });
 
   it('starts a fresh user directory with the demo flow and listens on loopback only without a login', async () => {
-    assert.ok(existsSync(path.join(userDir, 'flows.json')));
+    assert.ok(existsSync(path.join(nodeRed.userDir, 'flows.json')));
     const flows = (await (await get('/flows')).json()) as Array<{ type: string }>;
     assert.ok(flows.some((n) => n.type === 'tracker-site'));
-    assert.match(log, /Server now running at http:\/\/127\.0\.0\.1:/);
+    assert.match(nodeRed.log(), /Server now running at http:\/\/127\.0\.0\.1:/);
   });
 });

@@ -2,7 +2,6 @@
 // with only tracker-site serves metrics too), and under a custom httpNodeRoot in a Node-RED child
 // process running batman-health with a stand-in batctl.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -11,11 +10,9 @@ import * as path from 'path';
 import type { NodeAPI } from 'node-red';
 import batmanHealth = require('../../nodes/batman-health/batman-health');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
-import { freePort } from '../support/services';
+import { startNodeRed, type NodeRedRuntime } from '../support/node-red-process';
 import { helper, onTab } from '../support/flow';
 import * as f from './fixtures';
-
-const root = path.resolve(__dirname, '..', '..', '..');
 
 describe('metrics endpoint', () => {
   describe('in the test runtime', () => {
@@ -67,10 +64,8 @@ describe('metrics endpoint', () => {
 
   describe('in Node-RED (child process) with httpNodeRoot /api', function () {
     this.timeout(60000);
-    let child: ChildProcess;
+    let nodeRed: NodeRedRuntime;
     let userDir: string;
-    let base: string;
-    let log = '';
 
     before(async () => {
       userDir = mkdtempSync(path.join(os.tmpdir(), 'dogtracker-metrics-'));
@@ -104,53 +99,24 @@ describe('metrics endpoint', () => {
           },
         ]),
       );
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      child = spawn(
-        process.execPath,
-        [require.resolve('node-red/red.js'), '--settings', path.join(root, 'dist', 'settings.js')],
-        {
-          env: {
-            ...process.env,
-            PORT: String(port),
-            DOGTRACKER_USER_DIR: userDir,
-            DOGTRACKER_CREDENTIAL_SECRET: 'test',
-            DOGTRACKER_HTTP_NODE_ROOT: '/api',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout?.on('data', (d: Buffer) => {
-          log += d.toString();
-          if (log.includes('Started flows')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`Node-RED exited with ${code}:\n${log}`)));
+      nodeRed = await startNodeRed({
+        name: 'metrics',
+        userDir,
+        env: { DOGTRACKER_HTTP_NODE_ROOT: '/api' },
+        strict: false,
       });
     });
 
     after(async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await nodeRed?.dispose();
       rmSync(userDir, { recursive: true, force: true });
     });
 
     it('serves the Pi health and its mesh links as Prometheus text under the node root', async () => {
       // The inject fires once at start; the debug node logs the health topic when the sample is done.
-      await new Promise<void>((resolve, reject) => {
-        const seen = (): void => {
-          if (!log.includes('dogtracker/v1/health/pi-child')) return;
-          child.stdout?.off('data', seen);
-          resolve();
-        };
-        child.stdout?.on('data', seen);
-        child.once('exit', () => reject(new Error(log)));
-        seen();
-      });
+      await nodeRed.waitForLog(/dogtracker\/v1\/health\/pi-child/);
+      const base = nodeRed.url;
+      const log = nodeRed.log();
       const res = await fetch(`${base}/api/dogtracker/metrics`);
       assert.equal(res.status, 200, log);
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
@@ -164,7 +130,7 @@ describe('metrics endpoint', () => {
     });
 
     it('loads the editor definition and help of batman-health', async () => {
-      const html = await (await fetch(`${base}/nodes`, { headers: { Accept: 'text/html' } })).text();
+      const html = await (await fetch(`${nodeRed.url}/nodes`, { headers: { Accept: 'text/html' } })).text();
       assert.match(html, /RED\.nodes\.registerType\('batman-health'/);
       assert.match(html, /data-help-name="batman-health"/);
       assert.match(html, /data-template-name="batman-health"/);

@@ -3,16 +3,14 @@
 // injected through the admin API's inject endpoint, alerts go out over a real Mosquitto, and the
 // process is stopped and started again.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Alert } from '../../nodes/common/contract';
-import { freePort, requireBinary, startMosquitto, type RunningService } from '../support/services';
+import { startNodeRed, type NodeRedRuntime } from '../support/node-red-process';
+import { requireBinary, startMosquitto, type RunningService } from '../support/services';
 import { T0, YARD } from './fixtures';
-
-const root = path.resolve(__dirname, '..', '..', '..');
 
 const SITE = {
   name: 'Home',
@@ -108,68 +106,42 @@ function flow(brokerPort: number, holdS = 5): unknown[] {
 }
 
 class NodeRed {
-  private child: ChildProcess | undefined;
-  log = '';
+  private runtime: NodeRedRuntime | undefined;
 
-  constructor(
-    private readonly port: number,
-    private readonly userDir: string,
-  ) {}
+  constructor(private readonly userDir: string) {}
 
-  get base(): string {
-    return `http://127.0.0.1:${this.port}`;
+  get log(): string {
+    return this.runtime?.log() ?? '';
   }
 
-  /** Starts Node-RED and resolves once its flows run and `connections` MQTT connections are up. */
+  get base(): string {
+    if (!this.runtime) throw new Error('Node-RED is not running');
+    return this.runtime.url;
+  }
+
+  /** Starts Node-RED in the same user directory and resolves once its flows run and `connections` MQTT connections are up. */
   async start(connections: number): Promise<void> {
-    this.log = '';
-    const child = spawn(
-      process.execPath,
-      [require.resolve('node-red/red.js'), '--settings', path.join(root, 'dist', 'settings.js')],
-      {
-        env: {
-          ...process.env,
-          PORT: String(this.port),
-          DOGTRACKER_USER_DIR: this.userDir,
-          DOGTRACKER_NO_DEMO: '1',
-          DOGTRACKER_CREDENTIAL_SECRET: 'test',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    this.child = child;
-    child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
+    this.runtime = await startNodeRed({
+      name: 'geofence-restart',
+      userDir: this.userDir,
+      env: { DOGTRACKER_NO_DEMO: '1' },
+      strict: false,
+    });
     await this.waitFor('Started flows', connections);
   }
 
   /** Resolves when the log shows `text` and `connections` broker connections; rejects if Node-RED exits. */
   waitFor(text: string, connections = 0): Promise<void> {
-    const child = this.child as ChildProcess;
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const connected = this.log.split('Connected to broker').length - 1;
-        if (this.log.includes(text) && connected >= connections) {
-          child.stdout?.off('data', check);
-          child.off('exit', exited);
-          resolve();
-        }
-      };
-      const exited = (code: number | null): void =>
-        reject(new Error(`Node-RED exited with ${code}:\n${this.log}`));
-      child.stdout?.on('data', check);
-      child.once('exit', exited);
-      check();
-    });
+    if (!this.runtime) throw new Error('Node-RED is not running');
+    const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return this.runtime.waitForLog(
+      new RegExp(`^(?=[\\s\\S]*${escaped})(?:[\\s\\S]*?Connected to broker){${connections}}`),
+    );
   }
 
   /** SIGTERM: Node-RED stops its flows and flushes its context stores to disk. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await this.runtime?.stop();
   }
 
   async post(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<void> {
@@ -194,7 +166,7 @@ describe('geofence-alert across a Node-RED restart', function () {
   before(async function () {
     broker = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
     userDir = mkdtempSync(path.join(os.tmpdir(), 'geofence-restart-'));
-    nodeRed = new NodeRed(await freePort(), userDir);
+    nodeRed = new NodeRed(userDir);
     client = await mqtt.connectAsync(`mqtt://${broker.host}:${broker.port}`);
     await client.subscribeAsync('dogtracker/v1/alert/#', { qos: 1 });
     client.on('message', (_topic, payload) => {
