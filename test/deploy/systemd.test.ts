@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import { existsSync, readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
-import { findBinary } from '../support/services';
+import { requireBinary } from '../support/services';
 import { root } from './shipped-broker';
 
 const systemdDir = path.join(root, 'deploy', 'systemd');
@@ -23,9 +23,8 @@ function settings(text: string): Map<string, string> {
 describe('deploy: systemd units and shell scripts', () => {
   const units = readdirSync(systemdDir).filter((f) => f.endsWith('.service'));
 
-  it('parse with systemd-analyze verify (where systemd is installed)', function () {
-    const bin = findBinary('systemd-analyze');
-    if (!bin) this.skip();
+  it('parse with systemd-analyze verify', function () {
+    const bin = requireBinary(this, 'systemd-analyze', 'systemd');
     for (const unit of units) {
       const result = spawnSync(bin as string, ['verify', path.join(systemdDir, unit)], { encoding: 'utf8' });
       // Paths of the installed package do not exist here; anything else is a real problem.
@@ -68,14 +67,13 @@ describe('deploy: systemd units and shell scripts', () => {
     });
   }
 
-  it('ships shell scripts that parse (sh -n), and pass shellcheck where it is installed', () => {
+  it('ships shell scripts that parse (sh -n) and pass shellcheck', function () {
+    const shellcheck = requireBinary(this, 'shellcheck', 'shellcheck');
     const scripts = ['mosquitto/make-certs.sh', 'batman/mesh-up.sh'].map((s) => path.join(root, 'deploy', s));
     for (const script of scripts) {
       const parsed = spawnSync('sh', ['-n', script], { encoding: 'utf8' });
       assert.equal(parsed.status, 0, `${script}: ${parsed.stderr}`);
     }
-    const shellcheck = findBinary('shellcheck');
-    if (!shellcheck) return;
     const checked = spawnSync(shellcheck, scripts, { encoding: 'utf8' });
     assert.equal(checked.status, 0, checked.stdout);
   });
