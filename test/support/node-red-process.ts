@@ -33,6 +33,11 @@ export interface RuntimeOptions {
   userDir?: string;
   /** Fail the start when the log shows an error or missing node types (default true). */
   strict?: boolean;
+  /**
+   * Run Node-RED with its own default settings (`node-red -u userDir -p port`), as in a user's existing
+   * install, instead of this package's settings.ts (which loads the package from this clone).
+   */
+  defaultSettings?: boolean;
   /** Environment variables for the flow: SCANNER_ID, MQTT_URL, MQTT_USER, ... */
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
@@ -55,7 +60,9 @@ export async function startNodeRed(options: RuntimeOptions): Promise<NodeRedRunt
   const listeners = new Set<() => void>();
   const child: ChildProcess = spawn(
     process.execPath,
-    [require.resolve('node-red/red.js'), '--settings', path.join(packageRoot, 'dist', 'settings.js')],
+    options.defaultSettings
+      ? [require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(port)]
+      : [require.resolve('node-red/red.js'), '--settings', path.join(packageRoot, 'dist', 'settings.js')],
     {
       env: {
         ...process.env,
