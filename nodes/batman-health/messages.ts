@@ -1,7 +1,7 @@
 // Building the contract `health` message of this node, and reading what arrives on the hub (health
 // messages and `online`/`offline` status from MQTT). Pure.
 import { CONTRACT_VERSION, type Health } from '../common/contract';
-import { isFiniteNumber, isNonEmptyString, isObject } from '../common/checks';
+import { isFiniteNumber, isNonEmptyString, isObject, payloadText } from '../common/checks';
 import type { MeshSample } from './batctl';
 import type { SystemSample } from './system';
 
@@ -22,8 +22,7 @@ const STATUS_TOPIC = /^dogtracker\/v1\/status\/([^/]+)$/;
  * Throws an Error naming what is wrong.
  */
 export function readHubInput(topic: unknown, payload: unknown): HubInput {
-  const text =
-    typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+  const text = payloadText(payload);
   const statusTopic = typeof topic === 'string' ? STATUS_TOPIC.exec(topic) : null;
   if (statusTopic) {
     const status = (text ?? '').trim().toLowerCase();

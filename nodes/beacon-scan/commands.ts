@@ -1,5 +1,5 @@
 // The commands of the contract's `cmd` topic that beacon-scan obeys.
-import { isObject } from '../common/checks';
+import { isObject, payloadText } from '../common/checks';
 
 export type ScanCommand = 'start' | 'stop' | 'rescan';
 
@@ -10,8 +10,9 @@ export function parseCommand(
   payload: unknown,
 ): { ok: true; cmd: ScanCommand } | { ok: false; problem: string } {
   let value = payload;
-  if (typeof value === 'string' || Buffer.isBuffer(value)) {
-    const text = value.toString().trim();
+  const raw = payloadText(payload);
+  if (raw !== undefined) {
+    const text = raw.trim();
     try {
       value = JSON.parse(text);
     } catch {

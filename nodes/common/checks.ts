@@ -14,6 +14,17 @@ export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.trim().length > 0;
 }
 
+/**
+ * The text of a payload that came as a string or as bytes (an mqtt in node gives either, depending on its
+ * output setting); undefined for anything else.
+ */
+export function payloadText(payload: unknown): string | undefined {
+  if (typeof payload === 'string') return payload;
+  if (payload instanceof Uint8Array)
+    return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  return undefined;
+}
+
 /** The message of any thrown value, for status text and logs. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -146,6 +146,8 @@ export const topics = {
   position: (dog: string): string => `${TOPIC_ROOT}/position/${topicSegment(dog)}`,
   alert: (dog: string): string => `${TOPIC_ROOT}/alert/${topicSegment(dog)}`,
   cmd: (node: string): string => `${TOPIC_ROOT}/cmd/${topicSegment(node)}`,
+  /** geofence-alert's per-dog zone state (an addition: docs/CONTRACT-EXTENSIONS.md). */
+  zoneState: (dog: string): string => `${TOPIC_ROOT}/zone-state/${topicSegment(dog)}`,
 } as const;
 
 function topicSegment(id: string): string {

@@ -1,7 +1,7 @@
 // Checks `rssi` readings of the contract that arrive in msg.payload: one reading or a batch (array).
 // Pure: every node that takes readings can use it. Bad items are reported by index and field, and the
 // good ones are kept, so one broken reading in a batch does not lose the rest.
-import { isFiniteNumber, isNonEmptyString, isObject } from './checks';
+import { isFiniteNumber, isNonEmptyString, isObject, payloadText } from './checks';
 import type { RssiReading } from './contract';
 
 export interface ReadingBatch {
@@ -17,8 +17,8 @@ export interface ReadingBatch {
  * `mqtt in` node gives it by default, is parsed first.
  */
 export function readingsFrom(payload: unknown): ReadingBatch {
-  if (typeof payload === 'string' || payload instanceof Uint8Array) {
-    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  const text = payloadText(payload);
+  if (text !== undefined) {
     try {
       payload = JSON.parse(text);
     } catch {

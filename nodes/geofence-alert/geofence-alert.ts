@@ -9,7 +9,7 @@
 //   hub's input went quiet.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { errorMessage } from '../common/checks';
-import { CONTRACT_VERSION, topics } from '../common/contract';
+import { topics } from '../common/contract';
 import { pipelineMetrics } from '../common/metrics';
 import { linkSite } from '../common/site-link';
 import { readOptions, type FenceOptionFields } from './fence-options';
@@ -27,12 +27,6 @@ type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 const STATE_KEY = 'geofence';
 /** Unsaved changes without a confirmed transition (last positions, pending changes) wait at most this long. */
 const SAVE_EVERY_MS = 10000;
-const STATE_TOPIC_ROOT = `dogtracker/v${CONTRACT_VERSION}/zone-state/`;
-
-function zoneStateTopic(dog: string): string {
-  return STATE_TOPIC_ROOT + dog.replace(/[/+#]/g, '_');
-}
-
 function formatSilence(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
@@ -75,7 +69,7 @@ export = (RED: NodeAPI): void => {
       const states: NodeMessage[] = [];
       for (const dog of out.changed) {
         const state = fence.dogState(dog);
-        if (state) states.push({ ...base, topic: zoneStateTopic(dog), payload: state });
+        if (state) states.push({ ...base, topic: topics.zoneState(dog), payload: state });
       }
       send([alerts.length > 0 ? alerts : null, states.length > 0 ? states : null]);
     }

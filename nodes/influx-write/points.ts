@@ -10,7 +10,7 @@
 // masks listed in INTEGER_FIELDS, and the few string fields. So two writes can never disagree about a
 // field's type (InfluxDB rejects such a point with a "field type conflict").
 import { CONTRACT_VERSION } from '../common/contract';
-import { isFiniteNumber, isObject, type JsonObject } from '../common/checks';
+import { isFiniteNumber, isObject, payloadText, type JsonObject } from '../common/checks';
 import { formatLine, type FieldValue } from './line-protocol';
 
 export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;
@@ -221,8 +221,8 @@ function messageLines(msg: unknown): string[] {
 export function toLineProtocol(payload: unknown): Conversion {
   const lines: string[] = [];
   const errors: string[] = [];
-  if (typeof payload === 'string' || payload instanceof Uint8Array) {
-    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  const text = payloadText(payload);
+  if (text !== undefined) {
     try {
       payload = JSON.parse(text);
     } catch {

@@ -1,7 +1,7 @@
 // What the live map shows: the site, each dog's latest position and recent trail, the scanners'
 // online/offline state and the recent alerts. Pure: no Node-RED, no sockets, no wall clock: trails are
 // cut by the event time (`ts`) of the newest position of each dog.
-import { isFiniteNumber, isNonEmptyString, isObject, type JsonObject } from '../common/checks';
+import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../common/checks';
 import { CONTRACT_VERSION, type Alert, type Position } from '../common/contract';
 import type { SiteView } from '../tracker-site/site-view';
 import type { Origin, ZoneKind } from '../tracker-site/site-document';
@@ -151,12 +151,11 @@ export class MapState {
    */
   apply(payload: unknown, topic?: unknown): MapUpdate[] {
     // MQTT in nodes set to "a Buffer" or "a String" give the same messages as bytes or JSON text.
-    if (Buffer.isBuffer(payload)) payload = payload.toString('utf8');
-    if (typeof payload === 'string') {
-      const text = payload.trim();
+    const raw = payloadText(payload);
+    if (raw !== undefined) {
+      const text = raw.trim();
       const isStatus = typeof topic === 'string' && STATUS_TOPIC.test(topic);
-      if (isStatus || !(text.startsWith('{') || text.startsWith('[')))
-        return [this.applyStatus(payload, topic)];
+      if (isStatus || !(text.startsWith('{') || text.startsWith('['))) return [this.applyStatus(raw, topic)];
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
