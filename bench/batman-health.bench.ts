@@ -15,7 +15,7 @@ import {
 import { BatctlClient } from '../nodes/batman-health/batctl-client';
 import { recordHealth } from '../nodes/batman-health/health-metrics';
 import { SystemReader } from '../nodes/batman-health/system';
-import type { Health } from '../nodes/common/contract';
+import type { Health } from '../nodes/kernel/contract';
 import { registry } from '../nodes/common/metrics';
 import { FakeBatctl, IV_JSON } from '../test/batman-health/fixtures';
 

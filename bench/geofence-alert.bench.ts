@@ -1,10 +1,10 @@
 // Positions per second through the geofence core: 100 dogs wandering a 200 x 200 m farm with 50 zones
 // (concave polygons and circles, of every kind, some with dwell), with noise.
-import { Random } from '../nodes/common/random';
+import { Random } from '../nodes/kernel/random';
 import { DEFAULT_OPTIONS } from '../nodes/geofence-alert/fence-options';
 import { FenceOutput, Geofence } from '../nodes/geofence-alert/geofence';
 import type { FencePosition } from '../nodes/geofence-alert/position-input';
-import { SiteView } from '../nodes/tracker-site/site-view';
+import { SiteView } from '../nodes/kernel/site-view';
 
 const DOGS = 100;
 const ZONES = 50;

@@ -3,12 +3,12 @@
 // noise-free path-loss model at the dog's true range (what the filter can remove: fading, outliers), and
 // the position RMSE of the whole rssi-filter -> trilaterate pipeline (what matters). Plus throughput.
 // `npm run bench -- rssi-filter`. Not a timed test: it prints figures.
-import type { RssiReading } from '../nodes/common/contract';
-import { distance3d, expectedRssi } from '../nodes/common/path-loss';
-import { SiteSimulator } from '../nodes/common/simulation';
+import type { RssiReading } from '../nodes/kernel/contract';
+import { distance3d, expectedRssi } from '../nodes/kernel/path-loss';
+import { SiteSimulator } from '../nodes/kernel/simulation';
 import { RssiSmoother, type RssiFilterOptions } from '../nodes/rssi-filter/rssi-smoother';
 import { Locator } from '../nodes/trilaterate/locator';
-import { SiteView } from '../nodes/tracker-site/site-view';
+import { SiteView } from '../nodes/kernel/site-view';
 import { BENCH_NOISE, CASES, START_TS, summarize } from './trilaterate-cases';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 900);

@@ -6,7 +6,7 @@ import { performance } from 'perf_hooks';
 import WebSocket from 'ws';
 import { LiveChannel } from '../nodes/tracker-map/live-channel';
 import { MapState } from '../nodes/tracker-map/map-state';
-import { SiteView } from '../nodes/tracker-site/site-view';
+import { SiteView } from '../nodes/kernel/site-view';
 
 const PI_ZERO_SLOWDOWN = 15;
 /** A busy yard: 10 dogs, a position per dog per second. */

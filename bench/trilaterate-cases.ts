@@ -1,9 +1,9 @@
 // Shared by the trilaterate and rssi-filter benchmarks: the three sites, the simulated readings, the
 // clipped linear-least-squares baseline and the per-second Cramér-Rao bound. Not a benchmark itself.
-import type { RssiReading } from '../nodes/common/contract';
-import { rangeFromRssi } from '../nodes/common/path-loss';
-import { DEFAULT_NOISE, SiteSimulator, type DogTruth, type NoiseModel } from '../nodes/common/simulation';
-import { validateSite, type Site } from '../nodes/tracker-site/site-document';
+import type { RssiReading } from '../nodes/kernel/contract';
+import { rangeFromRssi } from '../nodes/kernel/path-loss';
+import { DEFAULT_NOISE, SiteSimulator, type DogTruth, type NoiseModel } from '../nodes/kernel/simulation';
+import { validateSite, type Site } from '../nodes/kernel/site-document';
 import { fisherInformation, type Anchor, type Region } from '../nodes/trilaterate/solver';
 
 export interface BenchCase {

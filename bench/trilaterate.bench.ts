@@ -1,11 +1,11 @@
 // Accuracy and throughput of rssi-filter -> trilaterate on simulated dogs, against the per-second
 // Cramér-Rao bound of each layout and a clipped linear-least-squares baseline fed the same filtered RSSI.
 // `npm run bench -- trilaterate`. Not a timed test: it prints figures.
-import type { Position, RssiReading } from '../nodes/common/contract';
+import type { Position, RssiReading } from '../nodes/kernel/contract';
 import { RssiSmoother } from '../nodes/rssi-filter/rssi-smoother';
 import { Locator } from '../nodes/trilaterate/locator';
-import { SiteView } from '../nodes/tracker-site/site-view';
-import type { NoiseModel } from '../nodes/common/simulation';
+import { SiteView } from '../nodes/kernel/site-view';
+import type { NoiseModel } from '../nodes/kernel/simulation';
 import {
   BENCH_NOISE,
   CASES,

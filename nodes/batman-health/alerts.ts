@@ -8,7 +8,7 @@ import {
   type Health,
   type MeshNeighbor,
   type Severity,
-} from '../common/contract';
+} from '../kernel/contract';
 import { underVoltageNow } from './system';
 
 export interface AlertThresholds {

@@ -18,7 +18,7 @@ import {
   type MeshSample,
   type RunFailure,
 } from './batctl';
-import { errorMessage } from '../common/checks';
+import { errorMessage } from '../kernel/checks';
 
 export type MeshResult = { ok: true; mesh: MeshSample } | { ok: false; problem: BatctlProblem };
 

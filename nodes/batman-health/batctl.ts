@@ -2,8 +2,8 @@
 // >= 2020 (`mj`, `nj`, `oj`, `gwj`, one line of JSON each) and for the text tables of older batctl
 // (`o`, `n`, `gwl`, including the debugfs-era layout), for BATMAN_IV (TQ 0-255) and BATMAN_V
 // (throughput), and a classification of batctl's failures.
-import type { MeshNeighbor } from '../common/contract';
-import { isFiniteNumber, isObject, normalizeMac, type JsonObject } from '../common/checks';
+import type { MeshNeighbor } from '../kernel/contract';
+import { isFiniteNumber, isObject, normalizeMac, type JsonObject } from '../kernel/checks';
 
 export type Algo = 'BATMAN_IV' | 'BATMAN_V' | string;
 

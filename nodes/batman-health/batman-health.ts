@@ -4,8 +4,8 @@
 // Both modes feed the Prometheus gauges served at {httpNodeRoot}/dogtracker/metrics.
 import * as os from 'os';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { errorMessage } from '../common/checks';
-import { topics, type Alert, type Health } from '../common/contract';
+import { errorMessage } from '../kernel/checks';
+import { topics, type Alert, type Health } from '../kernel/contract';
 import { serveMetrics } from '../common/metrics-route';
 import { DEFAULT_THRESHOLDS, HealthAlerter, type AlertThresholds } from './alerts';
 import type { BatctlProblem } from './batctl';

@@ -1,6 +1,6 @@
 // Health messages -> the Prometheus gauges of nodes/common/metrics.ts. One recorder per process (module
 // state), because the registry is per process and several batman-health nodes may feed it.
-import type { Health } from '../common/contract';
+import type { Health } from '../kernel/contract';
 import { healthMetrics as m } from '../common/metrics';
 import { underVoltageNow } from './system';
 

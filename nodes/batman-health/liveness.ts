@@ -5,7 +5,7 @@
 // Two clocks: health `ts` (event time, the Pi's clock) is what is reported as the last health and in
 // `since`; arrival times (the hub's wall clock, passed in by the caller) decide silence, because "nothing
 // has arrived for a while" can only be measured on the clock of the one waiting.
-import { CONTRACT_VERSION, type Alert, type Health } from '../common/contract';
+import { CONTRACT_VERSION, type Alert, type Health } from '../kernel/contract';
 
 export type Liveness = 'unknown' | 'up' | 'offline' | 'silent';
 

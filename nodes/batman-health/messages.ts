@@ -1,7 +1,7 @@
 // Building the contract `health` message of this node, and reading what arrives on the hub (health
 // messages and `online`/`offline` status from MQTT). Pure.
-import { CONTRACT_VERSION, type Health } from '../common/contract';
-import { isFiniteNumber, isNonEmptyString, isObject, payloadText } from '../common/checks';
+import { CONTRACT_VERSION, type Health } from '../kernel/contract';
+import { isFiniteNumber, isNonEmptyString, isObject, payloadText } from '../kernel/checks';
 import type { MeshSample } from './batctl';
 import type { SystemSample } from './system';
 

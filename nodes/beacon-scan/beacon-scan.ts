@@ -8,10 +8,10 @@ import { execFile } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../common/checks';
-import { topics } from '../common/contract';
+import { errorMessage } from '../kernel/checks';
+import { topics } from '../kernel/contract';
 import { linkSite, type SiteLink } from '../common/site-link';
-import type { SiteView } from '../tracker-site/site-view';
+import type { SiteView } from '../kernel/site-view';
 import {
   BleScanner,
   type BleStackFactory,

@@ -4,7 +4,7 @@
 // timers from an injected clock, the reset command from an injected runner.
 import type { AdvertData } from './frames';
 import { FreshAdvertFilter, type NobleAdvertisement } from './fresh-advert';
-import { normalizeMac } from '../common/checks';
+import { normalizeMac } from '../kernel/checks';
 
 type Listener = (...args: unknown[]) => void;
 

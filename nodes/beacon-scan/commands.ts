@@ -1,5 +1,5 @@
 // The commands of the contract's `cmd` topic that beacon-scan obeys.
-import { isObject, payloadText } from '../common/checks';
+import { isObject, payloadText } from '../kernel/checks';
 
 export type ScanCommand = 'start' | 'stop' | 'rescan';
 

@@ -7,7 +7,7 @@ import type {
   FrameKind,
   IBeaconFields,
   MinewFields,
-} from '../common/contract';
+} from '../kernel/contract';
 
 /** The parts of one advertisement the decoder reads (as noble's bindings deliver them). */
 export interface AdvertData {

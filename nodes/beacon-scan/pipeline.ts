@@ -1,10 +1,10 @@
 // What happens to a reading between the radio and the output, on the Pi where CPU and mesh are scarce:
 // the dog of the beacon, allow / block lists, minimum RSSI, a per-beacon rate limit that keeps the strongest,
 // `seq` numbering and optional batching. Pure; time is the event time of the readings and of `tick(now)`.
-import { normalizeMac } from '../common/checks';
-import { CONTRACT_VERSION, type RssiReading } from '../common/contract';
-import type { SiteView } from '../tracker-site/site-view';
-import { beaconKey } from '../tracker-site/site-document';
+import { normalizeMac } from '../kernel/checks';
+import { CONTRACT_VERSION, type RssiReading } from '../kernel/contract';
+import type { SiteView } from '../kernel/site-view';
+import { beaconKey } from '../kernel/site-document';
 import { frameId, type DecodedFrame } from './frames';
 
 export interface PipelineOptions {

@@ -2,9 +2,9 @@
 // as possible. Two clocks: the event time of the readings (what every result is computed from) and a
 // wall-clock timer that only paces the output. As fast as possible runs in chunks, yielding to the event
 // loop between them, so Node-RED stays responsive during a long replay.
-import { CONTRACT_VERSION } from '../common/contract';
-import { SiteSimulator, type SimulatedAdvert, type SimulationOptions } from '../common/simulation';
-import type { Site } from '../tracker-site/site-document';
+import { CONTRACT_VERSION } from '../kernel/contract';
+import { SiteSimulator, type SimulatedAdvert, type SimulationOptions } from '../kernel/simulation';
+import type { Site } from '../kernel/site-document';
 import type { RawReading } from './pipeline';
 
 /** Readings in event-time order. */

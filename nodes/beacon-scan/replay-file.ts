@@ -2,8 +2,8 @@
 // day-long capture never sits in memory. Bad lines are reported with their line number and skipped.
 import { promises as fs } from 'fs';
 import { StringDecoder } from 'string_decoder';
-import { isFiniteNumber, isNonEmptyString, isObject, normalizeMac } from '../common/checks';
-import { CONTRACT_VERSION } from '../common/contract';
+import { isFiniteNumber, isNonEmptyString, isObject, normalizeMac } from '../kernel/checks';
+import { CONTRACT_VERSION } from '../kernel/contract';
 import type { RawReading } from './pipeline';
 import type { EventSource } from './playback';
 

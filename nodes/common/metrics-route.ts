@@ -2,7 +2,7 @@
 // function of every node that should make a process serve metrics (batman-health, tracker-site); the
 // route is added once per HTTP app however many node modules call it. Node-RED adapter code.
 import type { NodeAPI } from 'node-red';
-import { errorMessage } from './checks';
+import { errorMessage } from '../kernel/checks';
 import { registry } from './metrics';
 
 export const METRICS_PATH = '/dogtracker/metrics';

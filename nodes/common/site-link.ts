@@ -2,8 +2,8 @@
 // a callback with each new site, and unsubscription on close. Node-RED adapter code, not core.
 import type { Node, NodeAPI } from 'node-red';
 import type { TrackerSiteNode } from '../tracker-site/tracker-site-node';
-import type { SiteView } from '../tracker-site/site-view';
-import { errorMessage } from './checks';
+import type { SiteView } from '../kernel/site-view';
+import { errorMessage } from '../kernel/checks';
 
 export interface SiteLink {
   /** The current site, or undefined while none is configured or loaded. */

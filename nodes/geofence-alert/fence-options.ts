@@ -1,7 +1,7 @@
 // The geofence-alert node's settings, read from the editor's (string or number) fields and checked.
 // Pure: no Node-RED here.
-import type { Severity } from '../common/contract';
-import { SEVERITIES } from '../tracker-site/site-document';
+import type { Severity } from '../kernel/contract';
+import { SEVERITIES } from '../kernel/site-document';
 
 export interface FenceOptions {
   /** Probability (0.5 < c < 1) with which a position must be on one side of a boundary to count. */

@@ -8,8 +8,8 @@
 //   the event clock is moved on by the silent wall time, so dogs are reported missing although the
 //   hub's input went quiet.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../common/checks';
-import { topics } from '../common/contract';
+import { errorMessage } from '../kernel/checks';
+import { topics } from '../kernel/contract';
 import { pipelineMetrics } from '../common/metrics';
 import { linkSite } from '../common/site-link';
 import { readOptions, type FenceOptionFields } from './fence-options';

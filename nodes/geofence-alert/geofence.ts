@@ -2,8 +2,8 @@
 // position's uncertainty and held for a while before an event fires; and which dogs went missing.
 // Pure: no Node-RED, no wall clock. Time is the event time of the positions (and whatever event time
 // the caller passes to `advanceClock` when the input is silent).
-import { CONTRACT_VERSION, type Alert, type AlertEvent, type Severity } from '../common/contract';
-import type { Dog, Zone, ZoneKind } from '../tracker-site/site-document';
+import { CONTRACT_VERSION, type Alert, type AlertEvent, type Severity } from '../kernel/contract';
+import type { Dog, Zone, ZoneKind } from '../kernel/site-document';
 import type { FenceOptions } from './fence-options';
 import { normalQuantile } from './normal-quantile';
 import type { FencePosition } from './position-input';

@@ -1,6 +1,6 @@
 // Positions of the contract from untrusted message payloads: one position or a batch (array).
 // Pure: no Node-RED here.
-import { isFiniteNumber, isNonEmptyString, isObject } from '../common/checks';
+import { isFiniteNumber, isNonEmptyString, isObject } from '../kernel/checks';
 
 /** What the geofence needs of a contract `position`. */
 export interface FencePosition {

@@ -1,6 +1,6 @@
 // Zone shapes compiled for fast signed distances: negative inside, positive outside, in metres.
 // Pure: no Node-RED here.
-import type { Point, Zone } from '../tracker-site/site-document';
+import type { Point, Zone } from '../kernel/site-document';
 
 /** Where a point lies relative to a zone's boundary. */
 export interface BoundaryDistance {

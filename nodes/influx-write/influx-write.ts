@@ -4,7 +4,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../common/checks';
+import { errorMessage } from '../kernel/checks';
 import { pipelineMetrics } from '../common/metrics';
 import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
 import { toLineProtocol } from './points';

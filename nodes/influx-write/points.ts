@@ -9,8 +9,8 @@
 // Every field has one InfluxDB type, decided by its name alone: a float, except the counts and bit
 // masks listed in INTEGER_FIELDS, and the few string fields. So two writes can never disagree about a
 // field's type (InfluxDB rejects such a point with a "field type conflict").
-import { CONTRACT_VERSION } from '../common/contract';
-import { isFiniteNumber, isObject, payloadText, type JsonObject } from '../common/checks';
+import { CONTRACT_VERSION } from '../kernel/contract';
+import { isFiniteNumber, isObject, payloadText, type JsonObject } from '../kernel/checks';
 import { formatLine, type FieldValue } from './line-protocol';
 
 export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;

@@ -11,7 +11,7 @@
 // Timers here are wall-clock timers for I/O (batch age, backoff, close budget); point timestamps
 // come from the messages.
 import type { InfluxSink, WriteOutcome } from '../tracker-influx/sink';
-import { errorMessage } from '../common/checks';
+import { errorMessage } from '../kernel/checks';
 import { listSegments, readSegment, removeSegment, shortenSegment, writeSegment } from './segment-files';
 
 export interface WriteQueueOptions {

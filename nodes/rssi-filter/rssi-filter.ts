@@ -2,10 +2,10 @@
 // smoothed readings out; outliers and duplicates are dropped. Also where the hub first sees each scanner's
 // stream, so it keeps the pipeline metrics of readings, seq gaps, duplicates and the last reading time.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../common/checks';
-import { topics, type RssiReading } from '../common/contract';
+import { errorMessage } from '../kernel/checks';
+import { topics, type RssiReading } from '../kernel/contract';
 import { pipelineMetrics } from '../common/metrics';
-import { readingsFrom, summarizeProblems } from '../common/rssi-reading';
+import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { RssiSmoother, type RssiFilterOptions, type SmoothingMode } from './rssi-smoother';
 
 interface RssiFilterDef extends NodeDef {

@@ -5,7 +5,7 @@
 // pair's newest is still used as a measurement, but with no time step (time never runs backwards
 // inside a filter). Pairs not heard for `forgetAfterMs` of event time are forgotten, and at most
 // `maxPairs` are kept (the least recently heard is evicted first), so memory stays bounded.
-import type { RssiReading } from '../common/contract';
+import type { RssiReading } from '../kernel/contract';
 import { SeqTracker, type StreamResult } from './seq-tracker';
 
 export type SmoothingMode = 'kalman' | 'median' | 'trimmed-mean';

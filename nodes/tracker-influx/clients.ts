@@ -2,7 +2,7 @@
 // auth), spoken directly with Node's fetch, and the 2.x/3.x API (/api/v2/write with org, bucket and
 // token) through @influxdata/influxdb-client. Both turn every answer into a WriteOutcome.
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
-import { errorMessage } from '../common/checks';
+import { errorMessage } from '../kernel/checks';
 import { errorTextOf, outcomeOf, type InfluxSink, type WriteOutcome } from './sink';
 
 export interface V1Connection {

@@ -1,10 +1,10 @@
 // What the live map shows: the site, each dog's latest position and recent trail, the scanners'
 // online/offline state and the recent alerts. Pure: no Node-RED, no sockets, no wall clock: trails are
 // cut by the event time (`ts`) of the newest position of each dog.
-import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../common/checks';
-import { CONTRACT_VERSION, type Alert, type Position } from '../common/contract';
-import type { SiteView } from '../tracker-site/site-view';
-import type { Origin, ZoneKind } from '../tracker-site/site-document';
+import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../kernel/checks';
+import { CONTRACT_VERSION, type Alert, type Position } from '../kernel/contract';
+import type { SiteView } from '../kernel/site-view';
+import type { Origin, ZoneKind } from '../kernel/site-document';
 
 export interface MapScanner {
   id: string;

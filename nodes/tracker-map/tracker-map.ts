@@ -7,7 +7,7 @@ import type { Server } from 'http';
 import * as path from 'path';
 import type { NextFunction, Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../common/checks';
+import { errorMessage } from '../kernel/checks';
 import { linkSite } from '../common/site-link';
 import { LiveChannel } from './live-channel';
 import {

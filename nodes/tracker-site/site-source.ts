@@ -1,7 +1,7 @@
 // Holds the current site of one tracker-site node and tells subscribers when it changes.
 // Pure: the Node-RED adapter feeds it text; a text that does not validate never replaces a good site.
-import { parseSite } from './site-document';
-import { SiteView } from './site-view';
+import { parseSite } from '../kernel/site-document';
+import { SiteView } from '../kernel/site-view';
 
 export type SiteListener = (view: SiteView) => void;
 

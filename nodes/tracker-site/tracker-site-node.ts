@@ -1,7 +1,7 @@
 // What other nodes see of a tracker-site config node (through RED.nodes.getNode).
 import type { Node } from 'node-red';
 import type { SiteListener } from './site-source';
-import type { SiteView } from './site-view';
+import type { SiteView } from '../kernel/site-view';
 
 export interface TrackerSiteNode extends Node {
   readonly view: SiteView | undefined;

@@ -2,9 +2,9 @@
 import { promises as fs, watch, type FSWatcher } from 'fs';
 import * as path from 'path';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { errorMessage } from '../common/checks';
+import { errorMessage } from '../kernel/checks';
 import { serveMetrics } from '../common/metrics-route';
-import { parseSite } from './site-document';
+import { parseSite } from '../kernel/site-document';
 import { SiteSource } from './site-source';
 import type { TrackerSiteNode } from './tracker-site-node';
 

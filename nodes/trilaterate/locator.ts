@@ -10,9 +10,9 @@
 // taken at the mean time of the window's readings and the tracker carries it to the window's end. Full fixes
 // (4+ scanners) also teach ScannerGains each scanner's gain error, and each dog keeps a running level offset
 // that seeds the next fix's prior.
-import type { Position, RssiReading } from '../common/contract';
-import type { Dog } from '../tracker-site/site-document';
-import type { SiteView } from '../tracker-site/site-view';
+import type { Position, RssiReading } from '../kernel/contract';
+import type { Dog } from '../kernel/site-document';
+import type { SiteView } from '../kernel/site-view';
 import { solvePosition, type Anchor, type Cov2, type Fix, type Observation, type Region } from './solver';
 import { ScannerGains } from './scanner-gains';
 import { MotionTracker, type TrackerOptions } from './tracker';

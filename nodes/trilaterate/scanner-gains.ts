@@ -7,7 +7,7 @@
 // dog's shadowing, which changes as it moves, averages out), after taking out the part common to all
 // scanners of a fix (that is the fix's level offset, not any one scanner's). The corrections are kept
 // centred on zero and clamped, so they can only shift scanners against each other.
-import { distance3d, expectedRssi } from '../common/path-loss';
+import { distance3d, expectedRssi } from '../kernel/path-loss';
 import type { Observation } from './solver';
 
 /** Residuals beyond this (dB) are a reflection or a body, not the gain: they are clipped. */

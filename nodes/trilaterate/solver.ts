@@ -15,7 +15,7 @@
 //
 // With fewer than three scanners a 2-D position is not determined: two give a weighted centroid, one the
 // scanner's own position, each with a covariance as large as the ranges it cannot resolve.
-import { MIN_RANGE_M } from '../common/path-loss';
+import { MIN_RANGE_M } from '../kernel/path-loss';
 
 export interface Anchor {
   id: string;

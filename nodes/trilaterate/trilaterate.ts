@@ -2,10 +2,10 @@
 // `position` per dog per interval of event time out. No timers: a window closes when a reading's ts
 // passes its end. A new site from the tracker-site node applies at once; tracks of dogs still in it go on.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../common/checks';
-import { topics } from '../common/contract';
+import { errorMessage } from '../kernel/checks';
+import { topics } from '../kernel/contract';
 import { pipelineMetrics } from '../common/metrics';
-import { readingsFrom, summarizeProblems } from '../common/rssi-reading';
+import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { linkSite } from '../common/site-link';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 

@@ -1,6 +1,6 @@
 // Hardware and mesh alerts: once per change of state, with hysteresis, per node.
 import assert from 'node:assert/strict';
-import type { Health, MeshNeighbor } from '../../nodes/common/contract';
+import type { Health, MeshNeighbor } from '../../nodes/kernel/contract';
 import { HealthAlerter } from '../../nodes/batman-health/alerts';
 
 const A = '02:00:00:00:00:0a';

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI } from 'node-red';
 import batmanHealth = require('../../nodes/batman-health/batman-health');
-import type { Alert, Health } from '../../nodes/common/contract';
+import type { Alert, Health } from '../../nodes/kernel/contract';
 import { helper, nextMessage, onTab, statusWhere, type FlowNode } from '../support/flow';
 import * as f from './fixtures';
 

@@ -1,6 +1,6 @@
 // Liveness on the hub: offline (last will), silent (no health for a while, hub clock), back.
 import assert from 'node:assert/strict';
-import type { Health } from '../../nodes/common/contract';
+import type { Health } from '../../nodes/kernel/contract';
 import { LivenessMonitor } from '../../nodes/batman-health/liveness';
 import { readHubInput } from '../../nodes/batman-health/messages';
 

@@ -9,7 +9,7 @@ import type { Node } from 'node-red';
 import beaconScan = require('../../nodes/beacon-scan/beacon-scan');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import type { CommandRunner } from '../../nodes/beacon-scan/ble-scanner';
-import type { RssiReading } from '../../nodes/common/contract';
+import type { RssiReading } from '../../nodes/kernel/contract';
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { siteText } from '../tracker-site/fixtures';
 import { FakeClock, settle, testStackFactory } from './test-bindings';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RssiReading } from '../../nodes/common/contract';
+import type { RssiReading } from '../../nodes/kernel/contract';
 import { decodeAdvert } from '../../nodes/beacon-scan/frames';
 import {
   parseList,
@@ -9,7 +9,7 @@ import {
   type PipelineOptions,
   type RawReading,
 } from '../../nodes/beacon-scan/pipeline';
-import { SiteView } from '../../nodes/tracker-site/site-view';
+import { SiteView } from '../../nodes/kernel/site-view';
 import { siteText } from '../tracker-site/fixtures';
 import { vector } from './vectors';
 

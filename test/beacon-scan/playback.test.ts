@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { RssiReading } from '../../nodes/common/contract';
+import type { RssiReading } from '../../nodes/kernel/contract';
 import { SourcePipeline } from '../../nodes/beacon-scan/pipeline';
 import {
   Playback,
@@ -12,7 +12,7 @@ import {
   type Scheduler,
 } from '../../nodes/beacon-scan/playback';
 import { parseCaptureLine, ReplayFileSource } from '../../nodes/beacon-scan/replay-file';
-import { parseSite, type Site } from '../../nodes/tracker-site/site-document';
+import { parseSite, type Site } from '../../nodes/kernel/site-document';
 import { siteText } from '../tracker-site/fixtures';
 import { FakeClock, settle } from './test-bindings';
 

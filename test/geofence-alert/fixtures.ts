@@ -1,10 +1,10 @@
 // Sites, positions and noisy walks for the geofence tests.
-import type { Alert } from '../../nodes/common/contract';
-import { Random } from '../../nodes/common/random';
+import type { Alert } from '../../nodes/kernel/contract';
+import { Random } from '../../nodes/kernel/random';
 import { DEFAULT_OPTIONS, type FenceOptions } from '../../nodes/geofence-alert/fence-options';
 import { FenceOutput, Geofence } from '../../nodes/geofence-alert/geofence';
 import type { FencePosition } from '../../nodes/geofence-alert/position-input';
-import { SiteView } from '../../nodes/tracker-site/site-view';
+import { SiteView } from '../../nodes/kernel/site-view';
 
 export const T0 = 1763800000000;
 

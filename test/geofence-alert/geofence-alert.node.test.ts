@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node } from 'node-red';
-import type { Alert } from '../../nodes/common/contract';
+import type { Alert } from '../../nodes/kernel/contract';
 import { registry } from '../../nodes/common/metrics';
 import type { DogZoneState } from '../../nodes/geofence-alert/geofence';
 import { useWallClock } from '../../nodes/geofence-alert/wall-clock';

@@ -1,6 +1,6 @@
 // The geofence core: uncertainty, hysteresis, noisy walks, missing dogs, site changes, saved state.
 import assert from 'node:assert/strict';
-import { Random } from '../../nodes/common/random';
+import { Random } from '../../nodes/kernel/random';
 import { FenceOutput, Geofence, severityOf } from '../../nodes/geofence-alert/geofence';
 import { DEFAULT_OPTIONS } from '../../nodes/geofence-alert/fence-options';
 import {

@@ -4,7 +4,7 @@ import { readOptions } from '../../nodes/geofence-alert/fence-options';
 import { normalQuantile } from '../../nodes/geofence-alert/normal-quantile';
 import { readPositions } from '../../nodes/geofence-alert/position-input';
 import { compileShape, type BoundaryDistance } from '../../nodes/geofence-alert/zone-shape';
-import type { Zone } from '../../nodes/tracker-site/site-document';
+import type { Zone } from '../../nodes/kernel/site-document';
 
 function measure(zone: Zone, x: number, y: number): BoundaryDistance {
   const out = { d: 0, nx: 0, ny: 0 };

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Alert } from '../../nodes/common/contract';
+import type { Alert } from '../../nodes/kernel/contract';
 import { startNodeRed, type NodeRedRuntime } from '../support/node-red-process';
 import { requireBinary, startMosquitto, type RunningService } from '../support/services';
 import { T0, YARD } from './fixtures';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { RssiReading } from '../../nodes/common/contract';
-import { Random } from '../../nodes/common/random';
-import { readingsFrom } from '../../nodes/common/rssi-reading';
+import type { RssiReading } from '../../nodes/kernel/contract';
+import { Random } from '../../nodes/kernel/random';
+import { readingsFrom } from '../../nodes/kernel/rssi-reading';
 import { RssiSmoother } from '../../nodes/rssi-filter/rssi-smoother';
 import { SeqTracker, SEQ_WINDOW } from '../../nodes/rssi-filter/seq-tracker';
 

@@ -16,7 +16,7 @@ import {
   routeOf,
   socketPath,
 } from '../../nodes/tracker-map/map-pages';
-import { SiteView } from '../../nodes/tracker-site/site-view';
+import { SiteView } from '../../nodes/kernel/site-view';
 import { CONTRACT_SITE, siteText } from '../tracker-site/fixtures';
 
 const T0 = 1763800000000;

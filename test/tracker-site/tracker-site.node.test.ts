@@ -8,7 +8,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import type { TrackerSiteNode } from '../../nodes/tracker-site/tracker-site-node';
 import { linkSite, type SiteLink } from '../../nodes/common/site-link';
-import type { SiteView } from '../../nodes/tracker-site/site-view';
+import type { SiteView } from '../../nodes/kernel/site-view';
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { siteText } from './fixtures';
 

@@ -1,11 +1,11 @@
 // Readings that reach the hub as the Pis send them (a batch per scanner per second, each Pi on its own
 // phase, delivered late by the mesh) are located about as well as the same readings in event-time order.
 import assert from 'node:assert/strict';
-import type { Position, RssiReading } from '../../nodes/common/contract';
-import { Random } from '../../nodes/common/random';
-import { SiteSimulator } from '../../nodes/common/simulation';
-import { validateSite, type Site } from '../../nodes/tracker-site/site-document';
-import { SiteView } from '../../nodes/tracker-site/site-view';
+import type { Position, RssiReading } from '../../nodes/kernel/contract';
+import { Random } from '../../nodes/kernel/random';
+import { SiteSimulator } from '../../nodes/kernel/simulation';
+import { validateSite, type Site } from '../../nodes/kernel/site-document';
+import { SiteView } from '../../nodes/kernel/site-view';
 import { Locator } from '../../nodes/trilaterate/locator';
 
 describe('Locator fed as the Pis send: a batch per scanner per second', () => {

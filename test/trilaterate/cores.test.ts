@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import type { Position, RssiReading } from '../../nodes/common/contract';
-import { expectedRssi, distance3d } from '../../nodes/common/path-loss';
-import { Random } from '../../nodes/common/random';
-import { DEFAULT_NOISE, SiteSimulator } from '../../nodes/common/simulation';
+import type { Position, RssiReading } from '../../nodes/kernel/contract';
+import { expectedRssi, distance3d } from '../../nodes/kernel/path-loss';
+import { Random } from '../../nodes/kernel/random';
+import { DEFAULT_NOISE, SiteSimulator } from '../../nodes/kernel/simulation';
 import { RssiSmoother } from '../../nodes/rssi-filter/rssi-smoother';
-import { validateSite, type Site } from '../../nodes/tracker-site/site-document';
-import { SiteView } from '../../nodes/tracker-site/site-view';
+import { validateSite, type Site } from '../../nodes/kernel/site-document';
+import { SiteView } from '../../nodes/kernel/site-view';
 import { Locator, regionAround } from '../../nodes/trilaterate/locator';
 import { solvePosition, type Anchor, type Observation } from '../../nodes/trilaterate/solver';
 import { MotionTracker } from '../../nodes/trilaterate/tracker';

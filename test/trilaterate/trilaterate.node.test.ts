@@ -10,8 +10,8 @@ import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
 import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import { registry } from '../../nodes/common/metrics';
-import { NO_NOISE, SiteSimulator } from '../../nodes/common/simulation';
-import { parseSite } from '../../nodes/tracker-site/site-document';
+import { NO_NOISE, SiteSimulator } from '../../nodes/kernel/simulation';
+import { parseSite } from '../../nodes/kernel/site-document';
 import { helper, nextMessage, onTab, statusWhere, type FlowNode } from '../support/flow';
 
 // Plain JS without types, so required rather than imported.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { payloadText } from '../../nodes/common/checks';
-import { topics } from '../../nodes/common/contract';
+import { payloadText } from '../../nodes/kernel/checks';
+import { topics } from '../../nodes/kernel/contract';
 
 describe('payloadText', () => {
   it('reads strings, Buffers and plain byte arrays (what mqtt in gives), and nothing else', () => {

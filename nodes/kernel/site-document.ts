@@ -1,6 +1,6 @@
 // The site document of the contract: types and validation. Pure: no Node-RED here.
-import { isFiniteNumber, isNonEmptyString, isObject, normalizeMac, type JsonObject } from '../common/checks';
-import type { Severity } from '../common/contract';
+import { isFiniteNumber, isNonEmptyString, isObject, normalizeMac, type JsonObject } from './checks';
+import type { Severity } from './contract';
 
 export type ZoneKind = 'safe' | 'forbidden' | 'info';
 export const ZONE_KINDS: readonly ZoneKind[] = ['safe', 'forbidden', 'info'];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { expectedRssi, rangeFromRssi, distance3d } from '../../nodes/common/path-loss';
-import { Random } from '../../nodes/common/random';
-import { NO_NOISE, SiteSimulator } from '../../nodes/common/simulation';
-import { parseSite, type Site } from '../../nodes/tracker-site/site-document';
+import { expectedRssi, rangeFromRssi, distance3d } from '../../nodes/kernel/path-loss';
+import { Random } from '../../nodes/kernel/random';
+import { NO_NOISE, SiteSimulator } from '../../nodes/kernel/simulation';
+import { parseSite, type Site } from '../../nodes/kernel/site-document';
 import { siteText } from '../tracker-site/fixtures';
 
 function site(): Site {

@@ -12,7 +12,7 @@
 import { normalizeMac } from './checks';
 import { distance3d, expectedRssi } from './path-loss';
 import { hashString, Random } from './random';
-import type { Dog, Point, Scanner, Site } from '../tracker-site/site-document';
+import type { Dog, Point, Scanner, Site } from './site-document';
 
 export interface NoiseModel {
   /** Shadowing standard deviation, dB. */

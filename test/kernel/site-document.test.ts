@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { beaconKey, parseSite, validateSite } from '../../nodes/tracker-site/site-document';
-import { CONTRACT_SITE, siteText } from './fixtures';
+import { beaconKey, parseSite, validateSite } from '../../nodes/kernel/site-document';
+import { CONTRACT_SITE, siteText } from '../tracker-site/fixtures';
 
 function errorsOf(doc: unknown): string[] {
   const result = validateSite(doc);

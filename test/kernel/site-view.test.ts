@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { SiteSource } from '../../nodes/tracker-site/site-source';
-import { SiteView } from '../../nodes/tracker-site/site-view';
-import { siteText } from './fixtures';
+import { SiteView } from '../../nodes/kernel/site-view';
+import { siteText } from '../tracker-site/fixtures';
 
 describe('SiteView', () => {
   const view = SiteView.fromJson(siteText());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LocalFrame } from '../../nodes/tracker-site/geo';
+import { LocalFrame } from '../../nodes/kernel/geo';
 
 /** Great-circle distance (haversine on the mean Earth radius), good to 0.5 % for checking. */
 function haversineM(lat1: number, lon1: number, lat2: number, lon2: number): number {

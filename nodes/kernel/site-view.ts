@@ -1,5 +1,5 @@
 // A read-only, indexed view of a validated site for the other nodes.
-import { normalizeMac } from '../common/checks';
+import { normalizeMac } from './checks';
 import { LocalFrame, type LatLon, type LocalPoint } from './geo';
 import {
   beaconKey,
