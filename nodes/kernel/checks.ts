@@ -38,3 +38,48 @@ export function normalizeMac(value: string): string | undefined {
   const mac = value.trim().toLowerCase().replace(/-/g, ':');
   return MAC_RE.test(mac) ? mac : undefined;
 }
+
+/** Most characters of untrusted input an error text quotes: enough to recognise it, never a flood. */
+export const EXCERPT_CHARS = 60;
+
+/**
+ * A short, printable excerpt of untrusted input for an error text: JSON of small values, cut to
+ * `max` characters with an ellipsis and the full length, so a 7 MB payload never reaches a log.
+ */
+export function excerpt(value: unknown, max = EXCERPT_CHARS): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value === undefined) return 'undefined';
+  else if (typeof value === 'function' || typeof value === 'symbol') return typeof value;
+  else if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  else if (Array.isArray(value)) text = `an array of ${value.length}`;
+  else {
+    const keys = Object.keys(value as object);
+    text = `an object with ${keys.length} keys (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`;
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+  }
+  if (Array.isArray(value)) return text;
+  const quoted = JSON.stringify(text.length > max ? text.slice(0, max) : text);
+  return text.length > max ? `${quoted}… (${text.length} characters)` : quoted;
+}
+
+/**
+ * The path of the first number in `value` that is not finite (`cov[1][0]`), or undefined when every number
+ * is finite. Nodes check what they emit with it: no NaN or Infinity leaves a node.
+ */
+export function nonFinitePath(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path || '(value)';
+  if (depth > 8 || typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFinitePath(value[i], `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFinitePath(item, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
