@@ -322,7 +322,7 @@ export class BleScanner {
       NobleAdvertisement | undefined,
       number,
     ];
-    if (!this.wanted || typeof rssi !== 'number' || !advertisement) return;
+    if (!this.wanted || !isReportedRssi(rssi) || !advertisement) return;
     // hci-socket reports lower-case aa:bb:...; other bindings may not.
     const mac = LOWER_MAC.test(address) ? address : (normalizeMac(String(address ?? '')) ?? String(uuid));
     const data = this.fresh.take(mac, advertisement);
@@ -421,4 +421,12 @@ export class BleScanner {
       this.events.log('error', `beacon-scan: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/**
+ * The HCI LE advertising report gives RSSI as -127..+20 dBm and 127 for "not available" (Bluetooth Core
+ * 5.x, Vol 4 Part E 7.7.65.2); anything else is not a measurement and must not reach the filters.
+ */
+export function isReportedRssi(rssi: unknown): rssi is number {
+  return typeof rssi === 'number' && Number.isInteger(rssi) && rssi >= -127 && rssi <= 20;
 }

@@ -1,5 +1,5 @@
 // The commands of the contract's `cmd` topic that beacon-scan obeys.
-import { isObject, payloadText } from '../kernel/checks';
+import { excerpt, isObject, payloadText } from '../kernel/checks';
 
 export type ScanCommand = 'start' | 'stop' | 'rescan';
 
@@ -27,5 +27,5 @@ export function parseCommand(
   }
   const cmd = value.cmd.trim().toLowerCase();
   if ((COMMANDS as readonly string[]).includes(cmd)) return { ok: true, cmd: cmd as ScanCommand };
-  return { ok: false, problem: `unknown command "${value.cmd}": use start, stop or rescan` };
+  return { ok: false, problem: `unknown command ${excerpt(value.cmd)}: use start, stop or rescan` };
 }

@@ -11,6 +11,7 @@ import {
   type ScannerOptions,
 } from '../../nodes/beacon-scan/ble-scanner';
 import { decodeAdvert } from '../../nodes/beacon-scan/frames';
+import { parserDrops } from '../../nodes/beacon-scan/noble-stack';
 import { FakeClock, settle, testStackFactory, type TestBindings } from './test-bindings';
 import { advertisingData, VECTORS, vector } from './vectors';
 
@@ -69,6 +70,26 @@ describe('BleScanner', () => {
       assert.equal(a.ts, h.clock.now());
       assert.deepEqual(decodeAdvert(a), VECTORS[i].expect, VECTORS[i].name);
     });
+    h.scanner.close();
+  });
+
+  it('drops advertisements noble cannot parse and RSSI the controller did not measure, and scans on', async () => {
+    const h = await scanning();
+    const before = parserDrops.count;
+    // AD structures that make noble 1.9.2's parser throw (service data with no bytes; a 1-byte TX power).
+    h.bindings.advertise('c3:00:00:00:00:01', Buffer.from([0x01, 0x16]), -60);
+    h.bindings.advertise('c3:00:00:00:00:02', Buffer.from([0x01, 0x0a]), -60);
+    assert.equal(parserDrops.count, before + 2);
+    // 127 is "RSSI not available"; 126 and -128 are outside the HCI range.
+    for (const rssi of [127, 126, -128, 21])
+      h.bindings.advertise('c3:00:00:00:00:03', advertisingData(VECTORS[0]), rssi);
+    assert.equal(h.adverts.length, 0);
+    h.bindings.advertise('c3:00:00:00:00:04', advertisingData(VECTORS[0]), -127);
+    h.bindings.advertise('c3:00:00:00:00:05', advertisingData(VECTORS[0]), 20);
+    assert.deepEqual(
+      h.adverts.map((a) => a.rssi),
+      [-127, 20],
+    );
     h.scanner.close();
   });
 

@@ -3,6 +3,7 @@
 // raw advertising reports. With `@abandonware/noble/with-bindings` this is the real noble, minus the radio.
 import { EventEmitter } from 'events';
 import type { BleStack, Clock } from '../../nodes/beacon-scan/ble-scanner';
+import { guardAdvertisingParser, parserDrops } from '../../nodes/beacon-scan/noble-stack';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Gap = require('@abandonware/noble/lib/hci-socket/gap') as new (hci: EventEmitter) => EventEmitter;
@@ -36,6 +37,8 @@ export class TestBindings extends EventEmitter {
 
   constructor(private readonly options: TestBindingsOptions = {}) {
     super();
+    // As nobleStack does for the real adapter: a malformed advertisement noble cannot parse is dropped.
+    guardAdvertisingParser(this.hci, () => parserDrops.count++);
     this.gap.on('discover', (...args: unknown[]) => {
       const [, address, addressType, connectable, advertisement, rssi, scannable] = args as [
         number,
