@@ -222,6 +222,8 @@ export class HomeAssistantDiscovery {
       return text === 'online' ? this.republish() : [];
     }
     if (typeof topic === 'string' && this.isOurConfigTopic(topic)) return this.configSeen(topic, payload);
+    // Other discovery traffic (another integration's configs, when subscribed to the whole prefix).
+    if (typeof topic === 'string' && topic.startsWith(`${this.options.prefix}/`)) return [];
     if (typeof topic === 'string' && /^dogtracker\/v1\/status\/[^/]+$/.test(topic)) return []; // read by HA itself
     const view = this.view;
     if (!view) throw new Error('the site has not loaded yet');
