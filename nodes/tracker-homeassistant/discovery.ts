@@ -224,7 +224,15 @@ export class HomeAssistantDiscovery {
     if (typeof topic === 'string' && this.isOurConfigTopic(topic)) return this.configSeen(topic, payload);
     // Other discovery traffic (another integration's configs, when subscribed to the whole prefix).
     if (typeof topic === 'string' && topic.startsWith(`${this.options.prefix}/`)) return [];
-    if (typeof topic === 'string' && /^dogtracker\/v1\/status\/[^/]+$/.test(topic)) return []; // read by HA itself
+    if (typeof topic === 'string' && /^dogtracker\/v1\/status\/[^/]+$/.test(topic)) {
+      // The hub's own birth message: its broker connection is (back) up, and an mqtt out node drops what is
+      // sent while it is down (a deploy, a broker restart that lost the retained configs): announce again.
+      // Other scanners' status is read by Home Assistant itself.
+      const online = (payloadText(payload) ?? String(payload)).trim() === 'online';
+      return online && this.options.hub !== '' && topic === topics.status(this.options.hub)
+        ? this.republish()
+        : [];
+    }
     const view = this.view;
     if (!view) throw new Error('the site has not loaded yet');
     let value = payload;

@@ -217,6 +217,14 @@ describe('tracker-homeassistant core', () => {
     );
     assert.ok(again.slice(n).every((m) => m.topic.startsWith('dogtracker/v1/ha/dog/rex/')));
     assert.equal(again.length, n + 3);
+    const hubBack = ha.observe('dogtracker/v1/status/hub', 'online');
+    assert.deepEqual(
+      hubBack,
+      again,
+      "the hub's own birth message (its broker connection is up) does the same",
+    );
+    assert.deepEqual(ha.observe('dogtracker/v1/status/pi-yard-sw', 'online'), [], 'a scanner: nothing');
+    assert.deepEqual(ha.observe('dogtracker/v1/status/hub', 'offline'), []);
   });
 
   it('removes its own retained configs that the site no longer has (after a restart)', () => {

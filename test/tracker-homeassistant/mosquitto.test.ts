@@ -4,7 +4,7 @@
 // against the schema written from Home Assistant's documentation, ha-schema.ts), follows the states, sends
 // HA's birth message `online` on homeassistant/status, and sees entities removed when the site changes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node } from 'node-red';
@@ -34,6 +34,7 @@ const CONFIGS = 13;
 
 function flow(port: number, file: string): FlowNode[] {
   return onTab([
+    // An inline site loads at once, before the broker connects: the birth message brings the configs out.
     { id: 'site', type: 'tracker-site', name: 'Home site', source: 'file', path: file, config: '' },
     {
       id: 'broker',
@@ -47,6 +48,11 @@ function flow(port: number, file: string): FlowNode[] {
       protocolVersion: '4',
       keepalive: '60',
       cleansession: true,
+      birthTopic: 'dogtracker/v1/status/hub',
+      birthQos: '1',
+      birthRetain: 'true',
+      birthPayload: 'online',
+      birthMsg: {},
     },
     { id: 'ha', type: 'tracker-homeassistant', name: 'to home assistant', site: 'site', wires: [['out']] },
     // As the help says: topic, QoS and retain left blank, so each message's own are used.
@@ -66,6 +72,17 @@ function flow(port: number, file: string): FlowNode[] {
       name: 'ha status',
       broker: 'broker',
       topic: 'homeassistant/status',
+      qos: '1',
+      datatype: 'utf8',
+      wires: [['ha']],
+    },
+    // The broker node's birth message on the hub status: announce once the connection is up.
+    {
+      id: 'hubstatus',
+      type: 'mqtt in',
+      name: 'status',
+      broker: 'broker',
+      topic: 'dogtracker/v1/status/+',
       qos: '1',
       datatype: 'utf8',
       wires: [['ha']],
@@ -231,5 +248,58 @@ describe('tracker-homeassistant with Mosquitto (no Home Assistant server: an MQT
       await seen(from, (m) => m.topic === topic && m.text === '', `${topic} removed after the restart`);
     retained = (await retainedConfigs(url)).map((m) => m.topic);
     assert.ok(!retained.some((t) => t.includes('dog_')), retained.join(', '));
+  });
+});
+
+describe('examples/homeassistant.json with Mosquitto', function () {
+  this.timeout(30000);
+  let mosquitto: RunningService;
+
+  before(async function () {
+    mosquitto = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await mosquitto?.dispose();
+  });
+  afterEach(() => helper.unload());
+
+  it('runs as shipped: the hub status is the availability, configs are retained and valid', async () => {
+    const example = JSON.parse(
+      readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'homeassistant.json'), 'utf8'),
+    ) as FlowNode[];
+    const url = `mqtt://127.0.0.1:${mosquitto.port}`;
+    const tab = example.find((n) => n.type === 'tab') as FlowNode & {
+      env: Array<{ name: string; value: string }>;
+    };
+    // The tab's MQTT_URL default, pointed at this test's broker (the other settings keep their defaults).
+    tab.env.find((e) => e.name === 'DT_MQTT_URL')!.value = `'${url}'`;
+    const core = (file: string): unknown => require(`@node-red/nodes/core/${file}`);
+    await helper.load(
+      [
+        ...NODES,
+        core('common/25-catch.js'),
+        core('common/21-debug.js'),
+        core('common/90-comment.js'),
+      ] as never,
+      example,
+    );
+    const ha = await login(url, '', '');
+    try {
+      await ha.subscribe(['homeassistant/#', 'dogtracker/v1/status/#']);
+      const hub = await ha.next((m) => m.topic === 'dogtracker/v1/status/hub', 10000, 'the hub status');
+      assert.equal(hub.text, 'online');
+      const tracker = await ha.next((m) => m.topic === REX_TRACKER && m.text !== '', 10000, 'rex');
+      assert.deepEqual(discoveryProblems(tracker.topic, tracker.text), []);
+      const retained = await retainedConfigs(url);
+      assert.equal(retained.length, 2 * 5 + 6, 'the demo yard: 2 dogs, 6 scanners');
+      assert.ok(retained.every((m) => m.retain && discoveryProblems(m.topic, m.text).length === 0));
+      assert.deepEqual(JSON.parse(tracker.text).availability, [{ topic: 'dogtracker/v1/status/hub' }]);
+      // Clear the retained messages for other suites.
+      for (const m of [...retained, hub]) await ha.client.publishAsync(m.topic, '', { retain: true, qos: 1 });
+    } finally {
+      await ha.end();
+    }
   });
 });
