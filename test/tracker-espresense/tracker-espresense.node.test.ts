@@ -1,9 +1,13 @@
 // tracker-espresense on the real Node-RED runtime: ESPresense's messages (the recorded-format fixture)
 // published to a real Mosquitto, read by Node-RED's mqtt in node, turned into readings and scanner status.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import type { Node } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trackerEspresense = require('../../nodes/tracker-espresense/tracker-espresense');
+import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
+import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { requireBinary, startMosquitto, type RunningService } from '../support/services';
 import { login } from '../deploy/mqtt-probe';
@@ -162,5 +166,59 @@ describe('tracker-espresense node with Mosquitto', function () {
       payload: RECORDED[2].payload,
     });
     assert.match(String(await error), /must be "room = scanner"/);
+  });
+});
+
+describe('examples/espresense.json', function () {
+  this.timeout(20000);
+  let mosquitto: RunningService;
+
+  before(async function () {
+    mosquitto = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await mosquitto?.dispose();
+  });
+  afterEach(() => helper.unload());
+
+  it("runs as shipped: its injected ESPresense report becomes Rex's reading, its status a retained offline", async () => {
+    const example = JSON.parse(
+      readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'espresense.json'), 'utf8'),
+    ) as FlowNode[];
+    const tab = example.find((n) => n.type === 'tab') as FlowNode & {
+      env: Array<{ name: string; value: string }>;
+    };
+    tab.env.find((e) => e.name === 'DT_MQTT_URL')!.value = `'mqtt://127.0.0.1:${mosquitto.port}'`;
+    const core = (file: string): unknown => require(`@node-red/nodes/core/${file}`);
+    await helper.load(
+      [
+        ...NODES,
+        rssiFilter,
+        trilaterate,
+        core('common/20-inject.js'),
+        core('common/21-debug.js'),
+        core('common/25-catch.js'),
+        core('common/90-comment.js'),
+      ] as never,
+      example,
+    );
+    const reading = new Promise<Record<string, unknown>>((resolve) =>
+      helper.getNode('dt-esp-readings').once('input', (msg: Record<string, unknown>) => resolve(msg)),
+    );
+    (helper.getNode('dt-esp-inject') as Node & { receive(msg: object): void }).receive({});
+    const msg = await reading;
+    assert.equal(msg.topic, 'dogtracker/v1/rssi/esp-kitchen');
+    assert.equal((msg.payload as Record<string, unknown>).dog, 'rex');
+    const status = new Promise<Record<string, unknown>>((resolve) =>
+      helper.getNode('dt-esp-status').once('input', (m: Record<string, unknown>) => resolve(m)),
+    );
+    (helper.getNode('dt-esp-inject-status') as Node & { receive(msg: object): void }).receive({});
+    const out = await status;
+    assert.deepEqual(
+      [out.topic, out.payload, out.retain],
+      ['dogtracker/v1/status/esp-kitchen', 'offline', true],
+    );
   });
 });
