@@ -13,6 +13,7 @@ import { requireBinary, startMosquitto, type RunningService } from '../support/s
 import { login } from '../deploy/mqtt-probe';
 import { RECORDED } from './fixtures';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js') as (red: unknown) => void;
 const NODES = [trackerSite, trackerEspresense, mqttNodes];
 
@@ -191,6 +192,7 @@ describe('examples/espresense.json', function () {
       env: Array<{ name: string; value: string }>;
     };
     tab.env.find((e) => e.name === 'DT_MQTT_URL')!.value = `'mqtt://127.0.0.1:${mosquitto.port}'`;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const core = (file: string): unknown => require(`@node-red/nodes/core/${file}`);
     await helper.load(
       [

@@ -16,6 +16,7 @@ import { login, type Probe, type Received } from '../deploy/mqtt-probe';
 import { discoveryProblems } from './ha-schema';
 import { exitAlert, position, SITE, T0, zoneState } from './fixtures';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js') as (red: unknown) => void;
 const NODES = [trackerSite, trackerHomeAssistant, mqttNodes];
 
@@ -275,6 +276,7 @@ describe('examples/homeassistant.json with Mosquitto', function () {
     };
     // The tab's MQTT_URL default, pointed at this test's broker (the other settings keep their defaults).
     tab.env.find((e) => e.name === 'DT_MQTT_URL')!.value = `'${url}'`;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const core = (file: string): unknown => require(`@node-red/nodes/core/${file}`);
     await helper.load(
       [
