@@ -293,6 +293,13 @@ export class HomeAssistantDiscovery {
     if (!dog) return isNonEmptyString(p.dog) ? undefined : `${path}.dog must be a non-empty string`;
     if (!isFiniteNumber(p.ts) || !isFiniteNumber(p.x) || !isFiniteNumber(p.y) || !isFiniteNumber(p.accuracy))
       return `${path} (dog "${dog.id}"): ts, x, y and accuracy must be numbers`;
+    // A site spans kilometres at most: anything beyond is garbage, and would overflow the rounding below.
+    const wild =
+      [p.x, p.y, p.accuracy].some((v) => Math.abs(v) > 1e6) ||
+      (isFiniteNumber(p.vx) && Math.abs(p.vx) > 1e3) ||
+      (isFiniteNumber(p.vy) && Math.abs(p.vy) > 1e3);
+    if (wild || Math.abs(p.ts) > 8.64e15)
+      return `${path} (dog "${dog.id}"): x, y, accuracy, vx, vy or ts out of range`;
     const attributes: JsonObject = { x: round(p.x, 2), y: round(p.y, 2), accuracy: round(p.accuracy, 1) };
     const wgs =
       isFiniteNumber(p.lat) && isFiniteNumber(p.lon) ? { lat: p.lat, lon: p.lon } : view.toWgs84(p.x, p.y);

@@ -265,6 +265,9 @@ describe('tracker-homeassistant core', () => {
       assert.ok(err.messages.some((m) => m.topic === 'dogtracker/v1/ha/dog/rex/attributes'));
     }
     assert.deepEqual(ha.observe('t', position('ghost', T0, 1, 2)), [], 'a dog of no site is skipped');
+    assert.throws(() => ha.observe('t', position('rex', T0, 1e307, 2)), /out of range/);
+    assert.throws(() => ha.observe('t', position('rex', T0, 1, 2, { vx: 1e300 })), /out of range/);
+    assert.throws(() => ha.observe('t', position('rex', 1e300, 1, 2)), /out of range/, 'no Invalid Date');
     assert.throws(
       () =>
         new HomeAssistantDiscovery({
