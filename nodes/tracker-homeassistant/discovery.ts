@@ -340,8 +340,8 @@ export class HomeAssistantDiscovery {
     if (a.dog === undefined && isNonEmptyString(a.node)) return undefined; // about a scanner, not a dog
     const dog = this.siteDog(view, a.dog);
     if (!dog) return isNonEmptyString(a.dog) ? undefined : `${path}.dog must be a non-empty string`;
-    if (!isNonEmptyString(a.event) || !isFiniteNumber(a.ts))
-      return `${path} (dog "${dog.id}"): event and ts are required`;
+    if (!isNonEmptyString(a.event) || !isFiniteNumber(a.ts) || Math.abs(a.ts) > 8.64e15)
+      return `${path} (dog "${dog.id}"): event and ts (ms since the epoch) are required`;
     const zone = isNonEmptyString(a.zone) ? view.zones.find((zz) => zz.id === a.zone) : undefined;
     const zoneName = zone?.name ?? (isNonEmptyString(a.zone) ? a.zone : '');
     const text = `${a.event}${zoneName ? ` ${zoneName}` : ''}`.slice(0, 255);

@@ -268,6 +268,7 @@ describe('tracker-homeassistant core', () => {
     assert.throws(() => ha.observe('t', position('rex', T0, 1e307, 2)), /out of range/);
     assert.throws(() => ha.observe('t', position('rex', T0, 1, 2, { vx: 1e300 })), /out of range/);
     assert.throws(() => ha.observe('t', position('rex', 1e300, 1, 2)), /out of range/, 'no Invalid Date');
+    assert.throws(() => ha.observe('t', { ...exitAlert('rex', T0), ts: 1e300 }), /event and ts/);
     assert.throws(
       () =>
         new HomeAssistantDiscovery({
