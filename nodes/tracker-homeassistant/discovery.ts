@@ -205,6 +205,7 @@ export class HomeAssistantDiscovery {
     }
     for (const scanner of [...this.healthSeen.keys()])
       if (!view.scanner(scanner)) this.healthSeen.delete(scanner);
+    for (const topic of this.pending) this.adopt(topic);
     out.push(...this.reconcile(false));
     for (const topic of this.pending) if (!this.announced.has(topic)) out.push(this.message(topic, '', true));
     this.pending.clear();
@@ -553,8 +554,34 @@ export class HomeAssistantDiscovery {
       if (this.pending.size < MAX_PENDING) this.pending.add(topic);
       return [];
     }
-    // A config we published once (before a restart) for an entity the site no longer has.
+    // An optional entity announced before a restart (activity, a health sensor) of a dog or scanner still
+    // in the site stays; any other config of ours is of an entity the site no longer has.
+    if (this.adopt(topic)) return this.reconcile(false);
     return [this.message(topic, '', true)];
+  }
+
+  /**
+   * Takes a retained activity or health sensor config as "reported before", so a restart does not remove
+   * and re-add the entity in Home Assistant. True when it was one.
+   */
+  private adopt(topic: string): boolean {
+    const view = this.view;
+    if (!view) return false;
+    const objectId = topic.split('/').at(-2) ?? '';
+    for (const dog of view.dogs)
+      if (objectId === `dog_${slug(dog.id)}_activity`) {
+        this.withActivity.add(dog.id);
+        return true;
+      }
+    for (const scanner of view.scanners)
+      for (const field of HEALTH_FIELDS)
+        if (objectId === `scanner_${slug(scanner.id)}_${field.key}`) {
+          const seen = this.healthSeen.get(scanner.id) ?? new Set<string>();
+          seen.add(field.key);
+          this.healthSeen.set(scanner.id, seen);
+          return true;
+        }
+    return false;
   }
 
   private isOurConfigTopic(topic: string): boolean {

@@ -243,6 +243,25 @@ describe('tracker-homeassistant core', () => {
     assert.equal(ha.observe(stale, '{}').length, 1);
   });
 
+  it('keeps, across a restart, the activity and health sensors it announced before', () => {
+    const ha = new HomeAssistantDiscovery();
+    const health = 'homeassistant/sensor/dogtracker/scanner_pi-yard-sw_temperature/config';
+    assert.deepEqual(ha.observe(health, '{"unique_id":"old"}'), []);
+    const out = ha.setSite(view());
+    assert.ok(
+      out.some((m) => m.topic === health && m.payload.includes('value_json.tempC')),
+      'announced again',
+    );
+    assert.ok(!out.some((m) => m.topic === health && m.payload === ''), 'not removed');
+    const activity = 'homeassistant/sensor/dogtracker/dog_rex_activity/config';
+    const again = ha.observe(activity, '{"unique_id":"old"}');
+    assert.deepEqual(
+      again.map((m) => [m.topic, m.payload === '']),
+      [[activity, false]],
+      'the same config again, not a removal',
+    );
+  });
+
   it('refuses hostile input with short errors and keeps the good part of a batch', () => {
     const { ha } = started();
     assert.throws(
