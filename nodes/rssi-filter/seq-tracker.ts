@@ -27,7 +27,8 @@ interface ScannerStream {
 export class SeqTracker {
   private readonly scanners = new Map<string, ScannerStream>();
 
-  constructor(private readonly maxScanners = 4096) {}
+  // 256 scanners (16 kB of seq history each) are far more than a site has, and cap a flood of names at 4 MB.
+  constructor(private readonly maxScanners = 256) {}
 
   get size(): number {
     return this.scanners.size;
