@@ -32,6 +32,11 @@ export interface EventClockOptions {
   activeMs: number;
   /** Sources kept besides the known ones (least recently heard evicted first). */
   maxOtherSources: number;
+  /**
+   * A new episode of a source is `first` (to be logged) only this long (ms of stream time) after the
+   * last one that was: a source flapping between right and wrong times is told once in a while.
+   */
+  retellMs: number;
   /** The wall clock, ms since the epoch; without it the clock never counts as live. */
   now?: () => number;
 }
@@ -42,6 +47,7 @@ export const DEFAULT_EVENT_CLOCK_OPTIONS: EventClockOptions = {
   liveWindowMs: 600_000,
   activeMs: 60_000,
   maxOtherSources: 32,
+  retellMs: 600_000,
 };
 
 /** What refused a sample: the wall clock (live) or the other sources (a replay). */
@@ -60,7 +66,7 @@ export type ClockVerdict =
       /** How far ahead of the reference the sample was, ms. */
       aheadMs: number;
       reference: SkewReference;
-      /** First refusal of this source since it was last accepted: the one to log. */
+      /** First refusal of this source since it was last accepted (and not told of lately): log it. */
       first: boolean;
       /** Refusals of this source in this episode, this one included. */
       refused: number;
@@ -73,6 +79,8 @@ interface SourceState {
   episode: number;
   aheadMs: number;
   total: number;
+  /** Stream time of the last episode reported as `first` (a source flapping is told once a while). */
+  toldAt: number;
 }
 
 /** A source whose samples are being refused, for status text. */
@@ -140,7 +148,10 @@ export class EventClock {
       state.aheadMs = refusal.aheadMs;
       this.references.set(source, refusal.reference);
       this.refusedTotal++;
-      return { accepted: false, ...refusal, first: state.episode === 1, refused: state.episode };
+      const now = this.streamTs ?? -Infinity;
+      const first = state.episode === 1 && !(now - state.toldAt < this.options.retellMs);
+      if (first) state.toldAt = now;
+      return { accepted: false, ...refusal, first, refused: state.episode };
     }
     if (previous === undefined || ts > previous) this.streamTs = ts;
     const late = previous !== undefined && ts < previous;
@@ -205,7 +216,7 @@ export class EventClock {
       this.sources.set(id, s);
       return s;
     }
-    s = { claim: -Infinity, episode: 0, aheadMs: 0, total: 0 };
+    s = { claim: -Infinity, episode: 0, aheadMs: 0, total: 0, toldAt: -Infinity };
     this.sources.set(id, s);
     if (!this.known.has(id)) {
       this.others++;
