@@ -11,7 +11,7 @@
 // dogtracker_clock_skew_total{dog}, shown in the status and logged once per dog, never saved.
 // Positions of dogs the site does not list are refused with an error, unless following unknown beacons.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { errorMessage, excerpt } from '../kernel/checks';
+import { errorMessage, excerpt, nonFinitePath } from '../kernel/checks';
 import { topics } from '../kernel/contract';
 import { formatSkew } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
@@ -67,14 +67,23 @@ export = (RED: NodeAPI): void => {
 
     function emit(out: FenceOutput, send: Send, base: NodeMessage = {}): void {
       if (out.empty) return;
-      const alerts: NodeMessage[] = out.alerts.map((alert) => {
+      // Never emit NaN or Infinity: such a payload is dropped and logged (it would be a bug).
+      const finite = (payload: object, what: string): boolean => {
+        const bad = nonFinitePath(payload);
+        if (bad) node.warn(`${what} dropped: ${bad} is not a finite number`);
+        return bad === undefined;
+      };
+      const alerts: NodeMessage[] = [];
+      for (const alert of out.alerts) {
+        if (!finite(alert, `${alert.event} alert of ${excerpt(alert.dog)}`)) continue;
         pipelineMetrics.alerts.inc({ event: alert.event, severity: alert.severity });
-        return { ...base, topic: topics.alert(alert.dog ?? ''), payload: alert };
-      });
+        alerts.push({ ...base, topic: topics.alert(alert.dog ?? ''), payload: alert });
+      }
       const states: NodeMessage[] = [];
       for (const dog of out.changed) {
         const state = fence.dogState(dog);
-        if (state) states.push({ ...base, topic: topics.zoneState(dog), payload: state });
+        if (state && finite(state, `zone state of ${excerpt(dog)}`))
+          states.push({ ...base, topic: topics.zoneState(dog), payload: state });
       }
       send([alerts.length > 0 ? alerts : null, states.length > 0 ? states : null]);
     }
@@ -104,7 +113,7 @@ export = (RED: NodeAPI): void => {
         status = {
           fill: 'yellow',
           shape: 'ring',
-          text: `${worst.source}: position ${formatSkew(worst.aheadMs)} ahead, ignored`,
+          text: `${worst.source.slice(0, 40)}: position ${formatSkew(worst.aheadMs)} ahead, ignored`,
         };
       } else if (fence.clock === undefined) {
         status = { fill: 'grey', shape: 'ring', text: 'waiting for positions' };

@@ -92,7 +92,11 @@ export = (RED: NodeAPI): void => {
       const worst = filter.clock.ahead()[0];
       const pairs = filter.pairCount;
       const status = worst
-        ? { fill: 'yellow', shape: 'ring', text: `${worst.source} clock ${formatSkew(worst.aheadMs)} ahead` }
+        ? {
+            fill: 'yellow',
+            shape: 'ring',
+            text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
+          }
         : attention
           ? { fill: 'yellow', shape: 'ring', text: attention }
           : { fill: 'green', shape: 'dot', text: `${pairs} pair${pairs === 1 ? '' : 's'}` };
@@ -113,7 +117,7 @@ export = (RED: NodeAPI): void => {
           { reason: 'scanner-mismatch', scanner: labels.label(topicScanner) },
           mismatched.length,
         );
-        attention = `${topicScanner} sent readings of ${mismatched[0].scanner}`;
+        attention = `${topicScanner.slice(0, 40)} sent readings of ${mismatched[0].scanner.slice(0, 40)}`;
         if (!mismatchWarned.has(topicScanner) && mismatchWarned.size < MAX_WARNED) {
           mismatchWarned.add(topicScanner);
           node.warn(

@@ -142,7 +142,7 @@ export = (RED: NodeAPI): void => {
         node.status({
           fill: 'yellow',
           shape: 'ring',
-          text: `${worst.source}: position ${formatSkew(worst.aheadMs)} ahead, not shown`,
+          text: `${worst.source.slice(0, 40)}: position ${formatSkew(worst.aheadMs)} ahead, not shown`,
         });
         return;
       }

@@ -78,7 +78,11 @@ export = (RED: NodeAPI): void => {
       if (!locator) return;
       const worst = locator.clock.ahead()[0];
       const status = worst
-        ? { fill: 'yellow', shape: 'ring', text: `${worst.source} clock ${formatSkew(worst.aheadMs)} ahead` }
+        ? {
+            fill: 'yellow',
+            shape: 'ring',
+            text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
+          }
         : attention
           ? { fill: 'yellow', shape: 'ring', text: attention }
           : { fill: 'green', shape: 'dot', text: `${locator.trackCount} tracked` };
@@ -115,7 +119,7 @@ export = (RED: NodeAPI): void => {
           { reason: 'scanner-mismatch', scanner: scannerLabels.label(topicScanner) },
           mismatched.length,
         );
-        attention = `${topicScanner} sent readings of ${mismatched[0].scanner}`;
+        attention = `${topicScanner.slice(0, 40)} sent readings of ${mismatched[0].scanner.slice(0, 40)}`;
         if (!mismatchWarned.has(topicScanner) && mismatchWarned.size < MAX_WARNED) {
           mismatchWarned.add(topicScanner);
           node.warn(
