@@ -1,6 +1,8 @@
 // The package's Prometheus metrics, one registry per Node-RED process, shared by every node.
 // Served at {httpNodeRoot}/dogtracker/metrics (see batman-health). Label values are ids from the site
-// and the contract, so the series stay few: scanners, dogs, mesh neighbours.
+// and the contract, so the series stay few: scanners, dogs, mesh neighbours. A node labels only the ids
+// of its site (see `SiteLabels`); any other name is counted under `other`, so a flood of names never
+// grows the page.
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export const registry = new Registry();
@@ -28,6 +30,18 @@ export const pipelineMetrics = {
     name: 'dogtracker_last_reading_timestamp_seconds',
     help: 'Event time of the latest reading from each scanner',
     labelNames: ['scanner'] as const,
+    registers: [registry],
+  }),
+  clockSkew: new Counter({
+    name: 'dogtracker_clock_skew_total',
+    help: 'Samples refused because their ts was too far ahead of the stream (a wrong clock), per scanner (readings) or dog (positions)',
+    labelNames: ['scanner', 'dog'] as const,
+    registers: [registry],
+  }),
+  readingsDropped: new Counter({
+    name: 'dogtracker_readings_dropped_total',
+    help: 'Readings dropped, per reason (scanner-mismatch: the payload names another scanner than its MQTT topic) and topic scanner',
+    labelNames: ['reason', 'scanner'] as const,
     registers: [registry],
   }),
   positions: new Counter({
@@ -108,3 +122,31 @@ export const healthMetrics = {
     'Seconds since the node last heard the neighbour',
   ),
 };
+
+/** The label value of every id a node's site does not list. */
+export const OTHER_LABEL = 'other';
+
+/**
+ * Label values for one node: the ids its site lists, plus the first `maxUnlisted` others (for a node
+ * without a site); every other name is `other`. Bounded, whatever the input names.
+ */
+export class SiteLabels {
+  private listed = new Set<string>();
+  private readonly unlisted = new Set<string>();
+
+  constructor(private readonly maxUnlisted = 0) {}
+
+  /** The site's ids (scanners or dogs); replaces the previous list. */
+  setListed(ids: Iterable<string>): void {
+    this.listed = new Set(ids);
+  }
+
+  label(id: string): string {
+    if (this.listed.has(id) || this.unlisted.has(id)) return id;
+    if (this.unlisted.size < this.maxUnlisted) {
+      this.unlisted.add(id);
+      return id;
+    }
+    return OTHER_LABEL;
+  }
+}

@@ -13,7 +13,18 @@ export interface FenceOptions {
   /** A dog with no position for longer than this (ms) is missing. */
   missingMs: number;
   missingSeverity: Severity;
+  /**
+   * A position more than this (ms) ahead of the other dogs' (live: of the wall clock) is refused: one
+   * wrong timestamp must not move the missing clock on for every dog. Positions come once per
+   * trilaterate interval, all dogs at once, so this must be longer than that interval.
+   */
+  maxAheadMs: number;
+  /** Also watch dogs the site does not list (trilaterate tracking every beacon), at most MAX_UNLISTED_DOGS. */
+  followUnknown: boolean;
 }
+
+/** Dogs outside the site's list kept when following unknown beacons (the least recently seen go first). */
+export const MAX_UNLISTED_DOGS = 100;
 
 /**
  * Chosen on simulated tracker output whose error wanders (AR(1), 0.8 per second, sigma 1.5 m): a dog
@@ -26,6 +37,8 @@ export const DEFAULT_OPTIONS: FenceOptions = {
   holdMs: 15000,
   missingMs: 120000,
   missingSeverity: 'warning',
+  maxAheadMs: 30000,
+  followUnknown: false,
 };
 
 export interface FenceOptionFields {
@@ -34,6 +47,8 @@ export interface FenceOptionFields {
   holdS?: unknown;
   missingS?: unknown;
   missingSeverity?: unknown;
+  maxSkew?: unknown;
+  followUnknown?: unknown;
 }
 
 export type OptionsResult = { ok: true; options: FenceOptions } | { ok: false; errors: string[] };
@@ -72,6 +87,13 @@ export function readOptions(fields: FenceOptionFields): OptionsResult {
     (n) => n > 0,
     'seconds, above 0',
   );
+  const maxSkewS = num(
+    fields.maxSkew,
+    'clock skew limit',
+    DEFAULT_OPTIONS.maxAheadMs / 1000,
+    (n) => n >= 0,
+    'seconds, 0 or more',
+  );
   let missingSeverity = DEFAULT_OPTIONS.missingSeverity;
   if (fields.missingSeverity !== undefined && fields.missingSeverity !== '') {
     if (SEVERITIES.includes(fields.missingSeverity as Severity))
@@ -87,6 +109,8 @@ export function readOptions(fields: FenceOptionFields): OptionsResult {
       holdMs: Math.round(holdS * 1000),
       missingMs: Math.round(missingS * 1000),
       missingSeverity,
+      maxAheadMs: Math.round(maxSkewS * 1000),
+      followUnknown: fields.followUnknown === true || fields.followUnknown === 'true',
     },
   };
 }

@@ -7,10 +7,14 @@
 // - the wall clock only measures silence: when no position at all has arrived for the missing time,
 //   the event clock is moved on by the silent wall time, so dogs are reported missing although the
 //   hub's input went quiet.
+// A position stamped far ahead (one dog's wrong ts) is refused by the core's event clock: counted in
+// dogtracker_clock_skew_total{dog}, shown in the status and logged once per dog, never saved.
+// Positions of dogs the site does not list are refused with an error, unless following unknown beacons.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../kernel/checks';
+import { errorMessage, excerpt, nonFinitePath } from '../kernel/checks';
 import { topics } from '../kernel/contract';
-import { pipelineMetrics } from '../common/metrics';
+import { formatSkew } from '../kernel/event-clock';
+import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { linkSite } from '../common/site-link';
 import { readOptions, type FenceOptionFields } from './fence-options';
 import { FenceOutput, Geofence } from './geofence';
@@ -46,7 +50,8 @@ export = (RED: NodeAPI): void => {
     }
     const options = parsed.options;
     const clock = wallClock();
-    const fence = new Geofence(options);
+    const fence = new Geofence(options, () => clock.now());
+    const dogLabels = new SiteLabels();
     const context = node.context();
 
     let ready = false;
@@ -62,14 +67,23 @@ export = (RED: NodeAPI): void => {
 
     function emit(out: FenceOutput, send: Send, base: NodeMessage = {}): void {
       if (out.empty) return;
-      const alerts: NodeMessage[] = out.alerts.map((alert) => {
+      // Never emit NaN or Infinity: such a payload is dropped and logged (it would be a bug).
+      const finite = (payload: object, what: string): boolean => {
+        const bad = nonFinitePath(payload);
+        if (bad) node.warn(`${what} dropped: ${bad} is not a finite number`);
+        return bad === undefined;
+      };
+      const alerts: NodeMessage[] = [];
+      for (const alert of out.alerts) {
+        if (!finite(alert, `${alert.event} alert of ${excerpt(alert.dog)}`)) continue;
         pipelineMetrics.alerts.inc({ event: alert.event, severity: alert.severity });
-        return { ...base, topic: topics.alert(alert.dog ?? ''), payload: alert };
-      });
+        alerts.push({ ...base, topic: topics.alert(alert.dog ?? ''), payload: alert });
+      }
       const states: NodeMessage[] = [];
       for (const dog of out.changed) {
         const state = fence.dogState(dog);
-        if (state) states.push({ ...base, topic: topics.zoneState(dog), payload: state });
+        if (state && finite(state, `zone state of ${excerpt(dog)}`))
+          states.push({ ...base, topic: topics.zoneState(dog), payload: state });
       }
       send([alerts.length > 0 ? alerts : null, states.length > 0 ? states : null]);
     }
@@ -94,6 +108,13 @@ export = (RED: NodeAPI): void => {
       let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
       if (silentMs >= options.missingMs) {
         status = { fill: 'yellow', shape: 'ring', text: `no positions for ${formatSilence(silentMs)}` };
+      } else if (fence.eventClock.ahead().length > 0) {
+        const worst = fence.eventClock.ahead()[0];
+        status = {
+          fill: 'yellow',
+          shape: 'ring',
+          text: `${worst.source.slice(0, 40)}: position ${formatSkew(worst.aheadMs)} ahead, ignored`,
+        };
       } else if (fence.clock === undefined) {
         status = { fill: 'grey', shape: 'ring', text: 'waiting for positions' };
       } else {
@@ -113,6 +134,7 @@ export = (RED: NodeAPI): void => {
     const site = linkSite(RED, node, def.site, (view) => {
       const out = new FenceOutput();
       fence.setSite(view, out);
+      dogLabels.setListed(view.dogs.map((d) => d.id));
       if (ready) {
         emit(out, (msgs) => node.send(msgs));
         if (!out.empty) save();
@@ -129,6 +151,13 @@ export = (RED: NodeAPI): void => {
       const { positions, errors } = readPositions(msg.payload);
       const out = new FenceOutput();
       for (const position of positions) fence.observe(position, out);
+      for (const a of out.ahead) {
+        pipelineMetrics.clockSkew.inc({ dog: dogLabels.label(a.dog) });
+        if (a.first)
+          node.warn(
+            `dog ${excerpt(a.dog)}: position stamped ${formatSkew(a.aheadMs)} ahead of the ${a.reference}; ignored until its times are back in step`,
+          );
+      }
       if (positions.length > 0) {
         lastInputWall = clock.now();
         lastInputEvent = fence.clock;
@@ -137,14 +166,26 @@ export = (RED: NodeAPI): void => {
       emit(out, send, msg);
       afterChange(out);
       showStatus();
-      if (errors.length === 0) {
-        done();
-        return;
+      const texts: string[] = [];
+      if (errors.length > 0) {
+        const total = errors.length + positions.length;
+        const shown =
+          errors.slice(0, 3).join('; ') + (errors.length > 3 ? `; and ${errors.length - 3} more` : '');
+        texts.push(`${errors.length} of ${total} position(s) rejected: ${shown}`);
       }
-      const total = errors.length + positions.length;
-      const shown =
-        errors.slice(0, 3).join('; ') + (errors.length > 3 ? `; and ${errors.length - 3} more` : '');
-      done(new Error(`${errors.length} of ${total} position(s) rejected: ${shown}`));
+      if (out.unlisted.length > 0) {
+        const names = [...new Set(out.unlisted)];
+        const shown = names
+          .slice(0, 3)
+          .map((d) => excerpt(d))
+          .join(', ');
+        const more = names.length > 3 ? ', …' : '';
+        texts.push(
+          `${out.unlisted.length} position(s) of dogs the site does not list refused (${shown}${more}): add them to the site, or tick "follow unknown beacons"`,
+        );
+      }
+      if (texts.length === 0) done();
+      else done(new Error(texts.join('; ')));
     }
 
     node.on('input', (msg, send, done) => {

@@ -1,10 +1,15 @@
 // The geofence: per dog and zone, which side of the boundary the dog is on, decided with the
 // position's uncertainty and held for a while before an event fires; and which dogs went missing.
 // Pure: no Node-RED, no wall clock. Time is the event time of the positions (and whatever event time
-// the caller passes to `advanceClock` when the input is silent).
+// the caller passes to `advanceClock` when the input is silent). A position stamped far ahead of the
+// other dogs' (live: of the wall clock) is refused by the event clock (kernel/event-clock.ts): it does
+// not move the clock, so it cannot make the other dogs missing, nor this dog's real positions stale.
+// State is kept for the site's dogs only, plus at most MAX_UNLISTED_DOGS others when following unknown
+// beacons, so memory and the saved state stay small whatever names arrive.
+import { EventClock, type SkewReference } from '../kernel/event-clock';
 import { CONTRACT_VERSION, type Alert, type AlertEvent, type Severity } from '../kernel/contract';
 import type { Dog, Zone, ZoneKind } from '../kernel/site-document';
-import type { FenceOptions } from './fence-options';
+import { MAX_UNLISTED_DOGS, type FenceOptions } from './fence-options';
 import { normalQuantile } from './normal-quantile';
 import type { FencePosition } from './position-input';
 import { compileShape, type BoundaryDistance, type ZoneShape } from './zone-shape';
@@ -62,6 +67,16 @@ export class FenceOutput {
   transitions = 0;
   /** Positions ignored because they were not newer than the dog's last one. */
   stale = 0;
+  /** Positions refused by the event clock: stamped too far ahead. */
+  readonly ahead: Array<{
+    dog: string;
+    ts: number;
+    aheadMs: number;
+    reference: SkewReference;
+    first: boolean;
+  }> = [];
+  /** Dogs whose positions were refused because the site does not list them. */
+  readonly unlisted: string[] = [];
 
   get empty(): boolean {
     return this.alerts.length === 0 && this.changed.size === 0;
@@ -125,10 +140,19 @@ export class Geofence {
   /** No dog can be missing before this event time (a lower bound; -Infinity forces a full check). */
   private nextMissingDue = -Infinity;
   private readonly distance: BoundaryDistance = { d: 0, nx: 0, ny: 0 };
+  private siteDogIds = new Set<string>();
+  /** Tracked dogs the site does not list (counted so the cap is cheap to check). */
+  private unlistedCount = 0;
+  /** The positions' event time, bounded against a wrong timestamp of one dog. */
+  readonly eventClock: EventClock;
+  private readonly now: (() => number) | undefined;
 
-  constructor(options: FenceOptions) {
+  /** `now`: the wall clock, for the live skew check and to refuse saved times from the future. */
+  constructor(options: FenceOptions, now?: () => number) {
     this.options = options;
     this.z = normalQuantile(options.confidence);
+    this.now = now;
+    this.eventClock = new EventClock({ maxAheadMs: options.maxAheadMs, now });
   }
 
   /** The latest event time known: the newest position's `ts`, or later when the input was silent. */
@@ -149,6 +173,9 @@ export class Geofence {
   setSite(site: FenceSite, out: FenceOutput): void {
     this.site = site;
     this.siteDogs = site.dogs;
+    this.siteDogIds = new Set(site.dogs.map((d) => d.id));
+    this.eventClock.setKnown(this.siteDogIds);
+    this.prune();
     const zones = new Map<string, CompiledZone>();
     for (const dog of site.dogs) for (const zone of site.zonesFor(dog.id)) this.compile(zone, zones);
     this.zonesById = zones;
@@ -161,6 +188,17 @@ export class Geofence {
 
   /** Applies one position. Returns false when it was ignored as stale (not newer than the dog's last). */
   observe(p: FencePosition, out: FenceOutput): boolean {
+    const listed = !this.site || this.siteDogIds.has(p.dog);
+    if (!listed && !this.options.followUnknown) {
+      out.unlisted.push(p.dog);
+      return false;
+    }
+    const verdict = this.eventClock.observe(p.dog, p.ts);
+    if (!verdict.accepted) {
+      const { aheadMs, reference, first } = verdict;
+      out.ahead.push({ dog: p.dog, ts: p.ts, aheadMs, reference, first });
+      return false;
+    }
     const dog = this.track(p.dog);
     if (dog.last !== undefined && p.ts <= dog.last.ts) {
       out.stale++;
@@ -270,12 +308,30 @@ export class Geofence {
     if (value === undefined || value === null) return problems;
     if (!isRecord(value) || value.v !== 1 || !isRecord(value.dogs))
       return ['saved state has an unknown shape'];
-    if (typeof value.clock === 'number' && Number.isFinite(value.clock)) this.clockTs = value.clock;
+    // Times saved from the future (a wrong timestamp saved by an older version) would freeze the
+    // clock until the wall clock caught up: they are dropped.
+    const latest = this.now ? this.now() + this.options.maxAheadMs : Infinity;
+    if (typeof value.clock === 'number' && Number.isFinite(value.clock)) {
+      if (value.clock <= latest) this.clockTs = value.clock;
+      else problems.push('saved clock is ahead of the wall clock: dropped');
+    }
+    let shown = 0;
     for (const [id, saved] of Object.entries(value.dogs)) {
       const dog = readDogSnapshot(id, saved);
-      if (dog) this.dogs.set(id, dog);
-      else problems.push(`saved state of dog "${id}" is malformed`);
+      if (!dog) {
+        if (shown++ < 3) problems.push(`saved state of dog ${JSON.stringify(id.slice(0, 40))} is malformed`);
+        continue;
+      }
+      if (dog.last && dog.last.ts > latest) {
+        problems.push(
+          `saved last position of dog ${JSON.stringify(id.slice(0, 40))} is from the future: dropped`,
+        );
+        dog.last = undefined;
+      }
+      this.dogs.delete(id);
+      this.dogs.set(id, dog);
     }
+    this.prune();
     if (this.site) {
       const out = new FenceOutput();
       for (const dog of this.dogs.values()) this.reconcile(dog, out);
@@ -297,8 +353,35 @@ export class Geofence {
     if (!dog) {
       dog = { id: dogId, missing: false, zones: new Map() };
       this.dogs.set(dogId, dog);
+      if (this.site && !this.siteDogIds.has(dogId)) {
+        this.unlistedCount++;
+        this.prune();
+      }
+    } else if (this.site && !this.siteDogIds.has(dogId)) {
+      // Re-inserted: unlisted dogs are evicted least recently seen first.
+      this.dogs.delete(dogId);
+      this.dogs.set(dogId, dog);
     }
     return dog;
+  }
+
+  private recount(): void {
+    this.unlistedCount = 0;
+    for (const id of this.dogs.keys()) if (!this.siteDogIds.has(id)) this.unlistedCount++;
+  }
+
+  /** Drops dogs the site does not list (all of them, or beyond the cap when following unknown beacons). */
+  private prune(): void {
+    if (!this.site) return;
+    this.recount();
+    const keep = this.options.followUnknown ? MAX_UNLISTED_DOGS : 0;
+    if (this.unlistedCount <= keep) return;
+    for (const id of this.dogs.keys()) {
+      if (this.unlistedCount <= keep) break;
+      if (this.siteDogIds.has(id)) continue;
+      this.dogs.delete(id);
+      this.unlistedCount--;
+    }
   }
 
   private applicableZones(dog: DogTrack): CompiledZone[] {

@@ -5,7 +5,10 @@
 // pair's newest is still used as a measurement, but with no time step (time never runs backwards
 // inside a filter). Pairs not heard for `forgetAfterMs` of event time are forgotten, and at most
 // `maxPairs` are kept (the least recently heard is evicted first), so memory stays bounded.
+// Event time is the event clock's (kernel/event-clock.ts): a reading stamped far ahead of the other
+// scanners (live: of the wall clock) is refused, so one Pi's wrong clock cannot make every pair stale.
 import type { RssiReading } from '../kernel/contract';
+import { EventClock, type ClockVerdict, type LiveMode } from '../kernel/event-clock';
 import { SeqTracker, type StreamResult } from './seq-tracker';
 
 export type SmoothingMode = 'kalman' | 'median' | 'trimmed-mean';
@@ -27,6 +30,12 @@ export interface RssiFilterOptions {
   forgetAfterMs: number;
   /** Most pairs kept; the least recently heard is evicted beyond it. */
   maxPairs: number;
+  /** A reading more than this ahead of the other scanners (live: of the wall clock) is refused, ms. */
+  maxAheadMs: number;
+  /** Whether the wall clock bounds the readings: `auto` while the stream is within minutes of it. */
+  live: LiveMode;
+  /** The wall clock for the live check (ms since the epoch); none: only the scanners are compared. */
+  now?: () => number;
 }
 
 /**
@@ -46,9 +55,11 @@ export const DEFAULT_FILTER_OPTIONS: RssiFilterOptions = {
   windowSize: 5,
   forgetAfterMs: 60_000,
   maxPairs: 10_000,
+  maxAheadMs: 5000,
+  live: 'auto',
 };
 
-export type FilterVerdict = 'filtered' | 'outlier' | 'duplicate';
+export type FilterVerdict = 'filtered' | 'outlier' | 'duplicate' | 'ahead';
 
 export interface FilterResult {
   verdict: FilterVerdict;
@@ -56,6 +67,8 @@ export interface FilterResult {
   reading?: RssiReading;
   /** What the scanner's seq said about this reading. */
   stream: StreamResult;
+  /** Why the event clock refused the reading (verdict `ahead`). */
+  skew?: Extract<ClockVerdict, { accepted: false }>;
 }
 
 export interface FilterStats {
@@ -66,6 +79,8 @@ export interface FilterStats {
   seqGaps: number;
   forgotten: number;
   evicted: number;
+  /** Readings refused by the event clock (stamped too far ahead). */
+  clockSkew: number;
 }
 
 interface PairState {
@@ -89,7 +104,10 @@ export class RssiSmoother {
     seqGaps: 0,
     forgotten: 0,
     evicted: 0,
+    clockSkew: 0,
   };
+  /** The stream's event time, bounded against wrong scanner clocks. */
+  readonly clock: EventClock;
   private readonly pairs = new Map<string, PairState>();
   private readonly streams = new SeqTracker();
   /** Newest event time seen, ms: the filter's "now". */
@@ -98,6 +116,13 @@ export class RssiSmoother {
 
   constructor(options: Partial<RssiFilterOptions> = {}) {
     this.options = checkOptions({ ...DEFAULT_FILTER_OPTIONS, ...options });
+    const { maxAheadMs, live, now } = this.options;
+    this.clock = new EventClock({ maxAheadMs, live, now });
+  }
+
+  /** The site's scanners: their clocks are always tracked (others only a few at a time). */
+  setScanners(ids: Iterable<string>): void {
+    this.clock.setKnown(ids);
   }
 
   get pairCount(): number {
@@ -107,14 +132,22 @@ export class RssiSmoother {
   /** Takes one (valid) reading; returns the filtered copy, or why there is none. */
   accept(reading: RssiReading): FilterResult {
     this.stats.readings++;
+    const skew = this.clock.observe(reading.scanner, reading.ts);
+    if (!skew.accepted) {
+      const stream = this.streams.check(reading.scanner, reading.seq, reading.ts, false);
+      this.stats.seqGaps += stream.gap;
+      this.stats.clockSkew++;
+      return { verdict: 'ahead', stream, skew };
+    }
     const stream = this.streams.check(reading.scanner, reading.seq, reading.ts);
     this.stats.seqGaps += stream.gap;
     if (stream.verdict === 'duplicate') {
       this.stats.duplicates++;
       return { verdict: 'duplicate', stream };
     }
-    if (reading.ts > this.now) {
-      this.now = reading.ts;
+    const time = this.clock.time ?? reading.ts;
+    if (time > this.now) {
+      this.now = time;
       this.forgetStale();
     }
     const key = `${reading.scanner}\u0000${reading.mac}`;
@@ -261,6 +294,9 @@ export function checkOptions(o: RssiFilterOptions): RssiFilterOptions {
   positive(o.gateSigmas, 'outlier gate', true);
   positive(o.maxRejections, 'rejections before re-start', true);
   positive(o.forgetAfterMs, 'forget after');
+  positive(o.maxAheadMs, 'clock skew limit', true);
+  if (o.live !== 'auto' && o.live !== true && o.live !== false)
+    throw new Error(`live must be auto, true or false, got ${String(o.live)}`);
   if (!Number.isInteger(o.windowSize) || o.windowSize < 1 || o.windowSize > 100)
     throw new Error(`window must be a whole number of readings from 1 to 100, got ${o.windowSize}`);
   if (!Number.isInteger(o.maxPairs) || o.maxPairs < 1)

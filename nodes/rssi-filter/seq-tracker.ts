@@ -27,7 +27,8 @@ interface ScannerStream {
 export class SeqTracker {
   private readonly scanners = new Map<string, ScannerStream>();
 
-  constructor(private readonly maxScanners = 4096) {}
+  // 256 scanners (16 kB of seq history each) are far more than a site has, and cap a flood of names at 4 MB.
+  constructor(private readonly maxScanners = 256) {}
 
   get size(): number {
     return this.scanners.size;
@@ -40,8 +41,9 @@ export class SeqTracker {
    * - `duplicate`: the same seq with the same ts arrived before: drop it;
    * - `restart`: the scanner started counting again: a seq seen before but with another ts, or one
    *   more than SEQ_WINDOW behind the highest.
+   * `moveTime` false: the seq is accounted, but `ts` does not count as the scanner's newest time.
    */
-  check(scanner: string, seq: number | undefined, ts: number): StreamResult {
+  check(scanner: string, seq: number | undefined, ts: number, moveTime = true): StreamResult {
     let s = this.scanners.get(scanner);
     if (s) {
       // Least recently heard first, so eviction takes the scanner gone quiet longest.
@@ -52,10 +54,11 @@ export class SeqTracker {
         const oldest = this.scanners.keys().next().value;
         if (oldest !== undefined) this.scanners.delete(oldest);
       }
-      s = { highest: -1, seen: undefined, seenTs: undefined, newestTs: ts };
+      s = { highest: -1, seen: undefined, seenTs: undefined, newestTs: moveTime ? ts : -Infinity };
       this.scanners.set(scanner, s);
     }
-    if (ts > s.newestTs) s.newestTs = ts;
+    // A reading the event clock refused (stamped far ahead) still uses up its seq, but its ts is not news.
+    if (moveTime && ts > s.newestTs) s.newestTs = ts;
     if (seq === undefined) return { verdict: 'none', gap: 0, newestTs: s.newestTs };
     return { ...this.classify(s, seq, ts), newestTs: s.newestTs };
   }

@@ -1,6 +1,9 @@
 // What the live map shows: the site, each dog's latest position and recent trail, the scanners'
 // online/offline state and the recent alerts. Pure: no Node-RED, no sockets, no wall clock: trails are
-// cut by the event time (`ts`) of the newest position of each dog.
+// cut by the event time (`ts`) of the newest position of each dog. A position stamped far ahead of
+// the other dogs' (live: of the wall clock, passed in as `now`) is refused by the event clock
+// (kernel/event-clock.ts), so one wrong timestamp cannot freeze a dog on the map until it comes true.
+import { EventClock, type ClockVerdict } from '../kernel/event-clock';
 import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../kernel/checks';
 import { CONTRACT_VERSION, type Alert, type Position } from '../kernel/contract';
 import type { SiteView } from '../kernel/site-view';
@@ -98,7 +101,16 @@ export interface MapStateOptions {
    * page stay bounded.
    */
   maxUnlistedDogs?: number;
+  /** A position more than this ahead of the other dogs' (live: of the wall clock) is refused, ms. */
+  maxAheadMs?: number;
+  /** The wall clock for the live skew check; none: only the dogs' times are compared. */
+  now?: () => number;
+  /** Told of every refused position (the adapter counts, logs and shows them). */
+  onRefused?: (position: Position, verdict: Extract<ClockVerdict, { accepted: false }>) => void;
 }
+
+/** Positions come once per trilaterate interval, all dogs at once: the limit must exceed it. */
+export const DEFAULT_MAP_MAX_AHEAD_MS = 30_000;
 
 export const STATUS_TOPIC = /^dogtracker\/v1\/status\/([^/]+)$/;
 const DEFAULT_MAX_TRAIL_POINTS = 2000;
@@ -111,15 +123,22 @@ export class MapState {
   private readonly nodes = new Map<string, NodeState>();
   private readonly alerts: Alert[] = [];
   private readonly maxTrailPoints: number;
+  /** The positions' event time, bounded against one dog's wrong timestamp. */
+  readonly clock: EventClock;
 
   constructor(private readonly options: MapStateOptions) {
     this.maxTrailPoints = options.maxTrailPoints ?? DEFAULT_MAX_TRAIL_POINTS;
+    this.clock = new EventClock({
+      maxAheadMs: options.maxAheadMs ?? DEFAULT_MAP_MAX_AHEAD_MS,
+      now: options.now,
+    });
   }
 
   /** A new site: its dogs and scanners appear; positions and states already known are kept. */
   setSite(view: SiteView): Snapshot {
     this.site = view;
     this.mapSite = toMapSite(view);
+    this.clock.setKnown(view.dogs.map((d) => d.id));
     for (const dog of view.dogs) {
       const known = this.dogs.get(dog.id);
       if (known) known.name = dog.name;
@@ -197,6 +216,11 @@ export class MapState {
   }
 
   private applyPosition(position: Position): MapUpdate[] {
+    const verdict = this.clock.observe(position.dog, position.ts);
+    if (!verdict.accepted) {
+      this.options.onRefused?.(position, verdict);
+      return [];
+    }
     let dog = this.dogs.get(position.dog);
     if (!dog) {
       const listed = new Set(this.site?.dogs.map((d) => d.id));

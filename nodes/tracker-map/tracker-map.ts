@@ -7,7 +7,9 @@ import type { Server } from 'http';
 import * as path from 'path';
 import type { NextFunction, Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../kernel/checks';
+import { errorMessage, excerpt } from '../kernel/checks';
+import { formatSkew } from '../kernel/event-clock';
+import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { linkSite } from '../common/site-link';
 import { LiveChannel } from './live-channel';
 import {
@@ -20,7 +22,7 @@ import {
   routeOf,
   socketPath,
 } from './map-pages';
-import { BatchError, MapState } from './map-state';
+import { BatchError, DEFAULT_MAP_MAX_AHEAD_MS, MapState } from './map-state';
 
 interface TrackerMapDef extends NodeDef {
   site: string;
@@ -32,6 +34,8 @@ interface TrackerMapDef extends NodeDef {
   /** Map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: the site plan only. */
   tileUrl: string;
   tileAttribution: string;
+  /** Clock skew limit, s: a position more than this ahead of the other dogs' is refused. */
+  maxSkew?: number | string;
 }
 
 interface MapPage {
@@ -45,6 +49,13 @@ const WEB_DIR = path.join(__dirname, 'web');
 function positiveNumber(value: unknown, fallback: number): number {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** The clock skew limit in ms from the editor's seconds; blank or invalid: the default. */
+function maxAheadMs(value: unknown): number {
+  if (value === undefined || value === '') return DEFAULT_MAP_MAX_AHEAD_MS;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n * 1000 : DEFAULT_MAP_MAX_AHEAD_MS;
 }
 
 export = (RED: NodeAPI): void => {
@@ -89,9 +100,19 @@ export = (RED: NodeAPI): void => {
   function TrackerMap(this: Node, def: TrackerMapDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const dogLabels = new SiteLabels();
     const state = new MapState({
       trailS: positiveNumber(def.trailMinutes, 5) * 60,
       alertsKept: Math.round(positiveNumber(def.alerts, 50)),
+      maxAheadMs: maxAheadMs(def.maxSkew),
+      now: () => Date.now(),
+      onRefused: (position, v) => {
+        pipelineMetrics.clockSkew.inc({ dog: dogLabels.label(position.dog) });
+        if (v.first)
+          node.warn(
+            `dog ${excerpt(position.dog)}: position stamped ${formatSkew(v.aheadMs)} ahead of the ${v.reference}; not shown until its times are back in step`,
+          );
+      },
     });
     let segment: string;
     let problem: string | undefined;
@@ -116,6 +137,15 @@ export = (RED: NodeAPI): void => {
     const showStatus = (): void => {
       if (problem !== undefined) return;
       if (!siteLoaded) return; // linkSite shows why
+      const worst = state.clock.ahead()[0];
+      if (worst) {
+        node.status({
+          fill: 'yellow',
+          shape: 'ring',
+          text: `${worst.source.slice(0, 40)}: position ${formatSkew(worst.aheadMs)} ahead, not shown`,
+        });
+        return;
+      }
       node.status({
         fill: 'green',
         shape: viewers > 0 ? 'dot' : 'ring',
@@ -126,6 +156,7 @@ export = (RED: NodeAPI): void => {
 
     linkSite(RED, node, def.site, (view) => {
       siteLoaded = true;
+      dogLabels.setListed(view.dogs.map((d) => d.id));
       broadcast(state.setSite(view));
       showStatus();
     });
@@ -155,8 +186,10 @@ export = (RED: NodeAPI): void => {
     }
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
+      const aheadBefore = state.clock.ahead().length;
       try {
         for (const update of state.apply(msg.payload, msg.topic)) broadcast(update);
+        if (state.clock.ahead().length !== aheadBefore) showStatus();
         done();
       } catch (err) {
         if (err instanceof BatchError) for (const update of err.updates) broadcast(update);

@@ -10,6 +10,11 @@
 // taken at the mean time of the window's readings and the tracker carries it to the window's end. Full fixes
 // (4+ scanners) also teach ScannerGains each scanner's gain error, and each dog keeps a running level offset
 // that seeds the next fix's prior.
+//
+// Time moves only with readings from the site's scanners that the event clock (kernel/event-clock.ts)
+// accepts: a reading stamped far ahead of the other scanners (a Pi's clock jumped), or of the wall clock
+// when live, is refused and counted, and cannot close windows early or make every real reading late.
+import { EventClock, type ClockVerdict, type LiveMode } from '../kernel/event-clock';
 import type { Position, RssiReading } from '../kernel/contract';
 import type { Dog } from '../kernel/site-document';
 import type { SiteView } from '../kernel/site-view';
@@ -47,6 +52,14 @@ export interface LocatorOptions {
   /** A track not heard for this long is forgotten, ms. */
   forgetAfterMs: number;
   tracker: Partial<TrackerOptions>;
+  /** A reading more than this ahead of the other scanners (live: of the wall clock) is refused, ms. */
+  maxAheadMs: number;
+  /** Whether the wall clock bounds the readings: `auto` while the stream is within minutes of it. */
+  live: LiveMode;
+  /** The wall clock (ms since the epoch) for the live check; none: only the scanners are compared. */
+  now?: () => number;
+  /** Told of every refused reading (the adapter counts, logs and shows them). */
+  onRefused?: (reading: RssiReading, verdict: Extract<ClockVerdict, { accepted: false }>) => void;
 }
 
 export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
@@ -60,6 +73,8 @@ export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
   maxTracks: 1000,
   forgetAfterMs: 300_000,
   tracker: {},
+  maxAheadMs: 5000,
+  live: 'auto',
 };
 
 /** Variance of one raw reading around its window's level (fast fading), dB², as in rssi-filter. */
@@ -75,6 +90,8 @@ export interface LocatorStats {
   unknownScanner: number;
   positions: number;
   refusedFixes: number;
+  /** Readings refused by the event clock (stamped too far ahead). */
+  clockSkew: number;
 }
 
 interface ScannerWindow {
@@ -108,7 +125,10 @@ export class Locator {
     unknownScanner: 0,
     positions: 0,
     refusedFixes: 0,
+    clockSkew: 0,
   };
+  /** The stream's event time, bounded against wrong scanner clocks. */
+  readonly clock: EventClock;
   private site: SiteView;
   private anchors = new Map<string, Anchor>();
   private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
@@ -119,6 +139,11 @@ export class Locator {
 
   constructor(site: SiteView, options: Partial<LocatorOptions> = {}) {
     this.options = checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options });
+    this.clock = new EventClock({
+      maxAheadMs: this.options.maxAheadMs,
+      live: this.options.live,
+      now: this.options.now,
+    });
     this.site = site;
     this.setSite(site);
   }
@@ -145,6 +170,7 @@ export class Locator {
       ]),
     );
     this.region = regionAround(site, this.options.regionMarginM);
+    this.clock.setKnown(site.scanners.map((s) => s.id));
     this.gains = new ScannerGains(this.options.gainLearningRate);
     for (const [key, track] of this.tracks) {
       const dog = site.dog(track.dogId);
@@ -164,12 +190,19 @@ export class Locator {
   /** Takes one valid reading; returns the positions of the windows it closed (often none). */
   add(reading: RssiReading): Position[] {
     this.stats.readings++;
-    const closed = this.advanceTo(reading.ts);
+    // A scanner the site does not place tells nothing, and its clock must not move time either.
     const anchor = this.anchors.get(reading.scanner);
     if (!anchor) {
       this.stats.unknownScanner++;
-      return closed;
+      return [];
     }
+    const verdict = this.clock.observe(anchor.id, reading.ts);
+    if (!verdict.accepted) {
+      this.stats.clockSkew++;
+      this.options.onRefused?.(reading, verdict);
+      return [];
+    }
+    const closed = this.advanceTo(reading.ts);
     const track = this.trackFor(reading);
     if (!track) {
       this.stats.unknownBeacon++;
@@ -219,10 +252,12 @@ export class Locator {
   }
 
   private trackFor(reading: RssiReading): Track | undefined {
-    const named = reading.dog !== undefined ? this.site.dog(reading.dog) : undefined;
+    const named = typeof reading.dog === 'string' ? this.site.dog(reading.dog) : undefined;
     const dog: Dog | undefined = named ?? this.site.dogByBeacon(reading.mac, reading.id);
     if (!dog && !this.options.trackAll) return undefined;
-    const key = dog ? `dog:${dog.id}` : (reading.id ?? `mac:${reading.mac}`).toLowerCase();
+    const key = dog
+      ? `dog:${dog.id}`
+      : (typeof reading.id === 'string' ? reading.id : `mac:${reading.mac}`).toLowerCase();
     let track = this.tracks.get(key);
     if (track) {
       this.tracks.delete(key); // re-inserted: the Map stays ordered by last heard
@@ -385,6 +420,10 @@ export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
     throw new Error(`search margin must be 0 m or more, got ${o.regionMarginM}`);
   if (!(Number.isInteger(o.maxTracks) && o.maxTracks >= 1))
     throw new Error(`max tracks must be a positive whole number, got ${o.maxTracks}`);
+  if (!(Number.isFinite(o.maxAheadMs) && o.maxAheadMs >= 0))
+    throw new Error(`clock skew limit must be 0 s or more, got ${o.maxAheadMs / 1000} s`);
+  if (o.live !== 'auto' && o.live !== true && o.live !== false)
+    throw new Error(`live must be auto, true or false, got ${String(o.live)}`);
   const speed = o.tracker.maxSpeed;
   if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
     throw new Error(`max speed must be a positive number of m/s, got ${speed}`);

@@ -1,11 +1,16 @@
 // trilaterate: the Node-RED adapter over Locator (locator.ts). Readings in (one or a batch), one
 // `position` per dog per interval of event time out. No timers: a window closes when a reading's ts
 // passes its end. A new site from the tracker-site node applies at once; tracks of dogs still in it go on.
+// A reading that came on dogtracker/v1/rssi/{scanner} must name that scanner (the broker's ACL vouches
+// for the topic, not the payload); a reading stamped too far ahead is refused by the locator's clock.
+// Either is counted, shown in the status and logged once per scanner, not per reading.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../kernel/checks';
-import { topics } from '../kernel/contract';
-import { pipelineMetrics } from '../common/metrics';
+import { errorMessage, excerpt, nonFinitePath } from '../kernel/checks';
+import { topics, type RssiReading } from '../kernel/contract';
+import { formatSkew, type ClockVerdict } from '../kernel/event-clock';
+import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
+import { checkTopicScanner } from '../kernel/scanner-topic';
 import { linkSite } from '../common/site-link';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
@@ -17,39 +22,84 @@ interface TrilaterateDef extends NodeDef {
   modelSigma?: string | number;
   maxSpeed?: string | number;
   margin?: string | number;
+  /** Clock skew limit, s: a reading more than this ahead of the other scanners is refused. */
+  maxSkew?: string | number;
 }
 
 function numberOr(value: string | number | undefined, fallback: number): number {
   return value === undefined || value === '' ? fallback : Number(value);
 }
 
+/** The editor's fields as locator options (checked by checkLocatorOptions). */
+function optionsFrom(def: TrilaterateDef): Partial<LocatorOptions> {
+  const d = DEFAULT_LOCATOR_OPTIONS;
+  return {
+    intervalMs: numberOr(def.interval, d.intervalMs / 1000) * 1000,
+    trackAll: def.trackAll === true,
+    tracking: def.tracking !== false,
+    modelSigmaDb: numberOr(def.modelSigma, d.modelSigmaDb),
+    regionMarginM: numberOr(def.margin, d.regionMarginM),
+    tracker: def.maxSpeed === undefined || def.maxSpeed === '' ? {} : { maxSpeed: Number(def.maxSpeed) },
+    maxAheadMs: numberOr(def.maxSkew, d.maxAheadMs / 1000) * 1000,
+  };
+}
+
+/** Scanners warned about are remembered up to this many (a flood of names cannot grow the set). */
+const MAX_WARNED = 100;
+
 export = (RED: NodeAPI): void => {
   function Trilaterate(this: Node, def: TrilaterateDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const d = DEFAULT_LOCATOR_OPTIONS;
-    const options: Partial<LocatorOptions> = {
-      intervalMs: numberOr(def.interval, d.intervalMs / 1000) * 1000,
-      trackAll: def.trackAll === true,
-      tracking: def.tracking !== false,
-      modelSigmaDb: numberOr(def.modelSigma, d.modelSigmaDb),
-      regionMarginM: numberOr(def.margin, d.regionMarginM),
-      tracker: def.maxSpeed === undefined || def.maxSpeed === '' ? {} : { maxSpeed: Number(def.maxSpeed) },
+    const scannerLabels = new SiteLabels();
+    const dogLabels = new SiteLabels();
+    const mismatchWarned = new Set<string>();
+    let attention = ''; // a problem the status shows until positions flow again
+
+    const onRefused = (reading: RssiReading, v: Extract<ClockVerdict, { accepted: false }>): void => {
+      pipelineMetrics.clockSkew.inc({ scanner: scannerLabels.label(reading.scanner) });
+      if (v.first)
+        node.warn(
+          `scanner ${excerpt(reading.scanner)}: clock ${formatSkew(v.aheadMs)} ahead of the ${v.reference}; its readings are dropped until it is back in step`,
+        );
     };
+    const options: Partial<LocatorOptions> = { ...optionsFrom(def), now: () => Date.now(), onRefused };
     let locator: Locator | undefined;
     let settingsProblem: string | undefined;
     try {
-      checkLocatorOptions({ ...d, ...options, tracker: options.tracker ?? {} });
+      checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options, tracker: options.tracker ?? {} });
     } catch (err) {
       settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
       node.error(settingsProblem);
     }
+
+    let shown = '';
+    const showStatus = (): void => {
+      if (!locator) return;
+      const worst = locator.clock.ahead()[0];
+      const status = worst
+        ? {
+            fill: 'yellow',
+            shape: 'ring',
+            text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
+          }
+        : attention
+          ? { fill: 'yellow', shape: 'ring', text: attention }
+          : { fill: 'green', shape: 'dot', text: `${locator.trackCount} tracked` };
+      const key = JSON.stringify(status);
+      if (key === shown) return;
+      shown = key;
+      node.status(status as Parameters<Node['status']>[0]);
+    };
 
     const link = linkSite(RED, node, def.site, (view) => {
       if (settingsProblem) return;
       try {
         if (locator) locator.setSite(view);
         else locator = new Locator(view, options);
+        scannerLabels.setListed(view.scanners.map((s) => s.id));
+        dogLabels.setListed(view.dogs.map((d) => d.id));
+        shown = '';
         node.status({ fill: 'green', shape: 'dot', text: `${view.name}: ${view.scanners.length} scanners` });
       } catch (err) {
         settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
@@ -61,25 +111,51 @@ export = (RED: NodeAPI): void => {
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (settingsProblem) return done(new Error(settingsProblem));
       if (!locator) return done(new Error(`no site: ${link.problem}`));
-      const { readings, problems } = readingsFrom(msg.payload);
-      const out: NodeMessageInFlow[] = [];
-      try {
-        for (const reading of readings) {
-          for (const position of locator.add(reading)) {
-            pipelineMetrics.positions.inc({ dog: position.dog });
-            // Each position is a message of its own: the first keeps the reading's _msgid, others get new ones.
-            const _msgid = out.length === 0 ? msg._msgid : RED.util.generateId();
-            out.push({ ...msg, _msgid, topic: topics.position(position.dog), payload: position });
-          }
+      const parsed = readingsFrom(msg.payload);
+      const problems = [...parsed.problems];
+      const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
+      if (mismatched.length > 0 && topicScanner !== undefined) {
+        pipelineMetrics.readingsDropped.inc(
+          { reason: 'scanner-mismatch', scanner: scannerLabels.label(topicScanner) },
+          mismatched.length,
+        );
+        attention = `${topicScanner.slice(0, 40)} sent readings of ${mismatched[0].scanner.slice(0, 40)}`;
+        if (!mismatchWarned.has(topicScanner) && mismatchWarned.size < MAX_WARNED) {
+          mismatchWarned.add(topicScanner);
+          node.warn(
+            `readings on ${excerpt(msg.topic)} name scanner ${excerpt(mismatched[0].scanner)}: dropped (a scanner speaks only for itself)`,
+          );
         }
-      } catch (err) {
-        // A bug, not bad input: say so, and keep the node working for the next message.
-        return done(new Error(`trilaterate failed: ${errorMessage(err)}`));
+      }
+      const out: NodeMessageInFlow[] = [];
+      // One reading's failure costs only that reading: the positions of every window closed so far go out.
+      for (let i = 0; i < kept.length; i++) {
+        let positions;
+        try {
+          positions = locator.add(kept[i]);
+        } catch (err) {
+          problems.push(
+            `reading ${i + 1} (scanner ${excerpt(kept[i].scanner)}) failed: ${errorMessage(err)}`,
+          );
+          continue;
+        }
+        for (const position of positions) {
+          const bad = nonFinitePath(position);
+          if (bad) {
+            problems.push(`position of ${excerpt(position.dog)} dropped: ${bad} is not a finite number`);
+            continue;
+          }
+          pipelineMetrics.positions.inc({ dog: dogLabels.label(position.dog) });
+          // Each position is a message of its own: the first keeps the reading's _msgid, others get new ones.
+          const _msgid = out.length === 0 ? msg._msgid : RED.util.generateId();
+          out.push({ ...msg, _msgid, topic: topics.position(position.dog), payload: position });
+        }
       }
       if (out.length > 0) {
+        attention = '';
         send([out]);
-        node.status({ fill: 'green', shape: 'dot', text: `${locator.trackCount} tracked` });
       }
+      showStatus();
       if (problems.length > 0) {
         const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
         done(new Error(summarizeProblems(problems, total)));

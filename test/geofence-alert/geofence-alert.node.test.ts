@@ -325,7 +325,8 @@ describe('geofence-alert node', () => {
 
     clock.advance(600000);
     assert.equal(h.alerts.length, 2, 'each dog once');
-    const found = await h.feed(pos('rex', 800, 10, 15));
+    // Stamped before the wall clock (now T0 + 725 s), as a live position is.
+    const found = await h.feed(pos('rex', 720, 10, 15));
     assert.deepEqual(
       found.alerts.map((m) => [m.payload.event, m.payload.since]),
       [['found', T0]],

@@ -439,7 +439,7 @@ describe('geofence core', () => {
         { id: 'yard', kind: 'safe', polygon: YARD, dogs: ['rex'] },
         { id: 'shed', kind: 'forbidden', circle: { x: 50, y: 50, r: 5 } },
       ]);
-      const fence = fenceOn(site, { holdMs: 0 });
+      const fence = fenceOn(site, { holdMs: 0, followUnknown: true });
       assert.deepEqual(summary(run(fence, [position('bella', s(0), 40, 15)])), []);
       assert.deepEqual(summary(run(fence, [position('rex', s(0), 40, 15)])), ['rex/exit/yard']);
       assert.deepEqual(summary(run(fence, [position('stray', s(0), 50, 50)])), ['stray/enter/shed']);

@@ -132,6 +132,8 @@ describe('geofence-alert inputs', () => {
             holdMs: 4000,
             missingMs: 300000,
             missingSeverity: 'critical',
+            maxAheadMs: 30000,
+            followUnknown: false,
           },
         },
       );
@@ -143,7 +145,15 @@ describe('geofence-alert inputs', () => {
           holdMs: 15000,
           missingMs: 120000,
           missingSeverity: 'warning',
+          maxAheadMs: 30000,
+          followUnknown: false,
         },
+      });
+      const follow = readOptions({ maxSkew: '60', followUnknown: true });
+      assert.ok(follow.ok && follow.options.maxAheadMs === 60000 && follow.options.followUnknown);
+      assert.deepEqual(readOptions({ maxSkew: '-1' }), {
+        ok: false,
+        errors: ['clock skew limit must be seconds, 0 or more, not "-1"'],
       });
     });
 
