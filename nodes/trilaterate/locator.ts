@@ -10,6 +10,9 @@
 // taken at the mean time of the window's readings and the tracker carries it to the window's end. Full fixes
 // (4+ scanners) also teach ScannerGains each scanner's gain error, and each dog keeps a running level offset
 // that seeds the next fix's prior.
+import { excerpt } from '../kernel/checks';
+import { checkField } from '../kernel/settings';
+import { LOCATOR_OPTIONS } from '../kernel/settings/trilaterate';
 import type { Position, RssiReading } from '../kernel/contract';
 import type { Dog } from '../kernel/site-document';
 import type { SiteView } from '../kernel/site-view';
@@ -376,18 +379,22 @@ function round(v: number, scale: number): number {
   return Math.round(v * scale) / scale;
 }
 
+/** Throws naming each bad option; the editor-facing ranges are trilaterate's settings table's. */
 export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
-  if (!(Number.isFinite(o.intervalMs) && o.intervalMs >= 50 && o.intervalMs <= 3_600_000))
-    throw new Error(`interval must be between 0.05 and 3600 s, got ${o.intervalMs / 1000} s`);
-  if (!(Number.isFinite(o.modelSigmaDb) && o.modelSigmaDb > 0 && o.modelSigmaDb <= 30))
-    throw new Error(`model sigma must be between 0 and 30 dB, got ${o.modelSigmaDb}`);
-  if (!(Number.isFinite(o.regionMarginM) && o.regionMarginM >= 0))
-    throw new Error(`search margin must be 0 m or more, got ${o.regionMarginM}`);
-  if (!(Number.isInteger(o.maxTracks) && o.maxTracks >= 1))
-    throw new Error(`max tracks must be a positive whole number, got ${o.maxTracks}`);
-  const speed = o.tracker.maxSpeed;
-  if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
-    throw new Error(`max speed must be a positive number of m/s, got ${speed}`);
+  const given: Record<keyof typeof LOCATOR_OPTIONS, unknown> = {
+    intervalMs: o.intervalMs,
+    modelSigmaDb: o.modelSigmaDb,
+    regionMarginM: o.regionMarginM,
+    maxTracks: o.maxTracks,
+    maxSpeed: o.tracker.maxSpeed,
+  };
+  for (const [name, spec] of Object.entries(LOCATOR_OPTIONS)) {
+    const value = given[name as keyof typeof LOCATOR_OPTIONS];
+    // Numbers only: checkField would read a string as the editor's text.
+    if (value !== undefined && typeof value !== 'number') throw new Error(`${name} must be a number`);
+    const problem = checkField(spec, value, name, (v) => excerpt(v));
+    if (problem !== undefined) throw new Error(problem);
+  }
   const t = o.tracker;
   for (const [name, value] of [
     ['acceleration noise', t.accelerationNoise],

@@ -6,6 +6,8 @@ import { errorMessage } from '../kernel/checks';
 import { topics } from '../kernel/contract';
 import { pipelineMetrics } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
+import { readSettings } from '../kernel/settings';
+import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
 import { linkSite } from '../common/site-link';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
@@ -19,31 +21,32 @@ interface TrilaterateDef extends NodeDef {
   margin?: string | number;
 }
 
-function numberOr(value: string | number | undefined, fallback: number): number {
-  return value === undefined || value === '' ? fallback : Number(value);
-}
-
 export = (RED: NodeAPI): void => {
   function Trilaterate(this: Node, def: TrilaterateDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const d = DEFAULT_LOCATOR_OPTIONS;
-    const options: Partial<LocatorOptions> = {
-      intervalMs: numberOr(def.interval, d.intervalMs / 1000) * 1000,
-      trackAll: def.trackAll === true,
-      tracking: def.tracking !== false,
-      modelSigmaDb: numberOr(def.modelSigma, d.modelSigmaDb),
-      regionMarginM: numberOr(def.margin, d.regionMarginM),
-      tracker: def.maxSpeed === undefined || def.maxSpeed === '' ? {} : { maxSpeed: Number(def.maxSpeed) },
-    };
+    const read = readSettings(TRILATERATE_SETTINGS, def);
+    const options: Partial<LocatorOptions> = read.ok
+      ? {
+          intervalMs: read.values.interval * 1000,
+          trackAll: read.values.trackAll,
+          tracking: read.values.tracking,
+          modelSigmaDb: read.values.modelSigma,
+          regionMarginM: read.values.margin,
+          tracker: { maxSpeed: read.values.maxSpeed },
+        }
+      : {};
     let locator: Locator | undefined;
-    let settingsProblem: string | undefined;
+    let settingsProblem: string | undefined = read.ok
+      ? undefined
+      : `trilaterate not started: invalid settings: ${read.problems.join('; ')}`;
     try {
-      checkLocatorOptions({ ...d, ...options, tracker: options.tracker ?? {} });
+      if (!settingsProblem) checkLocatorOptions({ ...d, ...options, tracker: options.tracker ?? {} });
     } catch (err) {
       settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
-      node.error(settingsProblem);
     }
+    if (settingsProblem) node.error(settingsProblem);
 
     const link = linkSite(RED, node, def.site, (view) => {
       if (settingsProblem) return;
