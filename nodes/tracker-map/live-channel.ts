@@ -110,7 +110,7 @@ export class LiveChannel {
     const max = this.options.maxClients ?? DEFAULT_MAX_CLIENTS;
     if (this.served.size >= max) {
       // Accepted only to say why: a refused upgrade would show the page nothing but a failed connection.
-      ws.close(CLOSE_TRY_LATER, `this map already has ${max} viewers; try again later`);
+      ws.close(CLOSE_TRY_LATER, `this map already has ${max} viewer${max === 1 ? '' : 's'}; try again later`);
       return;
     }
     this.served.add(ws);

@@ -10,8 +10,10 @@ import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
+import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { packageRoot, startNodeRed, type NodeRedRuntime } from '../support/node-red-process';
+import { requireBinary } from '../support/services';
 import { siteText } from '../tracker-site/fixtures';
 
 const run = promisify(execFile);
@@ -251,6 +253,25 @@ describe('security of the shipped settings', function () {
       assert.equal(await openSocket(red.url, 'guess', admin), 401);
     });
 
+    it('a browser with the login gets the live map (Chromium sends the login on the socket upgrade too)', async function () {
+      requireBinary(this, 'chromium', 'chromium');
+      const profile = mkdtempSync(path.join(os.tmpdir(), 'dogtracker-chromium-'));
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+        httpCredentials: { username: 'admin', password: 'admin-pw' },
+      });
+      try {
+        const page = context.pages()[0] ?? (await context.newPage());
+        await page.goto(`${red.url}/dogtracker/`);
+        await page.waitForSelector('#conn[data-state="live"]', { timeout: 20000 });
+      } finally {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
+      }
+    });
+
     it('the site check needs write permission: a read-only user gets 401 and no file', async () => {
       const reader = await token('reader', 'reader-pw', 'read');
       // The token itself is good: the reader reads the flows.
@@ -329,6 +350,38 @@ describe('security of the shipped settings', function () {
           200,
           p,
         );
+      }
+    });
+  });
+
+  describe('a map at its viewer cap, in Chromium', () => {
+    let red: NodeRedRuntime;
+    before(async function () {
+      requireBinary(this, 'chromium', 'chromium');
+      const flow = mapFlow().map((n) => ((n as { id: string }).id === 'map1' ? { ...n, maxClients: 1 } : n));
+      red = await startNodeRed({ name: 'security-cap', flow });
+    });
+    after(() => red?.dispose());
+
+    it('the page beyond the cap shows why it is not live; the first stays live', async () => {
+      const profile = mkdtempSync(path.join(os.tmpdir(), 'dogtracker-chromium-'));
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+      });
+      try {
+        const first = context.pages()[0] ?? (await context.newPage());
+        await first.goto(`${red.url}/dogtracker/`);
+        await first.waitForSelector('#conn[data-state="live"]', { timeout: 20000 });
+        const second = await context.newPage();
+        await second.goto(`${red.url}/dogtracker/`);
+        await second.waitForSelector('#conn[data-state="full"]', { timeout: 20000 });
+        assert.equal(await second.textContent('#conn'), 'this map already has 1 viewer; try again later');
+        assert.equal(await first.getAttribute('#conn', 'data-state'), 'live');
+      } finally {
+        await context.close();
+        rmSync(profile, { recursive: true, force: true });
       }
     });
   });

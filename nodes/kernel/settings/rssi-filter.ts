@@ -8,7 +8,13 @@ export const RSSI_FILTER_SETTINGS = {
   processNoise: { type: 'number', min: 0, minExclusive: true, default: 8, unit: 'dB²/s' },
   measurementNoise: { type: 'number', min: 0, minExclusive: true, default: 9, unit: 'dB²' },
   gate: { type: 'number', min: 0, default: 3, unit: 'sigma', help: '0 turns the outlier gate off' },
-  window: { type: 'integer', min: 1, max: 100, default: 5, help: 'readings in the median or trimmed-mean window' },
+  window: {
+    type: 'integer',
+    min: 1,
+    max: 100,
+    default: 5,
+    help: 'readings in the median or trimmed-mean window',
+  },
   forgetS: { type: 'number', min: 0, minExclusive: true, default: 60, unit: 's' },
   maxPairs: { type: 'integer', min: 1, default: 10000 },
 } as const satisfies SettingsTable;
