@@ -107,11 +107,10 @@ export = (RED: NodeAPI): void => {
     let problem: string | undefined = read.ok ? undefined : `invalid settings: ${read.problems.join('; ')}`;
     try {
       segment = mapPathSegment(def.path);
-      if (problem !== undefined) {
-        // reported below
-      } else if (root === undefined)
+      if (problem === undefined && root === undefined)
         problem = 'httpNodeRoot is false in the settings: Node-RED serves no node pages';
-      else if (pages.has(segment)) problem = `another tracker-map already serves ${pagePath(segment)}`;
+      else if (problem === undefined && pages.has(segment))
+        problem = `another tracker-map already serves ${pagePath(segment)}`;
     } catch (err) {
       segment = '';
       problem = errorMessage(err);
