@@ -3,6 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { METRICS_PATH } from './nodes/common/metrics-route';
+import { nodeAuth } from './nodes/common/node-auth';
 
 const env = process.env;
 /** The package root: this file is compiled to dist/settings.js. */
@@ -20,8 +22,43 @@ if (adminUser && !adminHash) {
   );
 }
 
-// Without a login the editor listens on loopback only, unless the user explicitly opens it.
+// Without a login the editor listens on loopback only, unless the user explicitly opens it; a host
+// other than loopback without a login is refused rather than silently opening the editor to the network.
 const uiHost = env.DOGTRACKER_HOST ?? (hasLogin || openEditor ? '0.0.0.0' : '127.0.0.1');
+if (!hasLogin && !openEditor && !isLoopback(uiHost)) {
+  throw new Error(
+    `DOGTRACKER_HOST=${uiHost} would open the Node-RED editor to the network with no login. Either set ` +
+      'DOGTRACKER_ADMIN_USER and DOGTRACKER_ADMIN_PASSWORD_HASH (make the hash with `npx node-red admin hash-pw`), ' +
+      'or set DOGTRACKER_OPEN_EDITOR=1 to open it without a login on a network you trust.',
+  );
+}
+
+// The node endpoints (map pages, the map's session, http-in nodes, /dogtracker/metrics) get a login of
+// their own, or the editor's when that is set: live positions are as private as the flows.
+const httpUser = env.DOGTRACKER_HTTP_USER || (env.DOGTRACKER_HTTP_PASSWORD_HASH ? undefined : adminUser);
+const httpHash = env.DOGTRACKER_HTTP_USER ? env.DOGTRACKER_HTTP_PASSWORD_HASH : adminHash;
+if (env.DOGTRACKER_HTTP_PASSWORD_HASH && !env.DOGTRACKER_HTTP_USER) {
+  throw new Error('DOGTRACKER_HTTP_PASSWORD_HASH is set but DOGTRACKER_HTTP_USER is not: set both');
+}
+if (env.DOGTRACKER_HTTP_USER && !httpHash) {
+  throw new Error(
+    'DOGTRACKER_HTTP_USER is set but DOGTRACKER_HTTP_PASSWORD_HASH is not: make a hash with `npx node-red admin hash-pw`',
+  );
+}
+const metricsOpen = env.DOGTRACKER_METRICS_OPEN ?? '';
+if (metricsOpen !== '' && metricsOpen !== 'loopback') {
+  throw new Error(`DOGTRACKER_METRICS_OPEN must be 'loopback' (or unset), not '${metricsOpen.slice(0, 40)}'`);
+}
+
+function isLoopback(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return (
+    h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1'
+  );
+}
 
 // First start: give the user a flow instead of an empty workspace: the demo, or on a Pi or the hub the
 // shipped deployment flow (DOGTRACKER_DEMO_FLOW=flows/scanner-pi.json or flows/hub.json).
@@ -72,6 +109,16 @@ const settings = {
         users: [{ username: adminUser, password: adminHash, permissions: '*' }],
       }
     : undefined,
+  // A function, so that the loopback metrics opt-out can be decided per request (Node-RED mounts it in
+  // front of every node endpoint: app.use(httpNodeRoot, httpNodeAuth)).
+  httpNodeAuth:
+    httpUser && httpHash
+      ? nodeAuth({
+          user: httpUser,
+          hash: httpHash,
+          openPaths: metricsOpen === 'loopback' ? [METRICS_PATH] : [],
+        })
+      : undefined,
   // Node state (zone state, filters, queues) survives a restart: context goes to disk by default.
   contextStorage: {
     default: { module: 'localfilesystem' },

@@ -71,7 +71,12 @@ async function stateThroughput(): Promise<void> {
 async function broadcastThroughput(clients: number, updates: number): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const channel = new LiveChannel({ path: '/ws', token: 't', greeting: () => '{}' });
+  const channel = new LiveChannel({
+    path: '/ws',
+    authorize: (_request, token) => (token === 't' ? undefined : 'wrong token'),
+    maxClients: clients,
+    greeting: () => '{}',
+  });
   server.on('upgrade', channel.onUpgrade);
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws?token=t`;
   const sockets = await Promise.all(

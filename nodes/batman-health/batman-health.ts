@@ -7,7 +7,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { topics, type Alert, type Health } from '../kernel/contract';
 import { serveMetrics } from '../common/metrics-route';
-import { DEFAULT_THRESHOLDS, HealthAlerter, type AlertThresholds } from './alerts';
+import { readSettings } from '../kernel/settings';
+import { BATMAN_HEALTH_SETTINGS } from '../kernel/settings/batman-health';
+import { HealthAlerter, type AlertThresholds } from './alerts';
 import type { BatctlProblem } from './batctl';
 import { BatctlClient } from './batctl-client';
 import { recordDown, recordHealth, recordUp } from './health-metrics';
@@ -41,12 +43,6 @@ const PROBLEM_STATUS: Record<BatctlProblem['kind'], string> = {
 
 const FIRST_SAMPLE_MS = 2000;
 
-function numberOr(value: unknown, fallback: number, min = -Infinity): number {
-  const n =
-    typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
-  return Number.isFinite(n) && n >= min ? n : fallback;
-}
-
 function alertMessages(alerts: Alert[], base: NodeMessage = {}): NodeMessage[] {
   return alerts.map((a) => ({ ...base, topic: topics.alert(String(a.node)), payload: a }));
 }
@@ -57,20 +53,35 @@ export = (RED: NodeAPI): void => {
   function BatmanHealth(this: Node, def: BatmanHealthDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const read = readSettings(BATMAN_HEALTH_SETTINGS, def);
+    if (!read.ok) {
+      const problem = `invalid settings: ${read.problems.join('; ')}`;
+      node.error(problem);
+      node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
+      node.on('input', (_msg, _send, done) => done(new Error(problem)));
+      return;
+    }
+    const s = read.values;
     const thresholds: AlertThresholds = {
-      tqMin: numberOr(def.tqMin, DEFAULT_THRESHOLDS.tqMin, 0),
-      throughputMinKbps: numberOr(def.throughputMinKbps, DEFAULT_THRESHOLDS.throughputMinKbps, 0),
-      tempHighC: numberOr(def.tempHighC, DEFAULT_THRESHOLDS.tempHighC),
+      tqMin: s.tqMin,
+      throughputMinKbps: s.throughputMinKbps,
+      tempHighC: s.tempHighC,
     };
-    if (def.mode === 'monitor') monitor(node, def, thresholds);
-    else scanner(node, def, thresholds);
+    if (s.mode === 'monitor') monitor(node, def, thresholds, s.silentAfterS);
+    else scanner(node, def, thresholds, s.intervalS, s.timeoutS);
   }
 
   /** On a Pi: sample on a wall-clock interval (this node is a source; `ts` is the sample time). */
-  function scanner(node: Node, def: BatmanHealthDef, thresholds: AlertThresholds): void {
+  function scanner(
+    node: Node,
+    def: BatmanHealthDef,
+    thresholds: AlertThresholds,
+    intervalS: number,
+    timeoutS: number,
+  ): void {
     const nodeId = def.nodeId?.trim() || os.hostname();
-    const intervalMs = numberOr(def.intervalS, 30, 1) * 1000;
-    const timeoutMs = numberOr(def.timeoutS, 5, 0.1) * 1000;
+    const intervalMs = intervalS * 1000;
+    const timeoutMs = timeoutS * 1000;
     const meshIface = def.meshIface?.trim() || 'bat0';
     const reader = new SystemReader({ wifiIface: def.wifiIface?.trim(), timeoutMs });
     const batctl = def.batctl?.trim()
@@ -162,8 +173,13 @@ export = (RED: NodeAPI): void => {
   }
 
   /** On the hub: liveness of every scanner from MQTT; a wall-clock timer finds the silent ones. */
-  function monitor(node: Node, def: BatmanHealthDef, thresholds: AlertThresholds): void {
-    const silentAfterMs = numberOr(def.silentAfterS, 90, 0.05) * 1000;
+  function monitor(
+    node: Node,
+    def: BatmanHealthDef,
+    thresholds: AlertThresholds,
+    silentAfterS: number,
+  ): void {
+    const silentAfterMs = silentAfterS * 1000;
     const liveness = new LivenessMonitor(silentAfterMs);
     const alerter = def.hubAlerts ? new HealthAlerter(thresholds) : undefined;
 

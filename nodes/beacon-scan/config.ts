@@ -1,4 +1,6 @@
 // The node's settings as typed values with their defaults; problems are named so the status can show them.
+import { readSettings } from '../kernel/settings';
+import { BEACON_SCAN_SETTINGS } from '../kernel/settings/beacon-scan';
 import { parseList, type PipelineOptions } from './pipeline';
 
 export type Mode = 'scan' | 'simulate' | 'replay';
@@ -60,54 +62,45 @@ export function readConfig(
   props: BeaconScanProps,
   hostname: string,
 ): { ok: true; config: BeaconScanConfig } | { ok: false; problem: string } {
+  // Ranges and defaults from the node's settings table (nodes/kernel/settings), which the editor checks too.
+  const read = readSettings(BEACON_SCAN_SETTINGS, props);
   const problems: string[] = [];
-  const num = (value: string | number | undefined, fallback: number, name: string, min: number): number => {
-    if (value === undefined || value === '') return fallback;
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min) {
-      problems.push(`${name} must be a number >= ${min}`);
-      return fallback;
-    }
-    return n;
-  };
-  const mode = (props.mode || 'scan') as Mode;
-  if (!['scan', 'simulate', 'replay'].includes(mode))
-    problems.push(`mode "${props.mode}" is not scan, simulate or replay`);
   const adapter = (props.adapter || DEFAULTS.adapter).trim();
   const adapterMatch = /^(?:hci)?(\d+)$/.exec(adapter);
   if (!adapterMatch) problems.push(`adapter "${adapter}" must be hci0, hci1, ...`);
-  const minRssi = props.minRssi === undefined || props.minRssi === '' ? undefined : Number(props.minRssi);
-  if (minRssi !== undefined && !Number.isFinite(minRssi))
-    problems.push('minimum RSSI must be a number (dBm)');
+  if (!read.ok) return { ok: false, problem: [...problems, ...read.problems].join('; ') };
+  const s = read.values;
+  const mode = s.mode;
+  const minRssi = s.minRssi;
   const pipeline: PipelineOptions = {
     allow: parseList(props.allow),
     allowSiteDogs: props.allowDogs === true,
     block: parseList(props.block),
     beaconsOnly: props.beaconsOnly === true,
-    maxPerSecond: num(props.maxPerSecond, 0, 'readings per second per beacon', 0),
-    batchMs: num(props.batchMs, 0, 'batch interval', 0),
+    maxPerSecond: s.maxPerSecond,
+    batchMs: s.batchMs,
   };
-  if (minRssi !== undefined && Number.isFinite(minRssi)) pipeline.minRssi = minRssi;
+  if (minRssi !== undefined) pipeline.minRssi = minRssi;
   const config: BeaconScanConfig = {
     mode,
     scanner: (props.scanner ?? '').trim() || hostname,
     deviceId: adapterMatch ? Number(adapterMatch[1]) : 0,
     autoStart: props.autoStart !== false,
     pipeline,
-    stallMs: num(props.stallS, DEFAULTS.stallS, 'stall time', 1) * 1000,
-    resetAfterStalls: Math.floor(num(props.resetAfter, DEFAULTS.resetAfter, 'stalls before a reset', 0)),
+    stallMs: s.stallS * 1000,
+    resetAfterStalls: s.resetAfter,
     resetCommand: props.resetCommand ?? DEFAULTS.resetCommand,
-    retryMs: num(props.retryS, DEFAULTS.retryS, 'retry interval', 1) * 1000,
+    retryMs: s.retryS * 1000,
     sim: {
-      seed: Math.floor(num(props.simSeed, DEFAULTS.simSeed, 'seed', 0)),
-      speed: num(props.simSpeed, DEFAULTS.simSpeed, 'simulation speed', 0),
-      allScanners: props.simScope === 'all',
-      advIntervalMs: num(props.simIntervalMs, DEFAULTS.simIntervalMs, 'advertising interval', 20),
-      durationMs: num(props.simDurationS, DEFAULTS.simDurationS, 'simulated duration', 1) * 1000,
+      seed: s.simSeed,
+      speed: s.simSpeed,
+      allScanners: s.simScope === 'all',
+      advIntervalMs: s.simIntervalMs,
+      durationMs: s.simDurationS * 1000,
     },
     replay: {
       file: (props.replayFile ?? '').trim(),
-      speed: num(props.replaySpeed, DEFAULTS.replaySpeed, 'replay speed', 0),
+      speed: s.replaySpeed,
     },
   };
   if (mode === 'replay' && !config.replay.file)

@@ -1,7 +1,8 @@
 // The geofence-alert node's settings, read from the editor's (string or number) fields and checked.
 // Pure: no Node-RED here.
 import type { Severity } from '../kernel/contract';
-import { SEVERITIES } from '../kernel/site-document';
+import { readSettings } from '../kernel/settings';
+import { GEOFENCE_ALERT_SETTINGS } from '../kernel/settings/geofence-alert';
 
 export interface FenceOptions {
   /** Probability (0.5 < c < 1) with which a position must be on one side of a boundary to count. */
@@ -53,64 +54,24 @@ export interface FenceOptionFields {
 
 export type OptionsResult = { ok: true; options: FenceOptions } | { ok: false; errors: string[] };
 
-/** Fields as the editor stores them: percent for confidence, seconds for times; blank means default. */
+/**
+ * Fields as the editor stores them: percent for confidence, seconds for times; blank means default. Read
+ * through geofence-alert's settings table (nodes/kernel/settings), which the editor checks with too.
+ */
 export function readOptions(fields: FenceOptionFields): OptionsResult {
-  const errors: string[] = [];
-  const num = (
-    value: unknown,
-    name: string,
-    fallback: number,
-    ok: (n: number) => boolean,
-    rule: string,
-  ): number => {
-    if (value === undefined || value === null || value === '') return fallback;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (!Number.isFinite(n) || !ok(n)) {
-      errors.push(`${name} must be ${rule}, not ${JSON.stringify(value)}`);
-      return fallback;
-    }
-    return n;
-  };
-  const confidencePct = num(
-    fields.confidence,
-    'confidence',
-    DEFAULT_OPTIONS.confidence * 100,
-    (n) => n > 50 && n < 100,
-    'a percentage above 50 and below 100',
-  );
-  const marginM = num(fields.marginM, 'margin', DEFAULT_OPTIONS.marginM, (n) => n >= 0, 'metres, 0 or more');
-  const holdS = num(fields.holdS, 'hold', DEFAULT_OPTIONS.holdMs / 1000, (n) => n >= 0, 'seconds, 0 or more');
-  const missingS = num(
-    fields.missingS,
-    'missing after',
-    DEFAULT_OPTIONS.missingMs / 1000,
-    (n) => n > 0,
-    'seconds, above 0',
-  );
-  const maxSkewS = num(
-    fields.maxSkew,
-    'clock skew limit',
-    DEFAULT_OPTIONS.maxAheadMs / 1000,
-    (n) => n >= 0,
-    'seconds, 0 or more',
-  );
-  let missingSeverity = DEFAULT_OPTIONS.missingSeverity;
-  if (fields.missingSeverity !== undefined && fields.missingSeverity !== '') {
-    if (SEVERITIES.includes(fields.missingSeverity as Severity))
-      missingSeverity = fields.missingSeverity as Severity;
-    else errors.push(`missing severity must be one of ${SEVERITIES.join(', ')}`);
-  }
-  if (errors.length > 0) return { ok: false, errors };
+  const read = readSettings(GEOFENCE_ALERT_SETTINGS, fields);
+  if (!read.ok) return { ok: false, errors: read.problems };
+  const v = read.values;
   return {
     ok: true,
     options: {
-      confidence: confidencePct / 100,
-      marginM,
-      holdMs: Math.round(holdS * 1000),
-      missingMs: Math.round(missingS * 1000),
-      missingSeverity,
-      maxAheadMs: Math.round(maxSkewS * 1000),
-      followUnknown: fields.followUnknown === true || fields.followUnknown === 'true',
+      confidence: v.confidence / 100,
+      marginM: v.marginM,
+      holdMs: Math.round(v.holdS * 1000),
+      missingMs: Math.round(v.missingS * 1000),
+      missingSeverity: v.missingSeverity,
+      maxAheadMs: Math.round(v.maxSkew * 1000),
+      followUnknown: v.followUnknown,
     },
   };
 }

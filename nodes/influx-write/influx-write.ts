@@ -5,6 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage } from '../kernel/checks';
+import { readSettings } from '../kernel/settings';
+import { INFLUX_WRITE_SETTINGS } from '../kernel/settings/influx-write';
 import { pipelineMetrics } from '../common/metrics';
 import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
 import { toLineProtocol } from './points';
@@ -19,24 +21,11 @@ interface InfluxWriteDef extends NodeDef {
   retryMaxS?: string | number;
 }
 
-const DEFAULTS = {
-  batchSize: 1000,
-  flushMs: 1000,
-  maxQueuedPoints: 1_000_000,
-  retryMinS: 1,
-  retryMaxS: 60,
-};
-
 /** Node-RED logs a close time-out after 15 s; the queue must be on disk well before. */
 const CLOSE_BUDGET_MS = 10_000;
 const STATUS_INTERVAL_MS = 500;
 const WARN_INTERVAL_MS = 60_000;
 const MAX_LISTED_ERRORS = 3;
-
-function positive(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return value !== '' && value !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
-}
 
 /** Node ids are hex, but a folder name must stay a folder name whatever they are. */
 function folderName(id: string): string {
@@ -63,21 +52,27 @@ export = (RED: NodeAPI): void => {
       return;
     }
 
+    const read = readSettings(INFLUX_WRITE_SETTINGS, def);
+    if (!read.ok) {
+      const problem = `invalid settings: ${read.problems.join('; ')}`;
+      node.error(problem);
+      node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
+      node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
+      return;
+    }
+    const settings = read.values;
     const description = sink.description;
     const dir = path.join(queueRoot(), folderName(node.id));
-    const batchSize = Math.round(positive(def.batchSize, DEFAULTS.batchSize));
-    const retryMinMs = positive(def.retryMinS, DEFAULTS.retryMinS) * 1000;
+    const batchSize = settings.batchSize;
+    const retryMinMs = settings.retryMinS * 1000;
     const queue = new WriteQueue({
       sink,
       dir,
       batchSize,
-      flushIntervalMs: positive(def.flushMs, DEFAULTS.flushMs),
-      maxQueuedPoints: Math.max(
-        batchSize,
-        Math.round(positive(def.maxQueuedPoints, DEFAULTS.maxQueuedPoints)),
-      ),
+      flushIntervalMs: settings.flushMs,
+      maxQueuedPoints: Math.max(batchSize, settings.maxQueuedPoints),
       retryMinMs,
-      retryMaxMs: Math.max(retryMinMs, positive(def.retryMaxS, DEFAULTS.retryMaxS) * 1000),
+      retryMaxMs: Math.max(retryMinMs, settings.retryMaxS * 1000),
       onEvent: (event) => onEvent(event),
     });
 

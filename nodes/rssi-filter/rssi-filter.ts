@@ -14,6 +14,8 @@ import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { checkTopicScanner } from '../kernel/scanner-topic';
 import { linkSite } from '../common/site-link';
+import { settingsOrThrow } from '../kernel/settings';
+import { RSSI_FILTER_SETTINGS } from '../kernel/settings/rssi-filter';
 import { RssiSmoother, type RssiFilterOptions, type SmoothingMode } from './rssi-smoother';
 
 /** Scanner names labelled as themselves without a site; the rest are `other`. */
@@ -35,29 +37,18 @@ interface RssiFilterDef extends NodeDef {
   site?: string;
 }
 
-/** An editor field as a number, or undefined when left empty (the core's default applies). */
-function numberOf(value: string | number | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  return Number(value);
-}
-
-/** The editor's settings as core options; fields left empty keep the core's defaults. */
+/** The editor's settings (read through the node's table, nodes/kernel/settings) as core options; throws naming each bad field. */
 function optionsFrom(def: RssiFilterDef): Partial<RssiFilterOptions> {
-  const options: Partial<RssiFilterOptions> = {};
-  const set = <K extends keyof RssiFilterOptions>(key: K, value: RssiFilterOptions[K] | undefined): void => {
-    if (value !== undefined) options[key] = value;
+  const s = settingsOrThrow(RSSI_FILTER_SETTINGS, def);
+  return {
+    mode: s.mode,
+    processNoise: s.processNoise,
+    measurementNoise: s.measurementNoise,
+    gateSigmas: s.gate,
+    windowSize: s.window,
+    forgetAfterMs: s.forgetS * 1000,
+    maxPairs: s.maxPairs,
   };
-  set('mode', def.mode || undefined);
-  set('processNoise', numberOf(def.processNoise));
-  set('measurementNoise', numberOf(def.measurementNoise));
-  set('gateSigmas', numberOf(def.gate));
-  set('windowSize', numberOf(def.window));
-  const forgetS = numberOf(def.forgetS);
-  set('forgetAfterMs', forgetS === undefined ? undefined : forgetS * 1000);
-  set('maxPairs', numberOf(def.maxPairs));
-  const maxSkewS = numberOf(def.maxSkew);
-  set('maxAheadMs', maxSkewS === undefined ? undefined : maxSkewS * 1000);
-  return options;
 }
 
 export = (RED: NodeAPI): void => {

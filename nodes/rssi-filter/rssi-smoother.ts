@@ -7,6 +7,9 @@
 // `maxPairs` are kept (the least recently heard is evicted first), so memory stays bounded.
 // Event time is the event clock's (kernel/event-clock.ts): a reading stamped far ahead of the other
 // scanners (live: of the wall clock) is refused, so one Pi's wrong clock cannot make every pair stale.
+import { excerpt } from '../kernel/checks';
+import { checkField } from '../kernel/settings';
+import { RSSI_SMOOTHER_OPTIONS } from '../kernel/settings/rssi-filter';
 import type { RssiReading } from '../kernel/contract';
 import { EventClock, type ClockVerdict, type LiveMode } from '../kernel/event-clock';
 import { SeqTracker, type StreamResult } from './seq-tracker';
@@ -281,25 +284,25 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-/** Throws a clear error for options a user could mistype in the editor. */
+/**
+ * Throws a clear error for options a user could mistype in the editor. The ranges are the node's settings
+ * table's (nodes/kernel/settings/rssi-filter.ts), so the editor, the adapter and the core agree.
+ */
 export function checkOptions(o: RssiFilterOptions): RssiFilterOptions {
-  const positive = (value: number, name: string, allowZero = false): void => {
-    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
-      throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
-  };
   if (!SMOOTHING_MODES.includes(o.mode))
     throw new Error(`mode must be one of ${SMOOTHING_MODES.join(', ')}, got ${String(o.mode)}`);
-  positive(o.processNoise, 'process noise', true);
-  positive(o.measurementNoise, 'measurement noise');
-  positive(o.gateSigmas, 'outlier gate', true);
-  positive(o.maxRejections, 'rejections before re-start', true);
-  positive(o.forgetAfterMs, 'forget after');
-  positive(o.maxAheadMs, 'clock skew limit', true);
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(RSSI_SMOOTHER_OPTIONS)) {
+    const value: unknown = o[name as keyof typeof RSSI_SMOOTHER_OPTIONS];
+    // A core option is a number or nothing: a string would pass checkField as the editor's text would.
+    const problem =
+      typeof value === 'number'
+        ? checkField(spec, value, name, (v) => excerpt(v))
+        : `${name} must be a number`;
+    if (problem !== undefined) problems.push(problem);
+  }
   if (o.live !== 'auto' && o.live !== true && o.live !== false)
-    throw new Error(`live must be auto, true or false, got ${String(o.live)}`);
-  if (!Number.isInteger(o.windowSize) || o.windowSize < 1 || o.windowSize > 100)
-    throw new Error(`window must be a whole number of readings from 1 to 100, got ${o.windowSize}`);
-  if (!Number.isInteger(o.maxPairs) || o.maxPairs < 1)
-    throw new Error(`max pairs must be a positive whole number, got ${o.maxPairs}`);
+    problems.push(`live must be auto, true or false, not ${excerpt(o.live)}`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
   return o;
 }

@@ -1,4 +1,6 @@
 // The tracker-influx configuration, checked: which server, how to reach it, and the first thing wrong.
+import { readSettings } from '../kernel/settings';
+import { TRACKER_INFLUX_SETTINGS } from '../kernel/settings/tracker-influx';
 import { influxV1Sink, influxV2Sink } from './clients';
 import type { InfluxSink } from './sink';
 
@@ -36,8 +38,9 @@ export function connect(
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     return { problem: `the InfluxDB URL must start with http:// or https:// (it is "${url}")` };
   }
-  const timeout = Number(settings.timeoutS ?? DEFAULT_TIMEOUT_S);
-  const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : DEFAULT_TIMEOUT_S * 1000;
+  const read = readSettings({ timeoutS: TRACKER_INFLUX_SETTINGS.timeoutS }, settings);
+  if (!read.ok) return { problem: `invalid settings: ${read.problems.join('; ')}` };
+  const timeoutMs = read.values.timeoutS * 1000;
   if ((settings.version ?? '1') === '1') {
     const database = (settings.database ?? '').trim();
     if (!database) return { problem: 'no database set for InfluxDB 1.x' };

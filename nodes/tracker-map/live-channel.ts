@@ -10,8 +10,13 @@ import { WebSocket, WebSocketServer } from 'ws';
 export interface LiveChannelOptions {
   /** The URL path the page connects to, e.g. `/dogtracker/ws`. */
   path: string;
-  /** A browser must present it as `?token=` (the page gets it over HTTP, where Node-RED's auth applies). */
-  token: string;
+  /**
+   * Decides an upgrade from its `?token=` (the page gets one over HTTP, where Node-RED's auth applies):
+   * undefined lets it in, a text says why not (the upgrade is answered 401).
+   */
+  authorize: (request: IncomingMessage, token: string | null) => string | undefined;
+  /** Browsers served at once; one more is greeted with close code 1013 (try again later). Default 50. */
+  maxClients?: number;
   /** What a browser gets first, as JSON text. */
   greeting: () => string;
   onClientsChanged?: (count: number) => void;
@@ -23,10 +28,15 @@ export interface LiveChannelOptions {
 
 const DEFAULT_HEARTBEAT_MS = 30000;
 const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+export const DEFAULT_MAX_CLIENTS = 50;
+/** WebSocket close code 1013: try again later (the map is full). */
+export const CLOSE_TRY_LATER = 1013;
 
 export class LiveChannel {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly alive = new WeakSet<WebSocket>();
+  /** The browsers served (those over the cap are in the server's own set until their close completes). */
+  private readonly served = new Set<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -36,7 +46,7 @@ export class LiveChannel {
   }
 
   get clientCount(): number {
-    return this.server.clients.size;
+    return this.served.size;
   }
 
   /**
@@ -51,7 +61,7 @@ export class LiveChannel {
       return;
     }
     if (url.pathname !== this.options.path) return;
-    if (this.closed || url.searchParams.get('token') !== this.options.token) {
+    if (this.closed || this.options.authorize(request, url.searchParams.get('token')) !== undefined) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -66,7 +76,7 @@ export class LiveChannel {
   /** Sends JSON text to every connected browser. */
   broadcast(text: string): void {
     const limit = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
-    for (const ws of this.server.clients) {
+    for (const ws of this.served) {
       if (ws.readyState !== WebSocket.OPEN) continue;
       if (ws.bufferedAmount > limit) {
         ws.terminate();
@@ -96,10 +106,20 @@ export class LiveChannel {
   }
 
   private accept(ws: WebSocket): void {
+    ws.on('error', () => ws.terminate());
+    const max = this.options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    if (this.served.size >= max) {
+      // Accepted only to say why: a refused upgrade would show the page nothing but a failed connection.
+      ws.close(CLOSE_TRY_LATER, `this map already has ${max} viewer${max === 1 ? '' : 's'}; try again later`);
+      return;
+    }
+    this.served.add(ws);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
-    ws.on('error', () => ws.terminate());
-    ws.on('close', () => this.options.onClientsChanged?.(this.clientCount));
+    ws.on('close', () => {
+      this.served.delete(ws);
+      this.options.onClientsChanged?.(this.clientCount);
+    });
     // The page only listens; anything it sends is ignored.
     ws.on('message', () => undefined);
     try {

@@ -11,7 +11,10 @@ import { errorMessage, excerpt } from '../kernel/checks';
 import { formatSkew } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { linkSite } from '../common/site-link';
+import { readSettings } from '../kernel/settings';
+import { TRACKER_MAP_SETTINGS } from '../kernel/settings/tracker-map';
 import { LiveChannel } from './live-channel';
+import { credentialBinding, MapTokens } from './map-token';
 import {
   ASSETS_SEGMENT,
   assetTable,
@@ -22,7 +25,7 @@ import {
   routeOf,
   socketPath,
 } from './map-pages';
-import { BatchError, DEFAULT_MAP_MAX_AHEAD_MS, MapState } from './map-state';
+import { BatchError, MapState } from './map-state';
 
 interface TrackerMapDef extends NodeDef {
   site: string;
@@ -31,6 +34,8 @@ interface TrackerMapDef extends NodeDef {
   title: string;
   trailMinutes: number | string;
   alerts: number | string;
+  /** Browsers served at once (WebSocket clients). */
+  maxClients?: number | string;
   /** Map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: the site plan only. */
   tileUrl: string;
   tileAttribution: string;
@@ -40,26 +45,16 @@ interface TrackerMapDef extends NodeDef {
 
 interface MapPage {
   title: string;
-  token: string;
+  /** What this node instance's tokens open: its socket path and a nonce (a redeploy ends old tokens). */
+  scope: string;
   tiles: { url: string; attribution: string };
 }
 
 const WEB_DIR = path.join(__dirname, 'web');
 
-function positiveNumber(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** The clock skew limit in ms from the editor's seconds; blank or invalid: the default. */
-function maxAheadMs(value: unknown): number {
-  if (value === undefined || value === '') return DEFAULT_MAP_MAX_AHEAD_MS;
-  const n = Number(value);
-  return Number.isFinite(n) && n >= 0 ? n * 1000 : DEFAULT_MAP_MAX_AHEAD_MS;
-}
-
 export = (RED: NodeAPI): void => {
   const pages = new Map<string, MapPage>();
+  const tokens = new MapTokens();
   const assets = assetTable(WEB_DIR, path.dirname(require.resolve('leaflet/dist/leaflet.js')));
   const pageTemplate = readFileSync(path.join(WEB_DIR, 'index.html'), 'utf8');
   const root = nodeRoot((RED.settings as { httpNodeRoot?: unknown }).httpNodeRoot);
@@ -87,7 +82,9 @@ export = (RED: NodeAPI): void => {
     if (route.kind === 'slashless' || (route.kind === 'page' && !url.endsWith('/'))) {
       res.redirect(301, `${url}/`);
     } else if (route.kind === 'session') {
-      res.set('Cache-Control', 'no-store').json({ token: page.token, tiles: page.tiles, title: page.title });
+      // A fresh token per request, bound to the credentials this request carried (httpNodeAuth checked them).
+      const { token, expiresAt } = tokens.issue(page.scope, credentialBinding(req.headers.authorization));
+      res.set('Cache-Control', 'no-store').json({ token, expiresAt, tiles: page.tiles, title: page.title });
     } else {
       const assetsUrl = route.segment === '' ? `${ASSETS_SEGMENT}/` : `../${ASSETS_SEGMENT}/`;
       res
@@ -100,11 +97,21 @@ export = (RED: NodeAPI): void => {
   function TrackerMap(this: Node, def: TrackerMapDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const read = readSettings(TRACKER_MAP_SETTINGS, def);
+    const table = TRACKER_MAP_SETTINGS;
+    const settings = read.ok
+      ? read.values
+      : {
+          trailMinutes: table.trailMinutes.default,
+          alerts: table.alerts.default,
+          maxClients: table.maxClients.default,
+          maxSkew: table.maxSkew.default,
+        };
     const dogLabels = new SiteLabels();
     const state = new MapState({
-      trailS: positiveNumber(def.trailMinutes, 5) * 60,
-      alertsKept: Math.round(positiveNumber(def.alerts, 50)),
-      maxAheadMs: maxAheadMs(def.maxSkew),
+      trailS: settings.trailMinutes * 60,
+      alertsKept: settings.alerts,
+      maxAheadMs: settings.maxSkew * 1000,
       now: () => Date.now(),
       onRefused: (position, v) => {
         pipelineMetrics.clockSkew.inc({ dog: dogLabels.label(position.dog) });
@@ -115,12 +122,13 @@ export = (RED: NodeAPI): void => {
       },
     });
     let segment: string;
-    let problem: string | undefined;
+    let problem: string | undefined = read.ok ? undefined : `invalid settings: ${read.problems.join('; ')}`;
     try {
       segment = mapPathSegment(def.path);
-      if (root === undefined)
+      if (problem === undefined && root === undefined)
         problem = 'httpNodeRoot is false in the settings: Node-RED serves no node pages';
-      else if (pages.has(segment)) problem = `another tracker-map already serves ${pagePath(segment)}`;
+      else if (problem === undefined && pages.has(segment))
+        problem = `another tracker-map already serves ${pagePath(segment)}`;
     } catch (err) {
       segment = '';
       problem = errorMessage(err);
@@ -164,13 +172,15 @@ export = (RED: NodeAPI): void => {
     if (problem === undefined && root !== undefined) {
       const page: MapPage = {
         title: def.title || 'Dog tracker',
-        token: randomBytes(18).toString('base64url'),
+        scope: `${socketPath(root, segment)}\n${randomBytes(12).toString('base64url')}`,
         tiles: { url: def.tileUrl ?? '', attribution: def.tileAttribution ?? '' },
       };
       pages.set(segment, page);
       const live = new LiveChannel({
         path: socketPath(root, segment),
-        token: page.token,
+        authorize: (request, token) =>
+          tokens.check(token, page.scope, credentialBinding(request.headers.authorization)),
+        maxClients: settings.maxClients,
         greeting: () => JSON.stringify(state.snapshot()),
         onClientsChanged: (count) => {
           viewers = count;

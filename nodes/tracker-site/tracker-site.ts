@@ -4,7 +4,7 @@ import * as path from 'path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { serveMetrics } from '../common/metrics-route';
-import { parseSite } from '../kernel/site-document';
+import { registerSiteCheck } from './site-check';
 import { SiteSource } from './site-source';
 import type { TrackerSiteNode } from './tracker-site-node';
 
@@ -91,31 +91,6 @@ export = (RED: NodeAPI): void => {
 
   RED.nodes.registerType('tracker-site', TrackerSite);
 
-  // The editor asks here whether a document (typed in, or read from a file on the host) is valid,
-  // so problems show in the edit dialog before deploying.
-  RED.httpAdmin.post(
-    '/dogtracker/site/validate',
-    RED.auth.needsPermission('tracker-site.read'),
-    (req, res) => {
-      const body = (req.body ?? {}) as { config?: unknown; path?: unknown };
-      const reply = (text: string, extra: Record<string, unknown> = {}): void => {
-        const result = parseSite(text);
-        res.json(
-          result.ok
-            ? { ok: true, errors: [], warnings: result.warnings, ...extra }
-            : { ok: false, errors: result.errors, warnings: [], ...extra },
-        );
-      };
-      if (typeof body.path === 'string' && body.path.length > 0) {
-        const file = resolvePath(body.path);
-        fs.readFile(file, 'utf8').then(
-          (text) => reply(text, { file, config: text }),
-          (err: unknown) =>
-            res.json({ ok: false, file, errors: [`cannot read ${file}: ${errorMessage(err)}`] }),
-        );
-      } else {
-        reply(typeof body.config === 'string' ? body.config : '');
-      }
-    },
-  );
+  // The editor's check of a document typed in or a file on the host (site-check.ts sets its limits).
+  registerSiteCheck(RED);
 };

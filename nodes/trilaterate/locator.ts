@@ -14,7 +14,10 @@
 // Time moves only with readings from the site's scanners that the event clock (kernel/event-clock.ts)
 // accepts: a reading stamped far ahead of the other scanners (a Pi's clock jumped), or of the wall clock
 // when live, is refused and counted, and cannot close windows early or make every real reading late.
+import { excerpt } from '../kernel/checks';
 import { EventClock, type ClockVerdict, type LiveMode } from '../kernel/event-clock';
+import { checkField } from '../kernel/settings';
+import { LOCATOR_OPTIONS } from '../kernel/settings/trilaterate';
 import type { Position, RssiReading } from '../kernel/contract';
 import type { Dog } from '../kernel/site-document';
 import type { SiteView } from '../kernel/site-view';
@@ -411,22 +414,25 @@ function round(v: number, scale: number): number {
   return Math.round(v * scale) / scale;
 }
 
+/** Throws naming each bad option; the editor-facing ranges are trilaterate's settings table's. */
 export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
-  if (!(Number.isFinite(o.intervalMs) && o.intervalMs >= 50 && o.intervalMs <= 3_600_000))
-    throw new Error(`interval must be between 0.05 and 3600 s, got ${o.intervalMs / 1000} s`);
-  if (!(Number.isFinite(o.modelSigmaDb) && o.modelSigmaDb > 0 && o.modelSigmaDb <= 30))
-    throw new Error(`model sigma must be between 0 and 30 dB, got ${o.modelSigmaDb}`);
-  if (!(Number.isFinite(o.regionMarginM) && o.regionMarginM >= 0))
-    throw new Error(`search margin must be 0 m or more, got ${o.regionMarginM}`);
-  if (!(Number.isInteger(o.maxTracks) && o.maxTracks >= 1))
-    throw new Error(`max tracks must be a positive whole number, got ${o.maxTracks}`);
-  if (!(Number.isFinite(o.maxAheadMs) && o.maxAheadMs >= 0))
-    throw new Error(`clock skew limit must be 0 s or more, got ${o.maxAheadMs / 1000} s`);
+  const given: Record<keyof typeof LOCATOR_OPTIONS, unknown> = {
+    intervalMs: o.intervalMs,
+    modelSigmaDb: o.modelSigmaDb,
+    regionMarginM: o.regionMarginM,
+    maxTracks: o.maxTracks,
+    maxSpeed: o.tracker.maxSpeed,
+    maxAheadMs: o.maxAheadMs,
+  };
+  for (const [name, spec] of Object.entries(LOCATOR_OPTIONS)) {
+    const value = given[name as keyof typeof LOCATOR_OPTIONS];
+    // Numbers only: checkField would read a string as the editor's text.
+    if (value !== undefined && typeof value !== 'number') throw new Error(`${name} must be a number`);
+    const problem = checkField(spec, value, name, (v) => excerpt(v));
+    if (problem !== undefined) throw new Error(problem);
+  }
   if (o.live !== 'auto' && o.live !== true && o.live !== false)
-    throw new Error(`live must be auto, true or false, got ${String(o.live)}`);
-  const speed = o.tracker.maxSpeed;
-  if (speed !== undefined && !(Number.isFinite(speed) && speed > 0))
-    throw new Error(`max speed must be a positive number of m/s, got ${speed}`);
+    throw new Error(`live must be auto, true or false, not ${excerpt(o.live)}`);
   const t = o.tracker;
   for (const [name, value] of [
     ['acceleration noise', t.accelerationNoise],

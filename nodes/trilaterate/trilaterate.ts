@@ -11,6 +11,8 @@ import { formatSkew, type ClockVerdict } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { checkTopicScanner } from '../kernel/scanner-topic';
+import { readSettings } from '../kernel/settings';
+import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
 import { linkSite } from '../common/site-link';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
@@ -26,21 +28,22 @@ interface TrilaterateDef extends NodeDef {
   maxSkew?: string | number;
 }
 
-function numberOr(value: string | number | undefined, fallback: number): number {
-  return value === undefined || value === '' ? fallback : Number(value);
-}
-
-/** The editor's fields as locator options (checked by checkLocatorOptions). */
-function optionsFrom(def: TrilaterateDef): Partial<LocatorOptions> {
-  const d = DEFAULT_LOCATOR_OPTIONS;
+/** The editor's fields, read through trilaterate's settings table, as locator options. */
+function optionsFrom(def: TrilaterateDef): { options: Partial<LocatorOptions>; problems: string[] } {
+  const read = readSettings(TRILATERATE_SETTINGS, def);
+  if (!read.ok) return { options: {}, problems: read.problems };
+  const v = read.values;
   return {
-    intervalMs: numberOr(def.interval, d.intervalMs / 1000) * 1000,
-    trackAll: def.trackAll === true,
-    tracking: def.tracking !== false,
-    modelSigmaDb: numberOr(def.modelSigma, d.modelSigmaDb),
-    regionMarginM: numberOr(def.margin, d.regionMarginM),
-    tracker: def.maxSpeed === undefined || def.maxSpeed === '' ? {} : { maxSpeed: Number(def.maxSpeed) },
-    maxAheadMs: numberOr(def.maxSkew, d.maxAheadMs / 1000) * 1000,
+    options: {
+      intervalMs: v.interval * 1000,
+      trackAll: v.trackAll,
+      tracking: v.tracking,
+      modelSigmaDb: v.modelSigma,
+      regionMarginM: v.margin,
+      tracker: { maxSpeed: v.maxSpeed },
+      maxAheadMs: v.maxSkew * 1000,
+    },
+    problems: [],
   };
 }
 
@@ -63,15 +66,20 @@ export = (RED: NodeAPI): void => {
           `scanner ${excerpt(reading.scanner)}: clock ${formatSkew(v.aheadMs)} ahead of the ${v.reference}; its readings are dropped until it is back in step`,
         );
     };
-    const options: Partial<LocatorOptions> = { ...optionsFrom(def), now: () => Date.now(), onRefused };
+    const read = optionsFrom(def);
+    const options: Partial<LocatorOptions> = { ...read.options, now: () => Date.now(), onRefused };
     let locator: Locator | undefined;
-    let settingsProblem: string | undefined;
+    let settingsProblem: string | undefined =
+      read.problems.length === 0
+        ? undefined
+        : `trilaterate not started: invalid settings: ${read.problems.join('; ')}`;
     try {
-      checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options, tracker: options.tracker ?? {} });
+      if (!settingsProblem)
+        checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options, tracker: options.tracker ?? {} });
     } catch (err) {
       settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
-      node.error(settingsProblem);
     }
+    if (settingsProblem) node.error(settingsProblem);
 
     let shown = '';
     const showStatus = (): void => {

@@ -249,7 +249,7 @@ describe('beacon-scan node', () => {
       const status = (scan as any).status.args[0][0];
       assert.equal(status.fill, 'red');
       assert.match(status.text, /adapter "bluetooth0" must be hci0, hci1/);
-      assert.match(status.text, /stall time must be a number/);
+      assert.match(status.text, /stallS must be a number/);
       const err = errorWhere(scan, /not configured/);
       scan.receive({ payload: { cmd: 'start' } });
       assert.match(await err, /beacon-scan is not configured: adapter "bluetooth0"/);

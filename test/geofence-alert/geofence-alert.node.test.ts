@@ -283,10 +283,7 @@ describe('geofence-alert node', () => {
     await helper.load(NODES as never, flow({ confidence: 120 }));
     const h = new Harness();
     const out = await h.feed(pos('rex', 0, 10, 15));
-    assert.equal(
-      out.error,
-      'invalid settings: confidence must be a percentage above 50 and below 100, not 120',
-    );
+    assert.equal(out.error, 'invalid settings: confidence must be less than 100 %, not 120');
   });
 
   it('reports every dog missing on the wall clock when the input goes silent, and clears its timer on close', async () => {

@@ -153,7 +153,7 @@ describe('geofence-alert inputs', () => {
       assert.ok(follow.ok && follow.options.maxAheadMs === 60000 && follow.options.followUnknown);
       assert.deepEqual(readOptions({ maxSkew: '-1' }), {
         ok: false,
-        errors: ['clock skew limit must be seconds, 0 or more, not "-1"'],
+        errors: ['maxSkew must be at least 0 s, not "-1"'],
       });
     });
 
@@ -163,11 +163,11 @@ describe('geofence-alert inputs', () => {
         {
           ok: false,
           errors: [
-            'confidence must be a percentage above 50 and below 100, not 40',
-            'margin must be metres, 0 or more, not -1',
-            'hold must be seconds, 0 or more, not "x"',
-            'missing after must be seconds, above 0, not 0',
-            'missing severity must be one of info, warning, critical',
+            'confidence must be more than 50 %, not 40',
+            'marginM must be at least 0 m, not -1',
+            'holdS must be a number, not "x"',
+            'missingS must be more than 0 s, not 0',
+            'missingSeverity must be one of info, warning, critical, not "loud"',
           ],
         },
       );

@@ -66,8 +66,18 @@ describe('RssiSmoother (Kalman)', () => {
   });
 
   it('refuses settings that make no sense, naming them', () => {
-    assert.throws(() => new RssiSmoother({ measurementNoise: 0 }), /measurement noise must be a positive/);
-    assert.throws(() => new RssiSmoother({ windowSize: 0 }), /window must be a whole number/);
+    assert.throws(
+      () => new RssiSmoother({ measurementNoise: 0 }),
+      /measurementNoise must be more than 0 dB², not 0/,
+    );
+    assert.throws(() => new RssiSmoother({ windowSize: 0 }), /windowSize must be at least 1, not 0/);
+    // A filter that never rejects twice in a row is a pass-through; a variance must be a finite number.
+    assert.throws(() => new RssiSmoother({ maxRejections: 0 }), /maxRejections must be at least 1, not 0/);
+    assert.throws(() => new RssiSmoother({ processNoise: Infinity }), /processNoise must be a finite number/);
+    assert.throws(
+      () => new RssiSmoother({ measurementNoise: Number.NaN }),
+      /measurementNoise must be a finite/,
+    );
     assert.throws(() => new RssiSmoother({ mode: 'mean' as never }), /mode must be one of/);
   });
 });

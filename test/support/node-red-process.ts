@@ -38,6 +38,8 @@ export interface RuntimeOptions {
    * install, instead of this package's settings.ts (which loads the package from this clone).
    */
   defaultSettings?: boolean;
+  /** A settings file to use instead of dist/settings.js (e.g. one that requires it and adds a user). */
+  settingsFile?: string;
   /** Environment variables for the flow: SCANNER_ID, MQTT_URL, MQTT_USER, ... */
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
@@ -62,7 +64,11 @@ export async function startNodeRed(options: RuntimeOptions): Promise<NodeRedRunt
     process.execPath,
     options.defaultSettings
       ? [require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(port)]
-      : [require.resolve('node-red/red.js'), '--settings', path.join(packageRoot, 'dist', 'settings.js')],
+      : [
+          require.resolve('node-red/red.js'),
+          '--settings',
+          options.settingsFile ?? path.join(packageRoot, 'dist', 'settings.js'),
+        ],
     {
       env: {
         ...process.env,

@@ -20,7 +20,7 @@ describe('LiveChannel', () => {
     counts.length = 0;
     channel = new LiveChannel({
       path: '/dogtracker/ws',
-      token: 'secret',
+      authorize: (_request, token) => (token === 'secret' ? undefined : 'wrong token'),
       greeting: () => JSON.stringify({ kind: 'snapshot' }),
       onClientsChanged: (n) => {
         counts.push(n);
@@ -105,5 +105,52 @@ describe('LiveChannel', () => {
       late.on('error', () => resolve(undefined));
     });
     assert.equal(status, 401);
+  });
+
+  it('serves at most maxClients browsers: 200 against a cap of 50, the extra ones told why with 1013', async () => {
+    await channel.close();
+    server.off('upgrade', channel.onUpgrade);
+    channel = new LiveChannel({
+      path: '/dogtracker/ws',
+      authorize: () => undefined,
+      maxClients: 50,
+      greeting: () => '{"kind":"snapshot"}',
+      onClientsChanged: (n) => onCount?.(n),
+      heartbeatMs: 60000,
+    });
+    server.on('upgrade', channel.onUpgrade);
+    type Outcome = { ws: WebSocket; served: boolean; code?: number; reason?: string };
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 200 },
+        () =>
+          new Promise<Outcome>((resolve, reject) => {
+            const ws = open('/dogtracker/ws?token=x');
+            ws.once('message', () => resolve({ ws, served: true }));
+            ws.once('close', (code, reason) => resolve({ ws, served: false, code, reason: String(reason) }));
+            ws.once('error', reject);
+          }),
+      ),
+    );
+    const served = outcomes.filter((o) => o.served);
+    const refused = outcomes.filter((o) => !o.served);
+    assert.equal(served.length, 50);
+    assert.equal(refused.length, 150);
+    for (const o of refused) {
+      assert.equal(o.code, 1013);
+      assert.equal(o.reason, 'this map already has 50 viewers; try again later');
+    }
+    assert.equal(channel.clientCount, 50);
+    // The served ones still get every update.
+    const got = Promise.all(served.map((o) => nextMessage(o.ws)));
+    channel.broadcast('{"kind":"position"}');
+    assert.deepEqual(new Set(await got), new Set(['{"kind":"position"}']));
+    // A place freed is a place taken.
+    const freed = new Promise<void>((resolve) => (onCount = (n) => n === 49 && resolve()));
+    served[0].ws.close();
+    await freed;
+    const next = open('/dogtracker/ws?token=x');
+    assert.equal(await nextMessage(next), '{"kind":"snapshot"}');
+    for (const o of [...served, { ws: next }]) o.ws.close();
   });
 });

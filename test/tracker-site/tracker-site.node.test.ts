@@ -1,7 +1,7 @@
 // tracker-site on the real Node-RED runtime: loading, errors in the log, file reload, the editor's
 // validation endpoint, and what a dependent node sees through linkSite.
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
@@ -144,8 +144,10 @@ describe('tracker-site node', () => {
       assert.match(bad.body.errors[0], /^dogs\[0\]\.beacon must be a MAC address/);
     });
 
-    it('reads and validates a file on the host, returning its text for the editor', async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'site-file-'));
+    it('reads and validates a site file in the folder of DOGTRACKER_SITE_FILE, returning its text for the editor', async () => {
+      const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'site-file-')));
+      const before = process.env.DOGTRACKER_SITE_FILE;
+      process.env.DOGTRACKER_SITE_FILE = path.join(dir, 'site.json');
       try {
         const file = path.join(dir, 'site.json');
         writeFileSync(file, siteText());
@@ -158,7 +160,15 @@ describe('tracker-site node', () => {
           .send({ path: path.join(dir, 'x.json') });
         assert.equal(missing.body.ok, false);
         assert.match(missing.body.errors[0], /^cannot read .*x\.json: ENOENT/);
+        const outside = await helper
+          .request()
+          .post('/dogtracker/site/validate')
+          .send({ path: '/etc/passwd' });
+        assert.deepEqual(outside.body.ok, false);
+        assert.equal(outside.body.config, undefined);
       } finally {
+        if (before === undefined) delete process.env.DOGTRACKER_SITE_FILE;
+        else process.env.DOGTRACKER_SITE_FILE = before;
         rmSync(dir, { recursive: true, force: true });
       }
     });

@@ -414,8 +414,11 @@
             window.console.error('map update failed', err);
           }
         };
-        ws.onclose = function () {
-          retry();
+        ws.onclose = function (event) {
+          // 1013: the map has as many viewers as it serves; say so, and try again later. Every other
+          // close (redeploy, network, an expired or refused token) reconnects with a fresh session token.
+          if (event.code === 1013) retry(event.reason || 'this map is full; try again later', 30000);
+          else retry();
         };
       })
       .catch(function () {
@@ -423,9 +426,10 @@
       });
   }
 
-  function retry() {
-    setConn('offline', 'offline');
-    setTimeout(connect, retryMs);
+  function retry(reason, delayMs) {
+    setConn(reason ? 'full' : 'offline', reason || 'offline');
+    if (reason) el.conn.title = reason;
+    setTimeout(connect, delayMs || retryMs);
     retryMs = Math.min(retryMs * 2, 15000);
   }
 

@@ -1,0 +1,35 @@
+// beacon-scan's editor fields and the ranges its runtime (beacon-scan/config.ts) accepts.
+import type { SettingsTable } from './fields';
+
+export const BEACON_SCAN_SETTINGS = {
+  name: { type: 'string', default: '' },
+  mode: { type: 'enum', values: ['scan', 'simulate', 'replay'], default: 'scan' },
+  scanner: { type: 'string', default: '', help: 'blank: the host name' },
+  site: { type: 'string', default: '' },
+  autoStart: { type: 'boolean', default: true },
+  adapter: { type: 'string', default: 'hci0', help: 'hci0, hci1, ... (checked by the node)' },
+  stallS: {
+    type: 'number',
+    min: 1,
+    default: 30,
+    unit: 's',
+    help: 'no advert this long: the scan is restarted',
+  },
+  resetAfter: { type: 'integer', min: 0, default: 3, help: 'stalls in a row before the reset command' },
+  resetCommand: { type: 'string', default: 'hciconfig hci0 reset' },
+  retryS: { type: 'number', min: 1, default: 10, unit: 's' },
+  allow: { type: 'string', default: '' },
+  allowDogs: { type: 'boolean', default: false },
+  block: { type: 'string', default: '' },
+  minRssi: { type: 'number', min: -127, max: 20, unit: 'dBm', help: 'blank: no minimum' },
+  beaconsOnly: { type: 'boolean', default: false },
+  maxPerSecond: { type: 'number', min: 0, default: 0, help: 'per beacon; 0: no limit' },
+  batchMs: { type: 'number', min: 0, default: 0, unit: 'ms', help: '0: one message per reading' },
+  simSeed: { type: 'integer', min: 0, default: 1 },
+  simSpeed: { type: 'number', min: 0, default: 1, help: '0: as fast as possible' },
+  simScope: { type: 'enum', values: ['self', 'all'], default: 'self' },
+  simIntervalMs: { type: 'number', min: 20, default: 500, unit: 'ms' },
+  simDurationS: { type: 'number', min: 1, default: 600, unit: 's' },
+  replayFile: { type: 'string', default: '', help: 'needed in replay mode (checked by the node)' },
+  replaySpeed: { type: 'number', min: 0, default: 1, help: '0: as fast as possible' },
+} as const satisfies SettingsTable;

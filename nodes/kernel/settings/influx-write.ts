@@ -1,0 +1,12 @@
+// influx-write's editor fields and the ranges its runtime accepts.
+import type { SettingsTable } from './fields';
+
+export const INFLUX_WRITE_SETTINGS = {
+  name: { type: 'string', default: '' },
+  server: { type: 'string', required: true },
+  batchSize: { type: 'integer', min: 1, max: 100000, default: 1000, unit: 'points' },
+  flushMs: { type: 'integer', min: 1, default: 1000, unit: 'ms' },
+  maxQueuedPoints: { type: 'integer', min: 1, default: 1000000, unit: 'points' },
+  retryMinS: { type: 'number', min: 0, minExclusive: true, default: 1, unit: 's' },
+  retryMaxS: { type: 'number', min: 0, minExclusive: true, default: 60, unit: 's' },
+} as const satisfies SettingsTable;
