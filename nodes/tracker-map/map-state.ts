@@ -3,7 +3,8 @@
 // cut by the event time (`ts`) of the newest position of each dog.
 import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../kernel/checks';
 import { CONTRACT_VERSION, type Alert, type Position } from '../kernel/contract';
-import type { SiteView } from '../kernel/site-view';
+import { BoundsBuilder } from '../kernel/geo';
+import type { MapSiteSource } from '../kernel/site-view';
 import type { Origin, ZoneKind } from '../kernel/site-document';
 
 export interface MapScanner {
@@ -105,7 +106,7 @@ const DEFAULT_MAX_TRAIL_POINTS = 2000;
 const DEFAULT_MAX_UNLISTED_DOGS = 50;
 
 export class MapState {
-  private site: SiteView | undefined;
+  private site: MapSiteSource | undefined;
   private mapSite: MapSite | undefined;
   private readonly dogs = new Map<string, DogState>();
   private readonly nodes = new Map<string, NodeState>();
@@ -117,7 +118,7 @@ export class MapState {
   }
 
   /** A new site: its dogs and scanners appear; positions and states already known are kept. */
-  setSite(view: SiteView): Snapshot {
+  setSite(view: MapSiteSource): Snapshot {
     this.site = view;
     this.mapSite = toMapSite(view);
     for (const dog of view.dogs) {
@@ -317,7 +318,7 @@ function readAlert(a: JsonObject, path: string): Alert {
   return { ...(a as unknown as Alert), severity: (a.severity as Alert['severity'] | undefined) ?? 'info' };
 }
 
-function toMapSite(view: SiteView): MapSite {
+function toMapSite(view: MapSiteSource): MapSite {
   const withLatLon = <T extends object>(
     item: T,
     x: number,
@@ -326,11 +327,9 @@ function toMapSite(view: SiteView): MapSite {
     const ll = view.toWgs84(x, y);
     return ll ? { ...item, lat: ll.lat, lon: ll.lon } : item;
   };
-  const xs: number[] = [];
-  const ys: number[] = [];
+  const box = new BoundsBuilder();
   const scanners = view.scanners.map((s) => {
-    xs.push(s.x);
-    ys.push(s.y);
+    box.include(s.x, s.y);
     const scanner: MapScanner = { id: s.id, x: s.x, y: s.y };
     if (s.name) scanner.name = s.name;
     return withLatLon(scanner, s.x, s.y);
@@ -339,10 +338,7 @@ function toMapSite(view: SiteView): MapSite {
     const zone: MapZone = { id: z.id, name: z.name, kind: z.kind };
     if (z.shape === 'polygon') {
       zone.polygon = z.polygon.map(([x, y]) => [x, y]);
-      for (const [x, y] of z.polygon) {
-        xs.push(x);
-        ys.push(y);
-      }
+      for (const [x, y] of z.polygon) box.include(x, y);
       if (view.hasOrigin)
         zone.latlngs = z.polygon.map(([x, y]) => {
           const ll = view.toWgs84(x, y);
@@ -350,16 +346,12 @@ function toMapSite(view: SiteView): MapSite {
         });
     } else {
       const { x, y, r } = z.circle;
-      xs.push(x - r, x + r);
-      ys.push(y - r, y + r);
+      box.include(x - r, y - r).include(x + r, y + r);
       zone.circle = withLatLon({ x, y, r }, x, y);
     }
     return zone;
   });
-  const bounds =
-    xs.length > 0
-      ? { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) }
-      : { minX: -10, minY: -10, maxX: 10, maxY: 10 };
+  const bounds = box.bounds({ minX: -10, minY: -10, maxX: 10, maxY: 10 });
   const site: MapSite = {
     name: view.name,
     bounds,
@@ -367,6 +359,6 @@ function toMapSite(view: SiteView): MapSite {
     dogs: view.dogs.map((d) => ({ id: d.id, name: d.name })),
     zones,
   };
-  if (view.site.origin) site.origin = view.site.origin;
+  if (view.origin) site.origin = view.origin;
   return site;
 }
