@@ -126,7 +126,7 @@ export = (RED: NodeAPI): void => {
         done(new Error(site.problem));
         return;
       }
-      const { positions, errors } = readPositions(msg.payload);
+      const { positions, errors, refused, total } = readPositions(msg.payload);
       const out = new FenceOutput();
       for (const position of positions) fence.observe(position, out);
       if (positions.length > 0) {
@@ -141,10 +141,8 @@ export = (RED: NodeAPI): void => {
         done();
         return;
       }
-      const total = errors.length + positions.length;
-      const shown =
-        errors.slice(0, 3).join('; ') + (errors.length > 3 ? `; and ${errors.length - 3} more` : '');
-      done(new Error(`${errors.length} of ${total} position(s) rejected: ${shown}`));
+      const shown = errors.slice(0, 3).join('; ') + (refused > 3 ? `; and ${refused - 3} more` : '');
+      done(new Error(`${refused} of ${total} position(s) rejected: ${shown}`));
     }
 
     node.on('input', (msg, send, done) => {

@@ -58,7 +58,7 @@ export = (RED: NodeAPI): void => {
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (!smoother) return done(new Error(settingsProblem));
-      const { readings, problems, batch } = readingsFrom(msg.payload);
+      const { readings, problems, refused, total, batch } = readingsFrom(msg.payload);
       const out: RssiReading[] = [];
       for (const reading of readings) {
         const result = smoother.accept(reading);
@@ -83,8 +83,7 @@ export = (RED: NodeAPI): void => {
         });
       }
       if (problems.length > 0) {
-        const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
-        done(new Error(summarizeProblems(problems, total)));
+        done(new Error(summarizeProblems(problems, total, refused)));
       } else {
         done();
       }

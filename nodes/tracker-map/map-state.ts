@@ -1,8 +1,9 @@
 // What the live map shows: the site, each dog's latest position and recent trail, the scanners'
 // online/offline state and the recent alerts. Pure: no Node-RED, no sockets, no wall clock: trails are
 // cut by the event time (`ts`) of the newest position of each dog.
-import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../kernel/checks';
-import { CONTRACT_VERSION, type Alert, type Position } from '../kernel/contract';
+import { isFiniteNumber, isObject, payloadText } from '../kernel/checks';
+import type { Alert, Health, Position } from '../kernel/contract';
+import { decodePayload, isStatusTopic, parseMessage, parseStatus, STATUS_TOPIC } from '../kernel/parse';
 import { BoundsBuilder } from '../kernel/geo';
 import type { MapSiteSource } from '../kernel/site-view';
 import type { Origin, ZoneKind } from '../kernel/site-document';
@@ -101,7 +102,7 @@ export interface MapStateOptions {
   maxUnlistedDogs?: number;
 }
 
-export const STATUS_TOPIC = /^dogtracker\/v1\/status\/([^/]+)$/;
+export { STATUS_TOPIC };
 const DEFAULT_MAX_TRAIL_POINTS = 2000;
 const DEFAULT_MAX_UNLISTED_DOGS = 50;
 
@@ -154,16 +155,12 @@ export class MapState {
     // MQTT in nodes set to "a Buffer" or "a String" give the same messages as bytes or JSON text.
     const raw = payloadText(payload);
     if (raw !== undefined) {
-      const text = raw.trim();
-      const isStatus = typeof topic === 'string' && STATUS_TOPIC.test(topic);
-      if (isStatus || !(text.startsWith('{') || text.startsWith('['))) return [this.applyStatus(raw, topic)];
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`payload is text but not valid JSON: ${(err as Error).message}`, { cause: err });
-      }
-      return this.apply(parsed, topic);
+      const text = raw.trimStart();
+      if (isStatusTopic(topic) || !(text.startsWith('{') || text.startsWith('[')))
+        return [this.applyStatus(raw, topic)];
+      const decoded = decodePayload(raw);
+      if (!decoded.ok) throw new Error(decoded.problem);
+      return this.apply(decoded.value, topic);
     }
     if (!Array.isArray(payload)) return this.applyOne(payload, 'payload');
     const updates: MapUpdate[] = [];
@@ -180,21 +177,15 @@ export class MapState {
   }
 
   private applyOne(payload: unknown, path: string): MapUpdate[] {
-    if (!isObject(payload)) throw new Error(`${path} must be a contract object (position, alert or health)`);
-    switch (payload.type) {
-      case 'position':
-        return this.applyPosition(readPosition(payload, path));
-      case 'alert':
-        return [this.applyAlert(readAlert(payload, path))];
-      case 'health':
-        return [this.applyHealth(payload, path)];
-      case 'rssi':
-        return [];
-      default:
-        throw new Error(
-          `${path}.type must be "position", "alert" or "health" (got ${JSON.stringify(payload.type)})`,
-        );
-    }
+    // The map shows positions: a reading is passed over unread.
+    if (isObject(payload) && payload.type === 'rssi') return [];
+    const parsed = parseMessage(payload, path, ['position', 'alert', 'health']);
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const { value } = parsed;
+    if (value.type === 'position') return this.applyPosition(value.message);
+    if (value.type === 'alert') return [this.applyAlert(value.message)];
+    if (value.type === 'health') return [this.applyHealth(value.message)];
+    return [];
   }
 
   private applyPosition(position: Position): MapUpdate[] {
@@ -234,9 +225,7 @@ export class MapState {
     return { kind: 'alert', alert };
   }
 
-  private applyHealth(payload: JsonObject, path: string): MapUpdate {
-    if (!isNonEmptyString(payload.node)) throw new Error(`${path}.node must be a non-empty string`);
-    if (!isFiniteNumber(payload.ts)) throw new Error(`${path}.ts must be a number (ms since the epoch)`);
+  private applyHealth(payload: Health): MapUpdate {
     const node = this.node(payload.node);
     if (node.healthTs === undefined || payload.ts >= node.healthTs) {
       node.healthTs = payload.ts;
@@ -252,17 +241,10 @@ export class MapState {
   }
 
   private applyStatus(payload: string, topic: unknown): MapUpdate {
-    const match = typeof topic === 'string' ? STATUS_TOPIC.exec(topic) : null;
-    if (!match) {
-      throw new Error(
-        `a text payload must be a node status with msg.topic dogtracker/v1/status/{node} (got topic ${JSON.stringify(topic)})`,
-      );
-    }
-    const status = payload.trim().toLowerCase();
-    if (status !== 'online' && status !== 'offline')
-      throw new Error(`status payload must be "online" or "offline" (got ${JSON.stringify(payload)})`);
-    const node = this.node(match[1]);
-    node.status = status;
+    const parsed = parseStatus(topic, payload);
+    if (!parsed.ok) throw new Error(`a text payload must be a node status: ${parsed.problems.join('; ')}`);
+    const node = this.node(parsed.value.node);
+    node.status = parsed.value.status;
     return { kind: 'node', node: { ...node } };
   }
 
@@ -293,29 +275,6 @@ export function cutTrail(trail: TrailPoint[], fromTs: number, maxPoints: number)
   while (first < trail.length && trail[first].ts < fromTs) first++;
   first = Math.max(first, trail.length - maxPoints);
   return first === 0 ? trail : trail.slice(first);
-}
-
-function readPosition(p: JsonObject, path: string): Position {
-  if (!isNonEmptyString(p.dog)) throw new Error(`${path}.dog must be a non-empty string`);
-  for (const key of ['ts', 'x', 'y'] as const)
-    if (!isFiniteNumber(p[key])) throw new Error(`${path}.${key} must be a number`);
-  if (p.accuracy !== undefined && !(isFiniteNumber(p.accuracy) && p.accuracy >= 0))
-    throw new Error(`${path}.accuracy must be a number >= 0 (metres)`);
-  for (const key of ['lat', 'lon', 'vx', 'vy', 'scanners'] as const)
-    if (p[key] !== undefined && !isFiniteNumber(p[key])) throw new Error(`${path}.${key} must be a number`);
-  return {
-    ...(p as unknown as Position),
-    v: isFiniteNumber(p.v) ? p.v : CONTRACT_VERSION,
-    accuracy: isFiniteNumber(p.accuracy) ? p.accuracy : 0,
-  };
-}
-
-function readAlert(a: JsonObject, path: string): Alert {
-  if (!isNonEmptyString(a.event)) throw new Error(`${path}.event must be a non-empty string`);
-  if (!isFiniteNumber(a.ts)) throw new Error(`${path}.ts must be a number (ms since the epoch)`);
-  if (a.severity !== undefined && !['info', 'warning', 'critical'].includes(a.severity as string))
-    throw new Error(`${path}.severity must be "info", "warning" or "critical"`);
-  return { ...(a as unknown as Alert), severity: (a.severity as Alert['severity'] | undefined) ?? 'info' };
 }
 
 function toMapSite(view: MapSiteSource): MapSite {

@@ -61,7 +61,7 @@ export = (RED: NodeAPI): void => {
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (settingsProblem) return done(new Error(settingsProblem));
       if (!locator) return done(new Error(`no site: ${link.problem}`));
-      const { readings, problems } = readingsFrom(msg.payload);
+      const { readings, problems, refused, total } = readingsFrom(msg.payload);
       const out: NodeMessageInFlow[] = [];
       try {
         for (const reading of readings) {
@@ -81,8 +81,7 @@ export = (RED: NodeAPI): void => {
         node.status({ fill: 'green', shape: 'dot', text: `${locator.trackCount} tracked` });
       }
       if (problems.length > 0) {
-        const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
-        done(new Error(summarizeProblems(problems, total)));
+        done(new Error(summarizeProblems(problems, total, refused)));
       } else {
         done();
       }
