@@ -103,7 +103,7 @@ export const SITE_LIMITS = {
   maxDogs: 500,
   maxZones: 500,
   maxPolygonVertices: 1000,
-  maxTotalVertices: 20_000,
+  maxTotalVertices: 10_000,
   /** Characters of a site's JSON text; anything longer is refused before it is parsed. */
   maxTextChars: 4_000_000,
 } as const;
@@ -199,7 +199,7 @@ export function validateSite(doc: unknown): SiteResult {
   if (errors.length > 0) return { ok: false, errors };
   const site: Site = { name, defaults, scanners: values(scanners), dogs: values(dogs), zones: values(zones) };
   if (origin) site.origin = origin;
-  return { ok: true, site: deepFreeze(site), warnings };
+  return { ok: true, site: freezeSite(site), warnings };
 }
 
 /** The key a dog's `beacon` is matched on: a bare MAC for MACs and `mac:` ids, else the lower-cased id. */
@@ -364,7 +364,7 @@ function readPolygon(value: unknown, path: string, errors: string[]): Point[] | 
     const p: unknown = value[i];
     if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1])) {
       if (Math.abs(p[0]) <= m && Math.abs(p[1]) <= m) {
-        points.push([p[0], p[1]]);
+        points.push(Object.freeze([p[0], p[1]]) as Point);
         continue;
       }
       if (++bad <= MAX_LISTED_VERTEX_ERRORS)
@@ -438,8 +438,12 @@ function readList<T>(
 function tooManyVertices(zones: unknown, errors: string[]): boolean {
   if (!Array.isArray(zones) || zones.length > L.maxZones) return false;
   let total = 0;
-  for (const zone of zones as unknown[])
-    if (isObject(zone) && Array.isArray(zone.polygon)) total += zone.polygon.length;
+  for (const zone of zones as unknown[]) {
+    if (!isObject(zone) || !Array.isArray(zone.polygon)) continue;
+    // An over-long polygon is named on its own (and not walked either).
+    if (zone.polygon.length > L.maxPolygonVertices) return false;
+    total += zone.polygon.length;
+  }
   if (total <= L.maxTotalVertices) return false;
   errors.push(`zones have ${total} polygon vertices in all; at most ${L.maxTotalVertices}`);
   return true;
@@ -542,10 +546,22 @@ const COORDINATE = [-L.maxCoordinateM, L.maxCoordinateM] as const;
 const HEIGHT = [L.minHeightM, L.maxHeightM] as const;
 const EXPONENT = [L.minPathLossExponent, L.maxPathLossExponent] as const;
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+/**
+ * Freezes the site and everything in it, so no node can change what others see. Walks the known shape
+ * (vertices are frozen as they are read): a generic deep freeze costs more than the validation.
+ */
+function freezeSite(site: Site): Site {
+  for (const list of [site.scanners, site.dogs]) {
+    for (const item of list) Object.freeze(item);
+    Object.freeze(list);
   }
-  return value;
+  for (const zone of site.zones) {
+    Object.freeze(zone.shape === 'polygon' ? zone.polygon : zone.circle);
+    if (zone.dogs) Object.freeze(zone.dogs);
+    Object.freeze(zone);
+  }
+  Object.freeze(site.zones);
+  Object.freeze(site.defaults);
+  if (site.origin) Object.freeze(site.origin);
+  return Object.freeze(site);
 }
