@@ -80,6 +80,15 @@ export class FieldReader {
   /** A finite number within the rule's bounds. */
   number(key: string, required: boolean, rule: NumberRule = {}): number | undefined {
     const value = this.obj[key];
+    // The common case first, with no text built.
+    if (
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (!rule.integer || Number.isSafeInteger(value)) &&
+      !(value < (rule.min ?? -Infinity)) &&
+      !(value > (rule.max ?? Infinity))
+    )
+      return value;
     const unit = rule.unit ? ` (${rule.unit})` : '';
     const what = rule.integer ? 'an integer' : 'a finite number';
     if (value === undefined) {
