@@ -3,7 +3,7 @@
 // `seq` numbering and optional batching. Pure; time is the event time of the readings and of `tick(now)`.
 import { normalizeMac } from '../kernel/checks';
 import { CONTRACT_VERSION, type RssiReading } from '../kernel/contract';
-import type { SiteView } from '../kernel/site-view';
+import type { DogDirectory } from '../kernel/site-view';
 import { beaconKey } from '../kernel/site-document';
 import { frameId, type DecodedFrame } from './frames';
 
@@ -81,7 +81,7 @@ export class SourcePipeline {
   private readonly learnedDogs = new Map<string, string>();
   private readonly dogByMac = new Map<string, string | null>();
   private readonly dogById = new Map<string, string | null>();
-  private site: SiteView | undefined;
+  private site: DogDirectory | undefined;
 
   constructor(
     options: PipelineOptions,
@@ -92,7 +92,7 @@ export class SourcePipeline {
     this.block = new Set((options.block ?? []).map(listKey));
   }
 
-  setSite(site: SiteView | undefined): void {
+  setSite(site: DogDirectory | undefined): void {
     this.site = site;
     this.learnedDogs.clear();
     this.dogByMac.clear();

@@ -148,7 +148,7 @@ export = (RED: NodeAPI): void => {
         done(new Error(site.problem));
         return;
       }
-      const { positions, errors } = readPositions(msg.payload);
+      const { positions, errors, refused, total } = readPositions(msg.payload);
       const out = new FenceOutput();
       for (const position of positions) fence.observe(position, out);
       for (const a of out.ahead) {
@@ -168,10 +168,8 @@ export = (RED: NodeAPI): void => {
       showStatus();
       const texts: string[] = [];
       if (errors.length > 0) {
-        const total = errors.length + positions.length;
-        const shown =
-          errors.slice(0, 3).join('; ') + (errors.length > 3 ? `; and ${errors.length - 3} more` : '');
-        texts.push(`${errors.length} of ${total} position(s) rejected: ${shown}`);
+        const shown = errors.slice(0, 3).join('; ') + (refused > 3 ? `; and ${refused - 3} more` : '');
+        texts.push(`${refused} of ${total} position(s) rejected: ${shown}`);
       }
       if (out.unlisted.length > 0) {
         const names = [...new Set(out.unlisted)];

@@ -9,16 +9,14 @@
 import { EventClock, type SkewReference } from '../kernel/event-clock';
 import { CONTRACT_VERSION, type Alert, type AlertEvent, type Severity } from '../kernel/contract';
 import type { Dog, Zone, ZoneKind } from '../kernel/site-document';
+import type { DogDirectory, ZoneSource } from '../kernel/site-view';
 import { MAX_UNLISTED_DOGS, type FenceOptions } from './fence-options';
 import { normalQuantile } from './normal-quantile';
 import type { FencePosition } from './position-input';
 import { compileShape, type BoundaryDistance, type ZoneShape } from './zone-shape';
 
 /** What the geofence needs of a site (a tracker-site `SiteView` is one). */
-export interface FenceSite {
-  readonly dogs: readonly Dog[];
-  zonesFor(dogId: string): Zone[];
-}
+export type FenceSite = Pick<DogDirectory, 'dogs'> & Pick<ZoneSource, 'zonesFor'>;
 
 export type Side = 'inside' | 'outside';
 export type ZoneSide = Side | 'unknown';

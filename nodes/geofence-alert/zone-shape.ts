@@ -1,5 +1,6 @@
 // Zone shapes compiled for fast signed distances: negative inside, positive outside, in metres.
 // Pure: no Node-RED here.
+import { BoundsBuilder } from '../kernel/geo';
 import type { Point, Zone } from '../kernel/site-document';
 
 /** Where a point lies relative to a zone's boundary. */
@@ -63,10 +64,19 @@ class PolygonShape implements ZoneShape {
   constructor(points: readonly Point[]) {
     this.xs = Float64Array.from(points, (p) => p[0]);
     this.ys = Float64Array.from(points, (p) => p[1]);
-    this.minX = Math.min(...this.xs);
-    this.maxX = Math.max(...this.xs);
-    this.minY = Math.min(...this.ys);
-    this.maxY = Math.max(...this.ys);
+    const box = new BoundsBuilder();
+    for (const [x, y] of points) box.include(x, y);
+    ({
+      minX: this.minX,
+      maxX: this.maxX,
+      minY: this.minY,
+      maxY: this.maxY,
+    } = box.bounds({
+      minX: 0,
+      minY: 0,
+      maxX: 0,
+      maxY: 0,
+    }));
   }
 
   outsideBound(x: number, y: number): number {

@@ -9,8 +9,8 @@
 // Every field has one InfluxDB type, decided by its name alone: a float, except the counts and bit
 // masks listed in INTEGER_FIELDS, and the few string fields. So two writes can never disagree about a
 // field's type (InfluxDB rejects such a point with a "field type conflict").
-import { CONTRACT_VERSION } from '../kernel/contract';
-import { isFiniteNumber, isObject, payloadText, type JsonObject } from '../kernel/checks';
+import { excerpt, isObject, type JsonObject } from '../kernel/checks';
+import { decodePayload, joinProblems, parseMessage } from '../kernel/parse';
 import { formatLine, type FieldValue } from './line-protocol';
 
 export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;
@@ -39,27 +39,21 @@ function fail(message: string): never {
   throw new ConversionError(message);
 }
 
-function requiredString(msg: JsonObject, key: string, what: string): string {
+// The message was checked by the kernel parser (kernel/parse) before it gets here: these only read it.
+
+function requiredString(msg: JsonObject, key: string): string {
+  return String(msg[key]);
+}
+
+function optionalString(msg: JsonObject, key: string): string | undefined {
   const value = msg[key];
-  if (typeof value !== 'string' || value.length === 0) fail(`${what} needs ${key} (a non-empty string)`);
-  return value;
+  return typeof value === 'string' ? value : undefined;
 }
 
-function optionalString(msg: JsonObject, key: string, what: string): string | undefined {
-  const value = msg[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') fail(`${what}.${key} must be a string, not ${describe(value)}`);
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
-/** A number field: absent (undefined/null) or not finite (NaN and ±Infinity cannot be stored) adds nothing. */
+/**
+ * A number field: absent adds nothing. The parser checked the contract's fields; a health message may
+ * carry more numbers, and one that is not finite (NaN and ±Infinity cannot be stored) is left out.
+ */
 function addNumber(
   fields: Fields,
   integers: ReadonlySet<string>,
@@ -72,7 +66,7 @@ function addNumber(
     if (required) fail(`${what} needs ${key} (a number)`);
     return;
   }
-  if (typeof value !== 'number') fail(`${what}.${key} must be a number, not ${describe(value)}`);
+  if (typeof value !== 'number') fail(`${what}.${key} must be a number, not ${excerpt(value)}`);
   if (!Number.isFinite(value)) {
     if (required) fail(`${what}.${key} must be a finite number, not ${value}`);
     return;
@@ -86,11 +80,8 @@ function addNumber(
   }
 }
 
-function timestamp(msg: JsonObject, what: string): number {
-  const ts = msg.ts;
-  if (!isFiniteNumber(ts) || ts < 0)
-    fail(`${what} needs ts (milliseconds since the epoch), not ${describe(ts)}`);
-  return Math.round(ts);
+function timestamp(msg: JsonObject): number {
+  return Math.round(msg.ts as number);
 }
 
 function rssiLine(msg: JsonObject): string {
@@ -101,11 +92,11 @@ function rssiLine(msg: JsonObject): string {
   for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery'])
     addNumber(fields, integers, what, key, msg[key]);
   const tags: Tags = [
-    ['scanner', requiredString(msg, 'scanner', what)],
-    ['mac', requiredString(msg, 'mac', what)],
-    ['dog', optionalString(msg, 'dog', what)],
+    ['scanner', requiredString(msg, 'scanner')],
+    ['mac', requiredString(msg, 'mac')],
+    ['dog', optionalString(msg, 'dog')],
   ];
-  return formatLine(MEASUREMENTS.rssi, tags, fields, timestamp(msg, what));
+  return formatLine(MEASUREMENTS.rssi, tags, fields, timestamp(msg));
 }
 
 function positionLine(msg: JsonObject): string {
@@ -116,42 +107,41 @@ function positionLine(msg: JsonObject): string {
   addNumber(fields, integers, what, 'y', msg.y, true);
   for (const key of ['lat', 'lon', 'accuracy', 'vx', 'vy', 'scanners'])
     addNumber(fields, integers, what, key, msg[key]);
-  const method = optionalString(msg, 'method', what);
+  const method = optionalString(msg, 'method');
   if (method !== undefined) fields.push(['method', { kind: 'string', value: method }]);
-  const tags: Tags = [['dog', requiredString(msg, 'dog', what)]];
-  return formatLine(MEASUREMENTS.position, tags, fields, timestamp(msg, what));
+  const tags: Tags = [['dog', requiredString(msg, 'dog')]];
+  return formatLine(MEASUREMENTS.position, tags, fields, timestamp(msg));
 }
 
 function alertLine(msg: JsonObject): string {
   const what = 'alert';
-  const event = requiredString(msg, 'event', what);
-  const dog = optionalString(msg, 'dog', what);
-  const zone = optionalString(msg, 'zone', what);
-  const kind = optionalString(msg, 'kind', what);
+  const event = requiredString(msg, 'event');
+  const dog = optionalString(msg, 'dog');
+  const zone = optionalString(msg, 'zone');
+  const kind = optionalString(msg, 'kind');
   const fields: Fields = [];
   const integers = INTEGER_FIELDS.alert;
   for (const key of ['x', 'y', 'since']) addNumber(fields, integers, what, key, msg[key]);
   if (kind !== undefined) fields.push(['kind', { kind: 'string', value: kind }]);
   // Always present, so an alert without coordinates still has a field; Grafana shows it on annotations.
   const text =
-    optionalString(msg, 'text', what) ??
-    [dog ?? 'a dog', event, zone].filter((s) => s !== undefined).join(' ');
+    optionalString(msg, 'text') ?? [dog ?? 'a dog', event, zone].filter((s) => s !== undefined).join(' ');
   fields.push(['text', { kind: 'string', value: text }]);
   const tags: Tags = [
     ['dog', dog],
     ['zone', zone],
     ['event', event],
-    ['severity', optionalString(msg, 'severity', what)],
+    ['severity', optionalString(msg, 'severity')],
   ];
-  return formatLine(MEASUREMENTS.alert, tags, fields, timestamp(msg, what));
+  return formatLine(MEASUREMENTS.alert, tags, fields, timestamp(msg));
 }
 
 const HEALTH_SKIP = new Set(['v', 'ts']);
 
 function healthLines(msg: JsonObject): string[] {
   const what = 'health';
-  const node = requiredString(msg, 'node', what);
-  const ts = timestamp(msg, what);
+  const node = requiredString(msg, 'node');
+  const ts = timestamp(msg);
   const integers = INTEGER_FIELDS.health;
   const fields: Fields = [];
   const lines: string[] = [];
@@ -172,11 +162,11 @@ function healthLines(msg: JsonObject): string[] {
   const mesh = msg.mesh;
   const neighbors = isObject(mesh) ? mesh.neighbors : undefined;
   if (neighbors !== undefined && neighbors !== null) {
-    if (!Array.isArray(neighbors)) fail(`health.mesh.neighbors must be an array, not ${describe(neighbors)}`);
+    if (!Array.isArray(neighbors)) fail(`health.mesh.neighbors must be an array, not ${excerpt(neighbors)}`);
     neighbors.forEach((neighbor: unknown, i) => {
       const where = `health.mesh.neighbors[${i}]`;
-      if (!isObject(neighbor)) fail(`${where} must be an object, not ${describe(neighbor)}`);
-      const mac = requiredString(neighbor, 'mac', where);
+      if (!isObject(neighbor)) fail(`${where} must be an object, not ${excerpt(neighbor)}`);
+      const mac = requiredString(neighbor, 'mac');
       const linkFields: Fields = [];
       for (const [key, value] of Object.entries(neighbor)) {
         if (typeof value === 'number') addNumber(linkFields, integers, where, key, value);
@@ -185,7 +175,7 @@ function healthLines(msg: JsonObject): string[] {
       const tags: Tags = [
         ['node', node],
         ['neighbor', mac],
-        ['iface', optionalString(neighbor, 'iface', where)],
+        ['iface', optionalString(neighbor, 'iface')],
       ];
       lines.push(formatLine(MEASUREMENTS.health, tags, linkFields, ts));
     });
@@ -194,22 +184,17 @@ function healthLines(msg: JsonObject): string[] {
   return lines;
 }
 
-/** The lines of one contract message; throws a ConversionError naming what is wrong. */
-function messageLines(msg: unknown): string[] {
-  if (!isObject(msg)) fail(`expected a contract message (an object with v and type), not ${describe(msg)}`);
-  if (msg.v !== CONTRACT_VERSION)
-    fail(`v must be ${CONTRACT_VERSION} (the contract version), not ${describe(msg.v)}`);
-  switch (msg.type) {
+/** The lines of one parsed contract message; throws a ConversionError naming what cannot be stored. */
+function messageLines(type: string, msg: JsonObject): string[] {
+  switch (type) {
     case 'rssi':
       return [rssiLine(msg)];
     case 'position':
       return [positionLine(msg)];
     case 'alert':
       return [alertLine(msg)];
-    case 'health':
-      return healthLines(msg);
     default:
-      return fail(`type must be rssi, position, alert or health, not ${describe(msg.type)}`);
+      return healthLines(msg);
   }
 }
 
@@ -221,18 +206,21 @@ function messageLines(msg: unknown): string[] {
 export function toLineProtocol(payload: unknown): Conversion {
   const lines: string[] = [];
   const errors: string[] = [];
-  const text = payloadText(payload);
-  if (text !== undefined) {
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      errors.push(`payload: neither a contract message nor its JSON text: ${describe(text)}`);
-      return { lines, errors };
-    }
+  const decoded = decodePayload(payload);
+  if (!decoded.ok) {
+    errors.push(`payload: neither a contract message nor its JSON text: ${decoded.problem}`);
+    return { lines, errors };
   }
-  const convert = (msg: unknown, where: string): void => {
+  payload = decoded.value;
+  const convert = (value: unknown, where: string): void => {
+    const parsed = parseMessage(value, where);
+    if (!parsed.ok) {
+      errors.push(joinProblems(parsed.problems));
+      return;
+    }
     try {
-      for (const line of messageLines(msg)) lines.push(line);
+      const msg = parsed.value.message as unknown as JsonObject;
+      for (const line of messageLines(parsed.value.type, msg)) lines.push(line);
     } catch (err) {
       if (!(err instanceof ConversionError)) throw err;
       errors.push(`${where}: ${err.message}`);

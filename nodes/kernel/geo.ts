@@ -50,3 +50,41 @@ export class LocalFrame {
     return { x: east * this.cos - north * this.sin, y: east * this.sin + north * this.cos };
   }
 }
+
+/** An axis-aligned box in local metres. */
+export interface Bounds {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+/**
+ * Grows a bounding box point by point: a loop, never `Math.min(...points)`, which overflows the call stack
+ * on a large array.
+ */
+export class BoundsBuilder {
+  minX = Infinity;
+  minY = Infinity;
+  maxX = -Infinity;
+  maxY = -Infinity;
+
+  get empty(): boolean {
+    return this.minX > this.maxX;
+  }
+
+  include(x: number, y: number): this {
+    if (x < this.minX) this.minX = x;
+    if (x > this.maxX) this.maxX = x;
+    if (y < this.minY) this.minY = y;
+    if (y > this.maxY) this.maxY = y;
+    return this;
+  }
+
+  /** The box, or `fallback` when no point was included. */
+  bounds(fallback: Bounds): Bounds {
+    return this.empty
+      ? { ...fallback }
+      : { minX: this.minX, minY: this.minY, maxX: this.maxX, maxY: this.maxY };
+  }
+}

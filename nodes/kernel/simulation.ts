@@ -10,6 +10,7 @@
 // Motion: each dog rests, sniffs, walks (1.2 m/s), trots (3 m/s) or sprints (up to 10 m/s), turning
 // smoothly and staying inside the site's bounds.
 import { normalizeMac } from './checks';
+import { BoundsBuilder } from './geo';
 import { distance3d, expectedRssi } from './path-loss';
 import { hashString, Random } from './random';
 import type { Dog, Point, Scanner, Site } from './site-document';
@@ -367,9 +368,9 @@ export class SiteSimulator {
 
 function boundsOf(scanners: readonly Scanner[]): { minX: number; minY: number; maxX: number; maxY: number } {
   if (scanners.length < 2) return { minX: 0, minY: 0, maxX: 20, maxY: 30 };
-  const xs = scanners.map((s) => s.x);
-  const ys = scanners.map((s) => s.y);
-  const b = { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) };
+  const box = new BoundsBuilder();
+  for (const s of scanners) box.include(s.x, s.y);
+  const b = box.bounds({ minX: 0, minY: 0, maxX: 20, maxY: 30 });
   // A line of scanners still leaves the dogs room to move.
   if (b.maxX - b.minX < 2) b.maxX = b.minX + 10;
   if (b.maxY - b.minY < 2) b.maxY = b.minY + 10;

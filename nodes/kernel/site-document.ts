@@ -1,5 +1,5 @@
 // The site document of the contract: types and validation. Pure: no Node-RED here.
-import { isFiniteNumber, isNonEmptyString, isObject, normalizeMac, type JsonObject } from './checks';
+import { excerpt, isFiniteNumber, isNonEmptyString, isObject, normalizeMac, type JsonObject } from './checks';
 import type { Severity } from './contract';
 
 export type ZoneKind = 'safe' | 'forbidden' | 'info';
@@ -74,6 +74,48 @@ export interface Site {
   zones: readonly Zone[];
 }
 
+/**
+ * Bounds of a site document. A site is a yard or a farm: coordinates beyond these are a typo or an attack,
+ * and would overflow the maths downstream (squares of 1e154 are Infinity). Counts are capped so that no
+ * node spends more than a few milliseconds on a site, and an over-long list is refused before it is walked.
+ */
+export const SITE_LIMITS = {
+  /** Every local coordinate (scanner x/y, zone vertices, circle centre) lies within this of the origin, m. */
+  maxCoordinateM: 100_000,
+  /** Largest circle radius, m. */
+  maxRadiusM: 100_000,
+  /** Heights (scanner z, tagHeight, scannerHeight), m. */
+  minHeightM: -10,
+  maxHeightM: 100,
+  /** rssiAt1m, dBm. */
+  minRssiAt1m: -120,
+  maxRssiAt1m: 0,
+  minPathLossExponent: 1,
+  maxPathLossExponent: 6,
+  /** |rssiOffset|, dB. */
+  maxRssiOffsetDb: 40,
+  /** Longest dwell time, s (a week). */
+  maxDwellS: 7 * 24 * 3600,
+  /** Characters of an id or a beacon, and of a name. */
+  maxIdChars: 128,
+  maxNameChars: 200,
+  maxScanners: 500,
+  maxDogs: 500,
+  maxZones: 500,
+  maxPolygonVertices: 1000,
+  maxTotalVertices: 10_000,
+  /** Characters of a site's JSON text; anything longer is refused before it is parsed. */
+  maxTextChars: 4_000_000,
+} as const;
+
+/** Every local coordinate of a site lies within this many metres of its origin (SITE_LIMITS.maxCoordinateM). */
+export const MAX_SITE_COORDINATE_M = SITE_LIMITS.maxCoordinateM;
+
+/** Most problems one validation lists; the rest are counted (a broken 1000-vertex zone is one fix). */
+const MAX_LISTED_ERRORS = 50;
+/** Most bad vertices listed per polygon. */
+const MAX_LISTED_VERTEX_ERRORS = 3;
+
 export const BUILTIN_DEFAULTS: SiteDefaults = {
   rssiAt1m: -59,
   pathLossExponent: 2.2,
@@ -85,6 +127,11 @@ export type SiteResult = { ok: true; site: Site; warnings: string[] } | { ok: fa
 
 /** Parses JSON text and validates it; a syntax error is reported as one error naming the position. */
 export function parseSite(text: string): SiteResult {
+  if (text.length > SITE_LIMITS.maxTextChars)
+    return {
+      ok: false,
+      errors: [`site is ${text.length} characters of JSON; at most ${SITE_LIMITS.maxTextChars}`],
+    };
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -116,15 +163,26 @@ export function validateSite(doc: unknown): SiteResult {
   const warnings: string[] = [];
   if (!isObject(doc)) return { ok: false, errors: ['site must be a JSON object'] };
 
-  const name = optionalString(doc, 'name', 'name', errors) ?? 'Site';
+  const name = optionalString(doc, 'name', 'name', errors, SITE_LIMITS.maxNameChars) ?? 'Site';
   const origin = readOrigin(doc.origin, errors);
   const defaults = readDefaults(doc.defaults, errors);
-  const scanners = readList(doc, 'scanners', errors, (item, path) =>
+  const scanners = readList(doc, 'scanners', SITE_LIMITS.maxScanners, errors, (item, path) =>
     readScanner(item, path, defaults, errors),
   );
-  const dogs = readList(doc, 'dogs', errors, (item, path) => readDog(item, path, defaults, errors));
+  const dogs = readList(doc, 'dogs', SITE_LIMITS.maxDogs, errors, (item, path) =>
+    readDog(item, path, defaults, errors),
+  );
   const dogIds = new Set(dogs.map((d) => d.value.id));
-  const zones = readList(doc, 'zones', errors, (item, path) => readZone(item, path, dogIds, errors), true);
+  const zones = tooManyVertices(doc.zones, errors)
+    ? []
+    : readList(
+        doc,
+        'zones',
+        SITE_LIMITS.maxZones,
+        errors,
+        (item, path) => readZone(item, path, dogIds, errors),
+        true,
+      );
 
   checkUnique(scanners, 'scanners', (s) => s.id, 'id', errors);
   checkUnique(dogs, 'dogs', (d) => d.id, 'id', errors);
@@ -134,10 +192,14 @@ export function validateSite(doc: unknown): SiteResult {
   else if (scanners.length < 3)
     warnings.push(`site has ${scanners.length} scanner(s): at least 3 are needed for a 2-D fix`);
 
+  if (errors.length > MAX_LISTED_ERRORS) {
+    const more = errors.length - MAX_LISTED_ERRORS;
+    return { ok: false, errors: [...errors.slice(0, MAX_LISTED_ERRORS), `and ${more} more problems`] };
+  }
   if (errors.length > 0) return { ok: false, errors };
   const site: Site = { name, defaults, scanners: values(scanners), dogs: values(dogs), zones: values(zones) };
   if (origin) site.origin = origin;
-  return { ok: true, site: deepFreeze(site), warnings };
+  return { ok: true, site: freezeSite(site), warnings };
 }
 
 /** The key a dog's `beacon` is matched on: a bare MAC for MACs and `mac:` ids, else the lower-cased id. */
@@ -167,14 +229,16 @@ function readDefaults(value: unknown, errors: string[]): SiteDefaults {
   }
   return {
     rssiAt1m:
-      optionalNumber(value, 'rssiAt1m', 'defaults.rssiAt1m', errors, -120, 20) ?? BUILTIN_DEFAULTS.rssiAt1m,
+      optionalNumber(value, 'rssiAt1m', 'defaults.rssiAt1m', errors, L.minRssiAt1m, L.maxRssiAt1m) ??
+      BUILTIN_DEFAULTS.rssiAt1m,
     pathLossExponent:
-      optionalNumber(value, 'pathLossExponent', 'defaults.pathLossExponent', errors, 1, 6) ??
+      optionalNumber(value, 'pathLossExponent', 'defaults.pathLossExponent', errors, ...EXPONENT) ??
       BUILTIN_DEFAULTS.pathLossExponent,
     tagHeight:
-      optionalNumber(value, 'tagHeight', 'defaults.tagHeight', errors, -10, 50) ?? BUILTIN_DEFAULTS.tagHeight,
+      optionalNumber(value, 'tagHeight', 'defaults.tagHeight', errors, ...HEIGHT) ??
+      BUILTIN_DEFAULTS.tagHeight,
     scannerHeight:
-      optionalNumber(value, 'scannerHeight', 'defaults.scannerHeight', errors, -10, 100) ??
+      optionalNumber(value, 'scannerHeight', 'defaults.scannerHeight', errors, ...HEIGHT) ??
       BUILTIN_DEFAULTS.scannerHeight,
   };
 }
@@ -186,14 +250,16 @@ function readScanner(
   errors: string[],
 ): Scanner | undefined {
   const id = requiredString(item, 'id', `${path}.id`, errors);
-  const x = requiredNumber(item, 'x', `${path}.x`, errors);
-  const y = requiredNumber(item, 'y', `${path}.y`, errors);
-  const z = optionalNumber(item, 'z', `${path}.z`, errors) ?? defaults.scannerHeight;
-  const rssiOffset = optionalNumber(item, 'rssiOffset', `${path}.rssiOffset`, errors, -40, 40) ?? 0;
+  const x = requiredNumber(item, 'x', `${path}.x`, errors, ...COORDINATE);
+  const y = requiredNumber(item, 'y', `${path}.y`, errors, ...COORDINATE);
+  const z = optionalNumber(item, 'z', `${path}.z`, errors, ...HEIGHT) ?? defaults.scannerHeight;
+  const rssiOffset =
+    optionalNumber(item, 'rssiOffset', `${path}.rssiOffset`, errors, -L.maxRssiOffsetDb, L.maxRssiOffsetDb) ??
+    0;
   const pathLossExponent =
-    optionalNumber(item, 'pathLossExponent', `${path}.pathLossExponent`, errors, 1, 6) ??
+    optionalNumber(item, 'pathLossExponent', `${path}.pathLossExponent`, errors, ...EXPONENT) ??
     defaults.pathLossExponent;
-  const name = optionalString(item, 'name', `${path}.name`, errors);
+  const name = optionalString(item, 'name', `${path}.name`, errors, L.maxNameChars);
   if (id === undefined || x === undefined || y === undefined) return undefined;
   const scanner: Scanner = { id, x, y, z, rssiOffset, pathLossExponent };
   if (name !== undefined) scanner.name = name;
@@ -208,11 +274,12 @@ function readDog(item: JsonObject, path: string, defaults: SiteDefaults, errors:
       `${path}.beacon must be a MAC address (aa:bb:cc:dd:ee:ff) or a beacon id (ibeacon:…, eddystone:…, altbeacon:…, mac:…)`,
     );
   }
-  const name = optionalString(item, 'name', `${path}.name`, errors) ?? id ?? '';
+  const name = optionalString(item, 'name', `${path}.name`, errors, L.maxNameChars) ?? id ?? '';
   const rssiAt1m =
-    optionalNumber(item, 'rssiAt1m', `${path}.rssiAt1m`, errors, -120, 20) ?? defaults.rssiAt1m;
+    optionalNumber(item, 'rssiAt1m', `${path}.rssiAt1m`, errors, L.minRssiAt1m, L.maxRssiAt1m) ??
+    defaults.rssiAt1m;
   const tagHeight =
-    optionalNumber(item, 'tagHeight', `${path}.tagHeight`, errors, -10, 50) ?? defaults.tagHeight;
+    optionalNumber(item, 'tagHeight', `${path}.tagHeight`, errors, ...HEIGHT) ?? defaults.tagHeight;
   if (id === undefined || beacon === undefined) return undefined;
   return { id, name, beacon: beacon.trim(), rssiAt1m, tagHeight };
 }
@@ -229,11 +296,11 @@ function readZone(
   errors: string[],
 ): Zone | undefined {
   const id = requiredString(item, 'id', `${path}.id`, errors);
-  const name = optionalString(item, 'name', `${path}.name`, errors) ?? id ?? '';
+  const name = optionalString(item, 'name', `${path}.name`, errors, L.maxNameChars) ?? id ?? '';
   const kind = item.kind;
   if (!ZONE_KINDS.includes(kind as ZoneKind))
     errors.push(`${path}.kind must be one of ${ZONE_KINDS.join(', ')}`);
-  const dwellS = optionalNumber(item, 'dwellS', `${path}.dwellS`, errors, 0);
+  const dwellS = optionalNumber(item, 'dwellS', `${path}.dwellS`, errors, Number.MIN_VALUE, L.maxDwellS);
   let severity: Severity | undefined;
   if (item.severity !== undefined) {
     if (SEVERITIES.includes(item.severity as Severity)) severity = item.severity as Severity;
@@ -241,10 +308,13 @@ function readZone(
   }
   let dogs: string[] | undefined;
   if (item.dogs !== undefined) {
-    if (Array.isArray(item.dogs) && item.dogs.every(isNonEmptyString)) {
+    if (Array.isArray(item.dogs) && item.dogs.length > L.maxDogs)
+      errors.push(`${path}.dogs has ${item.dogs.length} entries; at most ${L.maxDogs}`);
+    else if (Array.isArray(item.dogs) && item.dogs.every(isNonEmptyString)) {
       dogs = item.dogs.map(String);
       dogs.forEach((dogId, j) => {
-        if (!dogIds.has(dogId)) errors.push(`${path}.dogs[${j}] names dog "${dogId}", which is not in dogs`);
+        if (!dogIds.has(dogId))
+          errors.push(`${path}.dogs[${j}] names dog ${excerpt(dogId)}, which is not in dogs`);
       });
     } else errors.push(`${path}.dogs must be an array of dog ids`);
   }
@@ -270,9 +340,9 @@ function readZone(
     errors.push(`${path}.circle must be an object with x, y and r`);
     return undefined;
   }
-  const x = requiredNumber(item.circle, 'x', `${path}.circle.x`, errors);
-  const y = requiredNumber(item.circle, 'y', `${path}.circle.y`, errors);
-  const r = requiredNumber(item.circle, 'r', `${path}.circle.r`, errors, Number.MIN_VALUE);
+  const x = requiredNumber(item.circle, 'x', `${path}.circle.x`, errors, ...COORDINATE);
+  const y = requiredNumber(item.circle, 'y', `${path}.circle.y`, errors, ...COORDINATE);
+  const r = requiredNumber(item.circle, 'r', `${path}.circle.r`, errors, Number.MIN_VALUE, L.maxRadiusM);
   if (!base || x === undefined || y === undefined || r === undefined) return undefined;
   return { ...base, shape: 'circle', circle: { x, y, r } };
 }
@@ -282,12 +352,30 @@ function readPolygon(value: unknown, path: string, errors: string[]): Point[] | 
     errors.push(`${path} must be an array of at least 3 [x, y] points`);
     return undefined;
   }
+  // Refused before it is walked: a hostile document may carry millions of vertices.
+  if (value.length > L.maxPolygonVertices) {
+    errors.push(`${path} has ${value.length} vertices; at most ${L.maxPolygonVertices}`);
+    return undefined;
+  }
   const points: Point[] = [];
-  value.forEach((p: unknown, i) => {
-    if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1]))
-      points.push([p[0], p[1]]);
-    else errors.push(`${path}[${i}] must be an [x, y] pair of numbers`);
-  });
+  let bad = 0;
+  const m = L.maxCoordinateM;
+  for (let i = 0; i < value.length; i++) {
+    const p: unknown = value[i];
+    if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1])) {
+      if (Math.abs(p[0]) <= m && Math.abs(p[1]) <= m) {
+        points.push(Object.freeze([p[0], p[1]]) as Point);
+        continue;
+      }
+      if (++bad <= MAX_LISTED_VERTEX_ERRORS)
+        errors.push(
+          `${path}[${i}] must lie within ${m} m of the origin, not [${excerpt(p[0])}, ${excerpt(p[1])}]`,
+        );
+    } else if (++bad <= MAX_LISTED_VERTEX_ERRORS)
+      errors.push(`${path}[${i}] must be an [x, y] pair of numbers`);
+  }
+  if (bad > MAX_LISTED_VERTEX_ERRORS)
+    errors.push(`${path}: and ${bad - MAX_LISTED_VERTEX_ERRORS} more bad vertices`);
   if (points.length !== value.length) return undefined;
   if (Math.abs(signedArea(points)) < 1e-9) {
     errors.push(`${path} has no area (its points are collinear or repeated)`);
@@ -317,6 +405,7 @@ function values<T>(items: readonly Indexed<T>[]): T[] {
 function readList<T>(
   doc: JsonObject,
   key: string,
+  max: number,
   errors: string[],
   read: (item: JsonObject, path: string) => T | undefined,
   optional = false,
@@ -327,17 +416,37 @@ function readList<T>(
     errors.push(`${key} must be an array`);
     return [];
   }
+  if (value.length > max) {
+    errors.push(`${key} has ${value.length} entries; at most ${max}`);
+    return [];
+  }
   const out: Indexed<T>[] = [];
-  value.forEach((item: unknown, i) => {
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
     const path = `${key}[${i}]`;
     if (!isObject(item)) {
       errors.push(`${path} must be an object`);
-      return;
+      continue;
     }
     const result = read(item, path);
     if (result !== undefined) out.push({ value: result, index: i });
-  });
+  }
   return out;
+}
+
+/** True (with the error) when the zones' polygons hold more vertices in all than a site may: counted, not walked. */
+function tooManyVertices(zones: unknown, errors: string[]): boolean {
+  if (!Array.isArray(zones) || zones.length > L.maxZones) return false;
+  let total = 0;
+  for (const zone of zones as unknown[]) {
+    if (!isObject(zone) || !Array.isArray(zone.polygon)) continue;
+    // An over-long polygon is named on its own (and not walked either).
+    if (zone.polygon.length > L.maxPolygonVertices) return false;
+    total += zone.polygon.length;
+  }
+  if (total <= L.maxTotalVertices) return false;
+  errors.push(`zones have ${total} polygon vertices in all; at most ${L.maxTotalVertices}`);
+  return true;
 }
 
 function checkUnique<T>(
@@ -352,23 +461,38 @@ function checkUnique<T>(
     const k = key(value);
     const first = seen.get(k);
     if (first !== undefined)
-      errors.push(`${list}[${index}].${field} "${k}" repeats ${list}[${first}].${field}`);
+      errors.push(`${list}[${index}].${field} ${excerpt(k)} repeats ${list}[${first}].${field}`);
     else seen.set(k, index);
   }
 }
 
-function requiredString(obj: JsonObject, key: string, path: string, errors: string[]): string | undefined {
+function requiredString(
+  obj: JsonObject,
+  key: string,
+  path: string,
+  errors: string[],
+  max: number = L.maxIdChars,
+): string | undefined {
   const value = obj[key];
-  if (isNonEmptyString(value)) return value;
-  errors.push(value === undefined ? `${path} is required` : `${path} must be a non-empty string`);
+  if (value === undefined) errors.push(`${path} is required`);
+  else if (!isNonEmptyString(value)) errors.push(`${path} must be a non-empty string`);
+  else if (value.length > max) errors.push(`${path} is ${value.length} characters; at most ${max}`);
+  else return value;
   return undefined;
 }
 
-function optionalString(obj: JsonObject, key: string, path: string, errors: string[]): string | undefined {
+function optionalString(
+  obj: JsonObject,
+  key: string,
+  path: string,
+  errors: string[],
+  max: number,
+): string | undefined {
   const value = obj[key];
   if (value === undefined) return undefined;
-  if (typeof value === 'string') return value;
-  errors.push(`${path} must be a string`);
+  if (typeof value !== 'string') errors.push(`${path} must be a string`);
+  else if (value.length > max) errors.push(`${path} is ${value.length} characters; at most ${max}`);
+  else return value;
   return undefined;
 }
 
@@ -402,20 +526,42 @@ function optionalNumber(
     return undefined;
   }
   if (value < min || value > max) {
+    // A strict lower bound of 0 reads `above 0`; each side of it is named on its own.
     const range =
-      max === Infinity
-        ? `at least ${min === Number.MIN_VALUE ? 'above 0' : min}`
-        : `between ${min} and ${max}`;
-    errors.push(`${path} must be ${range.replace('at least above', 'above')}, not ${value}`);
+      min === Number.MIN_VALUE
+        ? value < min
+          ? 'above 0'
+          : `at most ${max}`
+        : max === Infinity
+          ? `at least ${min}`
+          : `between ${min} and ${max}`;
+    errors.push(`${path} must be ${range}, not ${value}`);
     return undefined;
   }
   return value;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+const L = SITE_LIMITS;
+const COORDINATE = [-L.maxCoordinateM, L.maxCoordinateM] as const;
+const HEIGHT = [L.minHeightM, L.maxHeightM] as const;
+const EXPONENT = [L.minPathLossExponent, L.maxPathLossExponent] as const;
+
+/**
+ * Freezes the site and everything in it, so no node can change what others see. Walks the known shape
+ * (vertices are frozen as they are read): a generic deep freeze costs more than the validation.
+ */
+function freezeSite(site: Site): Site {
+  for (const list of [site.scanners, site.dogs]) {
+    for (const item of list) Object.freeze(item);
+    Object.freeze(list);
   }
-  return value;
+  for (const zone of site.zones) {
+    Object.freeze(zone.shape === 'polygon' ? zone.polygon : zone.circle);
+    if (zone.dogs) Object.freeze(zone.dogs);
+    Object.freeze(zone);
+  }
+  Object.freeze(site.zones);
+  Object.freeze(site.defaults);
+  if (site.origin) Object.freeze(site.origin);
+  return Object.freeze(site);
 }

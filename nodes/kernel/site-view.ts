@@ -5,13 +5,50 @@ import {
   beaconKey,
   parseSite,
   type Dog,
+  type Origin,
   type Scanner,
   type Site,
   type SiteDefaults,
   type Zone,
 } from './site-document';
 
-export class SiteView {
+// The small parts of a site that cores depend on, so each names only what it uses (and a test can hand
+// it a plain object). A SiteView is all of them.
+
+/** The scanners of a site, by id. */
+export interface SiteScanners {
+  readonly scanners: readonly Scanner[];
+  scanner(id: string): Scanner | undefined;
+}
+
+/** The dogs of a site: by id, by the beacon a reading names, and the defaults for beacons of no dog. */
+export interface DogDirectory {
+  readonly dogs: readonly Dog[];
+  readonly defaults: SiteDefaults;
+  dog(id: string): Dog | undefined;
+  dogByBeacon(mac: string | undefined, id?: string): Dog | undefined;
+}
+
+/** The zones of a site, and those that apply to one dog. */
+export interface ZoneSource {
+  readonly zones: readonly Zone[];
+  zonesFor(dogId: string): Zone[];
+}
+
+/** Local metres to WGS84, where the site has an origin. */
+export interface SiteGeo {
+  readonly hasOrigin: boolean;
+  readonly origin: Origin | undefined;
+  toWgs84(x: number, y: number): LatLon | undefined;
+}
+
+/** What trilaterate's locator needs: scanners, dogs, zones (its search region) and the map frame. */
+export type LocatorSite = SiteScanners & DogDirectory & ZoneSource & SiteGeo;
+
+/** What the live map draws: everything of the site, by name. */
+export type MapSiteSource = SiteScanners & DogDirectory & ZoneSource & SiteGeo & { readonly name: string };
+
+export class SiteView implements SiteScanners, DogDirectory, ZoneSource, SiteGeo {
   readonly site: Site;
   private readonly scannersById: ReadonlyMap<string, Scanner>;
   private readonly dogsById: ReadonlyMap<string, Dog>;
@@ -47,6 +84,9 @@ export class SiteView {
   }
   get zones(): readonly Zone[] {
     return this.site.zones;
+  }
+  get origin(): Origin | undefined {
+    return this.site.origin;
   }
   get hasOrigin(): boolean {
     return this.frame !== undefined;

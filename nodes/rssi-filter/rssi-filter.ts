@@ -100,7 +100,7 @@ export = (RED: NodeAPI): void => {
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (!smoother) return done(new Error(settingsProblem));
       const parsed = readingsFrom(msg.payload);
-      const { batch } = parsed;
+      const { batch, refused, total } = parsed;
       const problems = [...parsed.problems];
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
       if (mismatched.length > 0 && topicScanner !== undefined) {
@@ -155,8 +155,7 @@ export = (RED: NodeAPI): void => {
       }
       showStatus(smoother);
       if (problems.length > 0) {
-        const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
-        done(new Error(summarizeProblems(problems, total)));
+        done(new Error(summarizeProblems(problems, total, refused)));
       } else {
         done();
       }

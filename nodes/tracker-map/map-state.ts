@@ -4,9 +4,11 @@
 // the other dogs' (live: of the wall clock, passed in as `now`) is refused by the event clock
 // (kernel/event-clock.ts), so one wrong timestamp cannot freeze a dog on the map until it comes true.
 import { EventClock, type ClockVerdict } from '../kernel/event-clock';
-import { isFiniteNumber, isNonEmptyString, isObject, payloadText, type JsonObject } from '../kernel/checks';
-import { CONTRACT_VERSION, type Alert, type Position } from '../kernel/contract';
-import type { SiteView } from '../kernel/site-view';
+import { isFiniteNumber, isObject, payloadText } from '../kernel/checks';
+import type { Alert, Health, Position } from '../kernel/contract';
+import { decodePayload, isStatusTopic, parseMessage, parseStatus, STATUS_TOPIC } from '../kernel/parse';
+import { BoundsBuilder } from '../kernel/geo';
+import type { MapSiteSource } from '../kernel/site-view';
 import type { Origin, ZoneKind } from '../kernel/site-document';
 
 export interface MapScanner {
@@ -112,12 +114,12 @@ export interface MapStateOptions {
 /** Positions come once per trilaterate interval, all dogs at once: the limit must exceed it. */
 export const DEFAULT_MAP_MAX_AHEAD_MS = 30_000;
 
-export const STATUS_TOPIC = /^dogtracker\/v1\/status\/([^/]+)$/;
+export { STATUS_TOPIC };
 const DEFAULT_MAX_TRAIL_POINTS = 2000;
 const DEFAULT_MAX_UNLISTED_DOGS = 50;
 
 export class MapState {
-  private site: SiteView | undefined;
+  private site: MapSiteSource | undefined;
   private mapSite: MapSite | undefined;
   private readonly dogs = new Map<string, DogState>();
   private readonly nodes = new Map<string, NodeState>();
@@ -135,7 +137,7 @@ export class MapState {
   }
 
   /** A new site: its dogs and scanners appear; positions and states already known are kept. */
-  setSite(view: SiteView): Snapshot {
+  setSite(view: MapSiteSource): Snapshot {
     this.site = view;
     this.mapSite = toMapSite(view);
     this.clock.setKnown(view.dogs.map((d) => d.id));
@@ -172,16 +174,12 @@ export class MapState {
     // MQTT in nodes set to "a Buffer" or "a String" give the same messages as bytes or JSON text.
     const raw = payloadText(payload);
     if (raw !== undefined) {
-      const text = raw.trim();
-      const isStatus = typeof topic === 'string' && STATUS_TOPIC.test(topic);
-      if (isStatus || !(text.startsWith('{') || text.startsWith('['))) return [this.applyStatus(raw, topic)];
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`payload is text but not valid JSON: ${(err as Error).message}`, { cause: err });
-      }
-      return this.apply(parsed, topic);
+      const text = raw.trimStart();
+      if (isStatusTopic(topic) || !(text.startsWith('{') || text.startsWith('[')))
+        return [this.applyStatus(raw, topic)];
+      const decoded = decodePayload(raw);
+      if (!decoded.ok) throw new Error(decoded.problem);
+      return this.apply(decoded.value, topic);
     }
     if (!Array.isArray(payload)) return this.applyOne(payload, 'payload');
     const updates: MapUpdate[] = [];
@@ -198,21 +196,15 @@ export class MapState {
   }
 
   private applyOne(payload: unknown, path: string): MapUpdate[] {
-    if (!isObject(payload)) throw new Error(`${path} must be a contract object (position, alert or health)`);
-    switch (payload.type) {
-      case 'position':
-        return this.applyPosition(readPosition(payload, path));
-      case 'alert':
-        return [this.applyAlert(readAlert(payload, path))];
-      case 'health':
-        return [this.applyHealth(payload, path)];
-      case 'rssi':
-        return [];
-      default:
-        throw new Error(
-          `${path}.type must be "position", "alert" or "health" (got ${JSON.stringify(payload.type)})`,
-        );
-    }
+    // The map shows positions: a reading is passed over unread.
+    if (isObject(payload) && payload.type === 'rssi') return [];
+    const parsed = parseMessage(payload, path, ['position', 'alert', 'health']);
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const { value } = parsed;
+    if (value.type === 'position') return this.applyPosition(value.message);
+    if (value.type === 'alert') return [this.applyAlert(value.message)];
+    if (value.type === 'health') return [this.applyHealth(value.message)];
+    return [];
   }
 
   private applyPosition(position: Position): MapUpdate[] {
@@ -257,9 +249,7 @@ export class MapState {
     return { kind: 'alert', alert };
   }
 
-  private applyHealth(payload: JsonObject, path: string): MapUpdate {
-    if (!isNonEmptyString(payload.node)) throw new Error(`${path}.node must be a non-empty string`);
-    if (!isFiniteNumber(payload.ts)) throw new Error(`${path}.ts must be a number (ms since the epoch)`);
+  private applyHealth(payload: Health): MapUpdate {
     const node = this.node(payload.node);
     if (node.healthTs === undefined || payload.ts >= node.healthTs) {
       node.healthTs = payload.ts;
@@ -275,17 +265,10 @@ export class MapState {
   }
 
   private applyStatus(payload: string, topic: unknown): MapUpdate {
-    const match = typeof topic === 'string' ? STATUS_TOPIC.exec(topic) : null;
-    if (!match) {
-      throw new Error(
-        `a text payload must be a node status with msg.topic dogtracker/v1/status/{node} (got topic ${JSON.stringify(topic)})`,
-      );
-    }
-    const status = payload.trim().toLowerCase();
-    if (status !== 'online' && status !== 'offline')
-      throw new Error(`status payload must be "online" or "offline" (got ${JSON.stringify(payload)})`);
-    const node = this.node(match[1]);
-    node.status = status;
+    const parsed = parseStatus(topic, payload);
+    if (!parsed.ok) throw new Error(`a text payload must be a node status: ${parsed.problems.join('; ')}`);
+    const node = this.node(parsed.value.node);
+    node.status = parsed.value.status;
     return { kind: 'node', node: { ...node } };
   }
 
@@ -318,30 +301,7 @@ export function cutTrail(trail: TrailPoint[], fromTs: number, maxPoints: number)
   return first === 0 ? trail : trail.slice(first);
 }
 
-function readPosition(p: JsonObject, path: string): Position {
-  if (!isNonEmptyString(p.dog)) throw new Error(`${path}.dog must be a non-empty string`);
-  for (const key of ['ts', 'x', 'y'] as const)
-    if (!isFiniteNumber(p[key])) throw new Error(`${path}.${key} must be a number`);
-  if (p.accuracy !== undefined && !(isFiniteNumber(p.accuracy) && p.accuracy >= 0))
-    throw new Error(`${path}.accuracy must be a number >= 0 (metres)`);
-  for (const key of ['lat', 'lon', 'vx', 'vy', 'scanners'] as const)
-    if (p[key] !== undefined && !isFiniteNumber(p[key])) throw new Error(`${path}.${key} must be a number`);
-  return {
-    ...(p as unknown as Position),
-    v: isFiniteNumber(p.v) ? p.v : CONTRACT_VERSION,
-    accuracy: isFiniteNumber(p.accuracy) ? p.accuracy : 0,
-  };
-}
-
-function readAlert(a: JsonObject, path: string): Alert {
-  if (!isNonEmptyString(a.event)) throw new Error(`${path}.event must be a non-empty string`);
-  if (!isFiniteNumber(a.ts)) throw new Error(`${path}.ts must be a number (ms since the epoch)`);
-  if (a.severity !== undefined && !['info', 'warning', 'critical'].includes(a.severity as string))
-    throw new Error(`${path}.severity must be "info", "warning" or "critical"`);
-  return { ...(a as unknown as Alert), severity: (a.severity as Alert['severity'] | undefined) ?? 'info' };
-}
-
-function toMapSite(view: SiteView): MapSite {
+function toMapSite(view: MapSiteSource): MapSite {
   const withLatLon = <T extends object>(
     item: T,
     x: number,
@@ -350,11 +310,9 @@ function toMapSite(view: SiteView): MapSite {
     const ll = view.toWgs84(x, y);
     return ll ? { ...item, lat: ll.lat, lon: ll.lon } : item;
   };
-  const xs: number[] = [];
-  const ys: number[] = [];
+  const box = new BoundsBuilder();
   const scanners = view.scanners.map((s) => {
-    xs.push(s.x);
-    ys.push(s.y);
+    box.include(s.x, s.y);
     const scanner: MapScanner = { id: s.id, x: s.x, y: s.y };
     if (s.name) scanner.name = s.name;
     return withLatLon(scanner, s.x, s.y);
@@ -363,10 +321,7 @@ function toMapSite(view: SiteView): MapSite {
     const zone: MapZone = { id: z.id, name: z.name, kind: z.kind };
     if (z.shape === 'polygon') {
       zone.polygon = z.polygon.map(([x, y]) => [x, y]);
-      for (const [x, y] of z.polygon) {
-        xs.push(x);
-        ys.push(y);
-      }
+      for (const [x, y] of z.polygon) box.include(x, y);
       if (view.hasOrigin)
         zone.latlngs = z.polygon.map(([x, y]) => {
           const ll = view.toWgs84(x, y);
@@ -374,16 +329,12 @@ function toMapSite(view: SiteView): MapSite {
         });
     } else {
       const { x, y, r } = z.circle;
-      xs.push(x - r, x + r);
-      ys.push(y - r, y + r);
+      box.include(x - r, y - r).include(x + r, y + r);
       zone.circle = withLatLon({ x, y, r }, x, y);
     }
     return zone;
   });
-  const bounds =
-    xs.length > 0
-      ? { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) }
-      : { minX: -10, minY: -10, maxX: 10, maxY: 10 };
+  const bounds = box.bounds({ minX: -10, minY: -10, maxX: 10, maxY: 10 });
   const site: MapSite = {
     name: view.name,
     bounds,
@@ -391,6 +342,6 @@ function toMapSite(view: SiteView): MapSite {
     dogs: view.dogs.map((d) => ({ id: d.id, name: d.name })),
     zones,
   };
-  if (view.site.origin) site.origin = view.site.origin;
+  if (view.origin) site.origin = view.origin;
   return site;
 }

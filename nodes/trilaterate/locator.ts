@@ -20,7 +20,7 @@ import { checkField } from '../kernel/settings';
 import { LOCATOR_OPTIONS } from '../kernel/settings/trilaterate';
 import type { Position, RssiReading } from '../kernel/contract';
 import type { Dog } from '../kernel/site-document';
-import type { SiteView } from '../kernel/site-view';
+import type { LocatorSite, SiteScanners, ZoneSource } from '../kernel/site-view';
 import { solvePosition, type Anchor, type Cov2, type Fix, type Observation, type Region } from './solver';
 import { ScannerGains } from './scanner-gains';
 import { MotionTracker, type TrackerOptions } from './tracker';
@@ -132,7 +132,7 @@ export class Locator {
   };
   /** The stream's event time, bounded against wrong scanner clocks. */
   readonly clock: EventClock;
-  private site: SiteView;
+  private site: LocatorSite;
   private anchors = new Map<string, Anchor>();
   private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
   /** Tracks by beacon key, least recently heard first. */
@@ -140,7 +140,7 @@ export class Locator {
   private windowEnd = Number.NaN;
   private gains = new ScannerGains(DEFAULT_LOCATOR_OPTIONS.gainLearningRate);
 
-  constructor(site: SiteView, options: Partial<LocatorOptions> = {}) {
+  constructor(site: LocatorSite, options: Partial<LocatorOptions> = {}) {
     this.options = checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options });
     this.clock = new EventClock({
       maxAheadMs: this.options.maxAheadMs,
@@ -164,7 +164,7 @@ export class Locator {
    * Applies a new site. Dogs still in it keep their tracks, but their motion restarts and the open window
    * is dropped: the scanners (and so the coordinates) may have moved. Dogs no longer in it are dropped.
    */
-  setSite(site: SiteView): void {
+  setSite(site: LocatorSite): void {
     this.site = site;
     this.anchors = new Map(
       site.scanners.map((s) => [
@@ -376,7 +376,7 @@ export class Locator {
  * go), plus a margin. An axis the scanners do not span (one scanner, or a line of them) gets 20 m, so the
  * search still has room; no scanners at all, a 20 m square around the origin.
  */
-export function regionAround(site: SiteView, margin: number): Region {
+export function regionAround(site: SiteScanners & ZoneSource, margin: number): Region {
   const scanners = site.scanners;
   if (scanners.length === 0) return { minX: -10, minY: -10, maxX: 10, maxY: 10 };
   let minX = Infinity;

@@ -15,7 +15,7 @@
 //
 // With fewer than three scanners a 2-D position is not determined: two give a weighted centroid, one the
 // scanner's own position, each with a covariance as large as the ranges it cannot resolve.
-import { MIN_RANGE_M } from '../kernel/path-loss';
+import { logSlope, rssiAtSquaredRange, rssiSlopePerSquaredRange } from '../kernel/path-loss';
 
 export interface Anchor {
   id: string;
@@ -68,10 +68,15 @@ export interface SolveInput {
 
 /** Huber threshold in standard deviations: quadratic inside, linear outside. */
 const HUBER_K = 1.5;
-/** Points of the start grid: enough to land in the right basin; Levenberg-Marquardt does the rest. */
+/**
+ * Cells of the start grid, whatever the region's size in metres (so a huge region cannot loop): enough to
+ * land in the right basin; Levenberg-Marquardt does the rest.
+ */
 const GRID_POINTS = 200;
-const LN10 = Math.LN10;
-const MIN_D2 = MIN_RANGE_M * MIN_RANGE_M;
+/** A region is at least this wide and high, m: a zero-size one would give a zero covariance cap. */
+const MIN_REGION_M = 1;
+/** Anchors and regions beyond this, m, are not a site (the site document allows 100 km). */
+const MAX_COORDINATE_M = 1e7;
 const MAX_ITERATIONS = 20;
 /** A step this small ends the search: a centimetre is far below what RSSI can resolve. */
 const CONVERGED_M = 0.01;
@@ -80,28 +85,115 @@ interface Term {
   x: number;
   y: number;
   dz2: number;
-  /** dB per neper of range: 10 n / ln 10. */
+  /** dB per neper of range (path-loss.ts logSlope). */
   slope: number;
-  /** rssi - (rssiAt1m + rssiOffset): the model is level - slope * ln d. */
-  level: number;
+  /** The measured RSSI, and the model's level at 1 m (rssiAt1m + rssiOffset). */
+  rssi: number;
+  level1m: number;
   invSigma: number;
 }
 
-/** A fix, or undefined when there is nothing to go on (no observations). */
+/**
+ * A fix, or undefined when there is nothing to go on (no usable observations, or inputs so extreme that
+ * no finite fix follows: never a NaN or an Infinity). Throws a RangeError for options a caller got wrong.
+ */
 export function solvePosition(input: SolveInput): Fix | undefined {
-  const obs = input.observations.filter((o) => Number.isFinite(o.rssi) && o.variance > 0);
+  checkOptions(input);
+  const obs = input.observations.filter(usable);
   if (obs.length === 0) return undefined;
-  if (obs.length === 1) return nearestScanner(obs[0], input);
-  if (obs.length === 2) return centroid(obs, input);
+  const region = padRegion(input.region);
+  const fix =
+    obs.length === 1
+      ? nearestScanner(obs[0], input)
+      : obs.length === 2
+        ? centroid(obs, input)
+        : solveNlls(obs, input, region);
+  return finiteFix(fix) ? fix : undefined;
+}
+
+function checkOptions(input: SolveInput): void {
+  const r = input.region;
+  for (const [name, v] of [
+    ['rssiAt1m', input.rssiAt1m],
+    ['tagHeight', input.tagHeight],
+    ['region.minX', r.minX],
+    ['region.minY', r.minY],
+    ['region.maxX', r.maxX],
+    ['region.maxY', r.maxY],
+  ] as const)
+    if (!Number.isFinite(v)) throw new RangeError(`solver: ${name} must be finite, not ${v}`);
+  if (!(r.maxX >= r.minX && r.maxY >= r.minY))
+    throw new RangeError('solver: region max must not be below min');
+  if (input.bias) {
+    const { priorDb, sigmaDb } = input.bias;
+    if (!(Number.isFinite(sigmaDb) && sigmaDb > 0))
+      throw new RangeError(`solver: bias sigmaDb must be a finite number above 0, not ${sigmaDb}`);
+    if (!Number.isFinite(priorDb))
+      throw new RangeError(`solver: bias priorDb must be finite, not ${priorDb}`);
+  }
+}
+
+/** An observation the model can take: finite numbers, a positive variance, an anchor on Earth. */
+function usable(o: Observation): boolean {
+  const a = o.anchor;
+  return (
+    Number.isFinite(o.rssi) &&
+    Number.isFinite(o.variance) &&
+    o.variance > 0 &&
+    Math.abs(a.x) <= MAX_COORDINATE_M &&
+    Math.abs(a.y) <= MAX_COORDINATE_M &&
+    Math.abs(a.z) <= MAX_COORDINATE_M &&
+    Number.isFinite(a.rssiOffset) &&
+    Number.isFinite(a.pathLossExponent) &&
+    a.pathLossExponent > 0
+  );
+}
+
+/** The region inside ±MAX_COORDINATE_M, at least MIN_REGION_M on a side (grown about its centre). */
+function padRegion(r: Region): Region {
+  const m = MAX_COORDINATE_M;
+  const out = {
+    minX: clamp(r.minX, -m, m),
+    minY: clamp(r.minY, -m, m),
+    maxX: clamp(r.maxX, -m, m),
+    maxY: clamp(r.maxY, -m, m),
+  };
+  for (const [lo, hi] of [
+    ['minX', 'maxX'],
+    ['minY', 'maxY'],
+  ] as const) {
+    if (out[hi] - out[lo] < MIN_REGION_M) {
+      const c = (out[lo] + out[hi]) / 2;
+      out[lo] = c - MIN_REGION_M / 2;
+      out[hi] = c + MIN_REGION_M / 2;
+    }
+  }
+  return out;
+}
+
+function finiteFix(f: Fix): boolean {
+  return (
+    Number.isFinite(f.x) &&
+    Number.isFinite(f.y) &&
+    Number.isFinite(f.biasDb) &&
+    Number.isFinite(f.cov[0][0]) &&
+    Number.isFinite(f.cov[0][1]) &&
+    Number.isFinite(f.cov[1][0]) &&
+    Number.isFinite(f.cov[1][1]) &&
+    f.cov[0][0] > 0 &&
+    f.cov[1][1] > 0
+  );
+}
+
+function solveNlls(obs: readonly Observation[], input: SolveInput, region: Region): Fix {
   const terms = obs.map((o) => toTerm(o, input));
   // Without a bias to estimate, b is pinned at 0 by a prior so tight it is a constant.
   const prior: BiasPrior = input.bias
     ? { b0: input.bias.priorDb, inv: 1 / input.bias.sigmaDb }
     : { b0: 0, inv: 1e3 };
-  const region = input.region;
   const start = gridStart(terms, prior, region);
   let best = refine(terms, prior, start, region);
-  if (input.prior) {
+  if (input.prior && Number.isFinite(input.prior.x) && Number.isFinite(input.prior.y)) {
     const px = clamp(input.prior.x, region.minX, region.maxX);
     const py = clamp(input.prior.y, region.minY, region.maxY);
     const fromPrior = refine(terms, prior, { x: px, y: py, b: bestBias(terms, prior, px, py) }, region);
@@ -129,8 +221,9 @@ function toTerm(o: Observation, input: SolveInput): Term {
     x: o.anchor.x,
     y: o.anchor.y,
     dz2: dz * dz,
-    slope: (10 * o.anchor.pathLossExponent) / LN10,
-    level: o.rssi - (input.rssiAt1m + o.anchor.rssiOffset),
+    slope: logSlope(o.anchor.pathLossExponent),
+    rssi: o.rssi,
+    level1m: input.rssiAt1m + o.anchor.rssiOffset,
     invSigma: 1 / Math.sqrt(o.variance),
   };
 }
@@ -139,8 +232,15 @@ function toTerm(o: Observation, input: SolveInput): Term {
 function excess(t: Term, x: number, y: number): number {
   const dx = x - t.x;
   const dy = y - t.y;
-  const d2 = Math.max(dx * dx + dy * dy + t.dz2, MIN_D2);
-  return t.level + 0.5 * t.slope * Math.log(d2);
+  return t.rssi - rssiAtSquaredRange(dx * dx + dy * dy + t.dz2, t.level1m, t.slope);
+}
+
+/**
+ * d residual / d x (and / d y) of one normalised term: minus the model's gradient, which is the slope per
+ * squared range times 2 dx (path-loss.ts).
+ */
+function jacobianFactor(t: Term, d2: number): number {
+  return -2 * rssiSlopePerSquaredRange(d2, t.slope) * t.invSigma;
 }
 
 function huber(u: number): number {
@@ -170,12 +270,18 @@ function bestBias(terms: readonly Term[], prior: BiasPrior, x: number, y: number
 function gridStart(terms: readonly Term[], prior: BiasPrior, r: Region): Point3 & { cost: number } {
   const w = r.maxX - r.minX;
   const h = r.maxY - r.minY;
-  const step = Math.max(0.25, Math.sqrt((w * h) / GRID_POINTS));
+  // A fixed number of cells, shaped like the region: nx * ny is about GRID_POINTS however large it is.
+  const nx = clamp(Math.round(Math.sqrt((GRID_POINTS * w) / h)), 1, GRID_POINTS);
+  const ny = clamp(Math.round(GRID_POINTS / nx), 1, GRID_POINTS);
+  const sx = w / nx;
+  const sy = h / ny;
   const e = new Float64Array(terms.length);
   const p2 = prior.inv * prior.inv;
   let best = { x: (r.minX + r.maxX) / 2, y: (r.minY + r.maxY) / 2, b: prior.b0, cost: Infinity };
-  for (let x = r.minX + step / 2; x < r.maxX; x += step) {
-    for (let y = r.minY + step / 2; y < r.maxY; y += step) {
+  for (let i = 0; i < nx; i++) {
+    const x = r.minX + (i + 0.5) * sx;
+    for (let j = 0; j < ny; j++) {
+      const y = r.minY + (j + 0.5) * sy;
       // The residuals once, then the best bias in closed form, then the cost from the same residuals.
       let num = prior.b0 * p2;
       let den = p2;
@@ -215,11 +321,12 @@ function refine(
     for (const t of terms) {
       const dx = x - t.x;
       const dy = y - t.y;
-      const d2 = Math.max(dx * dx + dy * dy + t.dz2, MIN_D2);
-      const u = (t.level + 0.5 * t.slope * Math.log(d2) - b) * t.invSigma;
+      const d2 = dx * dx + dy * dy + t.dz2;
+      const u = (t.rssi - rssiAtSquaredRange(d2, t.level1m, t.slope) - b) * t.invSigma;
       const w = Math.abs(u) <= HUBER_K ? 1 : HUBER_K / Math.abs(u);
-      const j0 = (t.slope * dx * t.invSigma) / d2;
-      const j1 = (t.slope * dy * t.invSigma) / d2;
+      const k = jacobianFactor(t, d2);
+      const j0 = k * dx;
+      const j1 = k * dy;
       const j2 = -t.invSigma;
       accumulate(h, g, w, j0, j1, j2, u);
     }
@@ -317,8 +424,8 @@ function fixCovariance(
   for (const t of terms) {
     const dx = p.x - t.x;
     const dy = p.y - t.y;
-    const d2 = Math.max(dx * dx + dy * dy + t.dz2, MIN_D2);
-    accumulate(h, g, 1, (t.slope * dx * t.invSigma) / d2, (t.slope * dy * t.invSigma) / d2, -t.invSigma, 0);
+    const k = jacobianFactor(t, dx * dx + dy * dy + t.dz2);
+    accumulate(h, g, 1, k * dx, k * dy, -t.invSigma, 0);
   }
   accumulate(h, g, 1, 0, 0, prior.inv, 0);
   // More residual than the sigmas explain means the model is off here: widen honestly.
@@ -360,8 +467,8 @@ export function fisherInformation(
     const dx = x - a.x;
     const dy = y - a.y;
     const dz = a.z - tagHeight;
-    const d2 = Math.max(dx * dx + dy * dy + dz * dz, MIN_D2);
-    const k = (10 * a.pathLossExponent) / LN10 / sigmaDb / d2;
+    const k =
+      (-2 * rssiSlopePerSquaredRange(dx * dx + dy * dy + dz * dz, logSlope(a.pathLossExponent))) / sigmaDb;
     const n = readings(a);
     i11 += n * k * k * dx * dx;
     i12 += n * k * k * dx * dy;
@@ -404,7 +511,7 @@ function horizontalRange(o: Observation, input: SolveInput): { range: number; si
   const d = 10 ** ((a + o.anchor.rssiOffset - o.rssi) / (10 * n));
   const dz = o.anchor.z - input.tagHeight;
   const range = Math.sqrt(Math.max(d * d - dz * dz, 0));
-  return { range, sigma: (d * LN10 * Math.sqrt(o.variance)) / (10 * n) };
+  return { range, sigma: (d * Math.sqrt(o.variance)) / logSlope(n) };
 }
 
 function nearestScanner(o: Observation, input: SolveInput): Fix {

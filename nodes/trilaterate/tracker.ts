@@ -118,6 +118,8 @@ export class MotionTracker {
 
   /** Feeds one fix taken at `ts` (ms). A fix older than the track is used as if taken now. */
   update(fix: { x: number; y: number; cov: Cov2 }, ts: number): UpdateVerdict {
+    // A fix the filter cannot take (not finite, or a variance that is not positive) changes nothing.
+    if (!usableFix(fix) || !Number.isFinite(ts)) return 'refused';
     if (!this.started || (ts - this.ts) / 1000 > this.options.restartAfterS) {
       const verdict = this.started ? 'restarted' : 'started';
       this.restart(fix, ts);
@@ -269,6 +271,9 @@ export class MotionTracker {
     let s12 = p[1] + r12;
     let s22 = p[5] + r22;
     let det = s11 * s22 - s12 * s12;
+    // The innovation covariance must be positive definite to divide by it (and by its root): else this
+    // model learns nothing from the fix, and the fix says nothing for it.
+    if (!(det > 0 && Number.isFinite(det))) return 0;
     const d2 = (s22 * yx * yx - 2 * s12 * yx * yy + s11 * yy * yy) / det;
     // The likelihood from the innovation before any down-weighting: a model that did not expect the fix
     // must lose weight.
@@ -283,6 +288,7 @@ export class MotionTracker {
       s12 = p[1] + r12;
       s22 = p[5] + r22;
       det = s11 * s22 - s12 * s12;
+      if (!(det > 0 && Number.isFinite(det))) return 0;
     }
     const i11 = s22 / det;
     const i12 = -s12 / det;
@@ -395,4 +401,20 @@ export class MotionTracker {
     p[10] += q33;
     p[15] += q33;
   }
+}
+
+/** Finite, with a positive variance on each axis and a covariance that is positive semi-definite. */
+function usableFix(fix: { x: number; y: number; cov: Cov2 }): boolean {
+  const [[a, b], [c, d]] = fix.cov;
+  return (
+    Number.isFinite(fix.x) &&
+    Number.isFinite(fix.y) &&
+    Number.isFinite(a) &&
+    Number.isFinite(b) &&
+    Number.isFinite(c) &&
+    Number.isFinite(d) &&
+    a > 0 &&
+    d > 0 &&
+    a * d - b * c >= 0
+  );
 }

@@ -120,6 +120,7 @@ export = (RED: NodeAPI): void => {
       if (settingsProblem) return done(new Error(settingsProblem));
       if (!locator) return done(new Error(`no site: ${link.problem}`));
       const parsed = readingsFrom(msg.payload);
+      const { refused, total } = parsed;
       const problems = [...parsed.problems];
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
       if (mismatched.length > 0 && topicScanner !== undefined) {
@@ -165,8 +166,7 @@ export = (RED: NodeAPI): void => {
       }
       showStatus();
       if (problems.length > 0) {
-        const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
-        done(new Error(summarizeProblems(problems, total)));
+        done(new Error(summarizeProblems(problems, total, refused)));
       } else {
         done();
       }

@@ -236,7 +236,10 @@ describe('batman-health node', () => {
       const bh = helper.getNode('bh');
       const caught = nextMessage<Msg & { error: { message: string } }>(helper.getNode('caught'));
       bh.receive({ topic: 'dogtracker/v1/health/pi-1', payload: { type: 'health', node: 'pi-1' } } as never);
-      assert.match((await caught).error.message, /payload.ts must be a time/);
+      assert.match(
+        (await caught).error.message,
+        /payload\.ts is required \(a finite number, ms since the epoch\)/,
+      );
       const caught2 = nextMessage<Msg & { error: { message: string } }>(helper.getNode('caught'));
       bh.receive({ topic: 'dogtracker/v1/status/pi-1', payload: 'gone fishing' } as never);
       assert.match((await caught2).error.message, /must be "online" or "offline"/);

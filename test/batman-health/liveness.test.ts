@@ -86,7 +86,7 @@ describe('readHubInput', () => {
     });
     assert.throws(
       () => readHubInput('dogtracker/v1/status/pi-1', 'maybe'),
-      /status of pi-1 must be "online" or "offline"/,
+      /status of "pi-1" must be "online" or "offline", not "maybe"/,
     );
   });
 
@@ -98,11 +98,14 @@ describe('readHubInput', () => {
   });
 
   it('names what is wrong with a bad payload', () => {
-    assert.throws(() => readHubInput('x', '{oops'), /neither a health object nor its JSON text/);
+    assert.throws(() => readHubInput('x', '{oops'), /payload is text but not valid JSON/);
     assert.throws(() => readHubInput('x', 42), /payload must be a health object/);
     assert.throws(() => readHubInput('x', { type: 'rssi' }), /payload.type must be "health"/);
-    assert.throws(() => readHubInput('x', { type: 'health', node: 'a' }), /payload.ts must be a time/);
-    assert.throws(() => readHubInput('x', { ...h('a', 1), cpu: 'high' }), /payload.cpu must be a number/);
+    assert.throws(() => readHubInput('x', { type: 'health', node: 'a' }), /payload\.ts is required/);
+    assert.throws(
+      () => readHubInput('x', { ...h('a', 1), cpu: 'high' }),
+      /payload\.cpu must be a finite number/,
+    );
     assert.throws(
       () => readHubInput('x', [h('a', 1), { ...h('b', 1), mesh: { neighbors: [{}] } }]),
       /payload\[1\].mesh.neighbors\[0\].mac/,

@@ -241,10 +241,7 @@ describe('geofence-alert node', () => {
     await helper.load(NODES as never, flow());
     const h = new Harness();
     const garbage = await h.feed('garbage');
-    assert.equal(
-      garbage.error,
-      '1 of 1 position(s) rejected: payload must be a position object (type "position"), not "garbage"',
-    );
+    assert.equal(garbage.error, '1 of 1 position(s) rejected: payload is text but not valid JSON: "garbage"');
     const reading = await h.feed({
       v: 1,
       type: 'rssi',
@@ -258,7 +255,7 @@ describe('geofence-alert node', () => {
     const mixed = await h.feed([...stay('rex', 0, 10, 40, 15), { ...pos('rex', 11, 40, 15), x: null }]);
     assert.match(
       mixed.error ?? '',
-      /^1 of 12 position\(s\) rejected: payload\[11\] \(dog "rex"\): x must be a number$/,
+      /^1 of 12 position\(s\) rejected: payload\[11\]\.x must be a finite number \(m\), not .*$/,
     );
     assert.deepEqual(
       mixed.alerts.map((a) => a.payload.event),

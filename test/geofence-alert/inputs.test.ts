@@ -75,6 +75,8 @@ describe('geofence-alert inputs', () => {
       assert.deepEqual(readPositions(good), {
         positions: [{ dog: 'rex', ts: 1, x: 2, y: 3, accuracy: 1.5 }],
         errors: [],
+        refused: 0,
+        total: 1,
       });
       const cov = [
         [2.1, 0.3],
@@ -102,11 +104,11 @@ describe('geofence-alert inputs', () => {
       ]);
       assert.equal(result.positions.length, 1);
       assert.deepEqual(result.errors, [
-        'payload[1] (dog "rex"): x must be a number',
+        'payload[1].x must be a finite number (m), not "12"',
         'payload[2].type must be "position", not "rssi"',
         'payload[3] must be a position object (type "position"), not "garbage"',
-        'payload[4]: dog must be a non-empty string, accuracy must be a number of metres, 0 or more',
-        'payload[5] (dog "rex"): cov must be a 2x2 symmetric covariance [[xx, xy], [xy, yy]] in m²',
+        'payload[4].dog must be a non-empty string, not ""; payload[4].accuracy must be between 0 and 1000000 (m, 1 sigma), not -1',
+        'payload[5].cov must be symmetric, not 5 and 0 off the diagonal',
       ]);
       assert.deepEqual(readPositions(null).errors, [
         'payload must be a position object (type "position"), not null',

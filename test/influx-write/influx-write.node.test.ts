@@ -207,8 +207,8 @@ describe('influx-write node with InfluxDB 1.x', function () {
     });
     assert.equal(
       String(await error),
-      'Error: 2 of 4 messages not stored: payload[1]: rssi reading needs mac (a non-empty string); ' +
-        'payload[2]: expected a contract message (an object with v and type), not "garbage"',
+      'Error: 2 of 4 messages not stored: payload[1].mac is required (a non-empty string); ' +
+        'payload[2] must be a contract message (an object of type rssi, position, alert, health), not "garbage"',
     );
     writer.receive({ payload: alert });
     await until(() => sum(reports, 'written') === 3, '3 points written');

@@ -80,8 +80,12 @@ describe('influx-write: contract messages to line protocol', () => {
   });
 
   it('stores health fields a platform cannot read by leaving them out, and new numeric fields as floats', () => {
-    const pi = { v: 1, type: 'health', node: 'hub', ts: 7, cpu: 3, diskUsedPct: 40, tempC: null };
+    const pi = { v: 1, type: 'health', node: 'hub', ts: 7, cpu: 3, diskUsedPct: 40 };
     assert.deepEqual(toLineProtocol(pi).lines, ['health,node=hub cpu=3,diskUsedPct=40 7']);
+    // Left out means absent: a null is a wrong type, refused by the kernel parser like every node's.
+    assert.deepEqual(toLineProtocol({ ...pi, tempC: null }).errors, [
+      'payload.tempC must be a finite number (°C), not null',
+    ]);
   });
 
   it('takes a batch of mixed types, and rounds a fractional ts to the millisecond', () => {
@@ -106,13 +110,13 @@ describe('influx-write: contract messages to line protocol', () => {
     ]);
     assert.equal(lines.length, 2);
     assert.deepEqual(errors, [
-      'payload[1]: rssi reading needs mac (a non-empty string)',
-      'payload[2]: position.x must be a number, not "12"',
-      'payload[3]: expected a contract message (an object with v and type), not "garbage"',
-      'payload[4]: v must be 1 (the contract version), not number 2',
-      'payload[5]: type must be rssi, position, alert or health, not "weather"',
-      'payload[6]: health.throttled must be an integer (it is stored as one), not 0.5',
-      'payload[7]: alert needs ts (milliseconds since the epoch), not number -1',
+      'payload[1].mac is required (a non-empty string)',
+      'payload[2].x must be a finite number (m), not "12"',
+      'payload[3] must be a contract message (an object of type rssi, position, alert, health), not "garbage"',
+      'payload[4].v must be 1 (the contract version), not 2',
+      'payload[5].type must be one of rssi, position, alert, health, not "weather"',
+      'payload[6].throttled must be an integer, not 0.5',
+      'payload[7].ts must be a time between 1970 and 2100 (ms since the epoch), not -1',
       'payload[8]: health has no numeric field to store',
     ]);
   });
@@ -123,17 +127,22 @@ describe('influx-write: contract messages to line protocol', () => {
     assert.deepEqual(toLineProtocol(Buffer.from(JSON.stringify([reading, position]))).lines, expected);
     assert.deepEqual(toLineProtocol('{"v":1,"type":'), {
       lines: [],
-      errors: ['payload: neither a contract message nor its JSON text: "{\\"v\\":1,\\"type\\":"'],
+      errors: [
+        'payload: neither a contract message nor its JSON text: payload is text but not valid JSON: "{\\"v\\":1,\\"type\\":"',
+      ],
     });
   });
 
-  it('leaves out NaN and infinite optional fields, which InfluxDB cannot store, but not a required one', () => {
+  it('leaves out absent fields, and refuses NaN and infinite ones, which InfluxDB cannot store', () => {
     assert.deepEqual(
-      toLineProtocol({ ...position, vx: NaN, vy: Infinity, lat: undefined, lon: undefined }).lines,
+      toLineProtocol({ ...position, vx: undefined, vy: undefined, lat: undefined, lon: undefined }).lines,
       ['position,dog=rex x=12.4,y=7.9,accuracy=1.8,scanners=4i,method="tracker" 1763800001000'],
     );
+    assert.deepEqual(toLineProtocol({ ...position, vx: NaN, vy: Infinity }).errors, [
+      'payload.vx must be a finite number (m/s), not NaN; payload.vy must be a finite number (m/s), not Infinity',
+    ]);
     assert.deepEqual(toLineProtocol({ ...reading, rssi: NaN }).errors, [
-      'payload: rssi reading.rssi must be a finite number, not NaN',
+      'payload.rssi must be a finite number (dBm), not NaN',
     ]);
   });
 

@@ -88,11 +88,11 @@ describe('rssi-filter node', () => {
     const out = helper.getNode('out');
     const caught = helper.getNode('caught');
     for (const [payload, expected] of [
-      ['garbage', /payload is text but not JSON: the string "garbage"/],
-      [[1, 2], /payload\[0\] must be an rssi reading object.*got number/],
+      ['garbage', /payload is text but not valid JSON: "garbage"/],
+      [[1, 2], /payload\[0\] must be an rssi reading object.*not 1/],
       [{ ...reading(1, 1000, -70), rssi: 'loud' }, /payload\.rssi must be a finite number/],
       [{ ...reading(1, 1000, -70), ts: Number.NaN }, /payload\.ts must be a finite number/],
-      [null, /payload must be an rssi reading object.*got null/],
+      [null, /payload must be an rssi reading object.*not null/],
     ] as Array<[unknown, RegExp]>) {
       const error = nextMessage<any>(caught);
       f1.receive({ payload } as never);
@@ -105,7 +105,7 @@ describe('rssi-filter node', () => {
     assert.equal((await good).payload.length, 2);
     assert.match(
       (await error).error.message,
-      /1 of 3 readings refused: payload\[1\]\.mac must be a non-empty string/,
+      /1 of 3 readings refused: payload\[1\]\..*payload\[1\]\.mac is required/,
     );
   });
 

@@ -104,9 +104,9 @@ describe('readingsFrom', () => {
     assert.equal(batch.readings.length, 1);
     assert.equal(batch.batch, true);
     assert.deepEqual(batch.problems, [
-      'payload[1].rssi must be a finite number (dBm)',
-      'payload[2] must be an rssi reading object (or an array of them), got the string "garbage"',
-      'payload[3] must be an rssi reading object (or an array of them), got null',
+      'payload[1].rssi must be a finite number (dBm), not NaN',
+      'payload[2] must be an rssi reading object (or an array of them), not "garbage"',
+      'payload[3] must be an rssi reading object (or an array of them), not null',
     ]);
     assert.match(
       readingsFrom({ ...reading(1, -70), ts: '1' }).problems[0],
@@ -115,6 +115,6 @@ describe('readingsFrom', () => {
     // JSON text or bytes, as an mqtt in node gives them.
     assert.equal(readingsFrom(JSON.stringify([reading(1, -70), reading(2, -71)])).readings.length, 2);
     assert.equal(readingsFrom(Buffer.from(JSON.stringify(reading(1, -70)))).readings[0].rssi, -70);
-    assert.match(readingsFrom('{"v":1,').problems[0], /^payload is text but not JSON: the string/);
+    assert.match(readingsFrom('{"v":1,').problems[0], /^payload is text but not valid JSON: "{\\"v\\":1,"/);
   });
 });

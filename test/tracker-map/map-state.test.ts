@@ -145,17 +145,17 @@ describe('MapState', () => {
     const state = withSite();
     assert.deepEqual(state.apply({ v: 1, type: 'rssi', scanner: 's', ts: T0, mac: 'x', rssi: -70 }), []);
     const bad: Array<[unknown, unknown, RegExp]> = [
-      [42, undefined, /payload must be a contract object/],
-      [{ type: 'nope' }, undefined, /payload\.type must be "position", "alert" or "health" \(got "nope"\)/],
-      [pos('rex', T0, Number.NaN), undefined, /payload\.x must be a number/],
+      [42, undefined, /payload must be a contract message/],
+      [{ type: 'nope' }, undefined, /payload\.type must be one of position, alert, health, not "nope"/],
+      [pos('rex', T0, Number.NaN), undefined, /payload\.x must be a finite number \(m\), not NaN/],
       [pos('', T0), undefined, /payload\.dog must be a non-empty string/],
-      [pos('rex', T0, 1, 2, { accuracy: -1 }), undefined, /payload\.accuracy must be a number >= 0/],
-      [pos('rex', T0, 1, 2, { lat: 'north' }), undefined, /payload\.lat must be a number/],
-      [{ type: 'alert', ts: T0 }, undefined, /payload\.event must be a non-empty string/],
+      [pos('rex', T0, 1, 2, { accuracy: -1 }), undefined, /payload\.accuracy must be between 0 and/],
+      [pos('rex', T0, 1, 2, { lat: 'north' }), undefined, /payload\.lat must be a finite number/],
+      [{ type: 'alert', ts: T0 }, undefined, /payload\.event is required/],
       [{ type: 'alert', event: 'exit', ts: T0, severity: 'dire' }, undefined, /payload\.severity must be/],
-      [{ type: 'health', ts: T0 }, undefined, /payload\.node must be a non-empty string/],
+      [{ type: 'health', ts: T0 }, undefined, /payload\.node is required/],
       ['online', undefined, /msg\.topic dogtracker\/v1\/status\/\{node\}/],
-      ['asleep', 'dogtracker/v1/status/pi', /status payload must be "online" or "offline"/],
+      ['asleep', 'dogtracker/v1/status/pi', /must be "online" or "offline", not "asleep"/],
     ];
     for (const [payload, topic, expected] of bad) assert.throws(() => state.apply(payload, topic), expected);
   });
@@ -179,7 +179,7 @@ describe('MapState', () => {
     }
     assert.ok(error instanceof BatchError);
     assert.equal(error.problems.length, 2);
-    assert.match(error.message, /payload\[1\] must be a contract object .*; payload\[3\]\.dog/);
+    assert.match(error.message, /payload\[1\] must be a contract message .*; payload\[3\]\.dog/);
     assert.deepEqual(
       error.updates.map((u: MapUpdate) => (u.kind === 'position' ? u.position.dog : u.kind)),
       ['rex', 'bella'],

@@ -203,7 +203,7 @@ describe('tracker-map node', () => {
 
     let error = nextError(map);
     map.receive({ payload: { v: 1, type: 'position', dog: 'rex', ts: 1763800001000, y: 3 } });
-    assert.match(String(await error), /payload\.x must be a number/);
+    assert.match(String(await error), /payload\.x is required/);
 
     error = nextError(map);
     map.receive({ payload: 'online', topic: 'some/other/topic' });

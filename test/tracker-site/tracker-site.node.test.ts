@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import type { TrackerSiteNode } from '../../nodes/tracker-site/tracker-site-node';
 import { linkSite, type SiteLink } from '../../nodes/common/site-link';
 import type { SiteView } from '../../nodes/kernel/site-view';
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
-import { siteText } from './fixtures';
+import { CONTRACT_SITE, siteText } from './fixtures';
 
 interface ProbeNode extends Node {
   link: SiteLink;
@@ -109,6 +110,53 @@ describe('tracker-site node', () => {
       assert.deepEqual(
         probe.sites.map((s) => s.name),
         ['First', 'Second'],
+      );
+    });
+
+    it('refuses hostile sites (1e21 m, 1e154 m, 200 000 vertices) naming the field, keeps the good one, never blocks', async () => {
+      const file = path.join(dir, 'site.json');
+      writeFileSync(file, siteText({ name: 'Good' }));
+      await helper.load(
+        [trackerSite, probeNode],
+        onTab([
+          siteNode('', { source: 'file', path: file }),
+          { id: 'p1', type: 'site-probe', site: 'site1' },
+        ]),
+      );
+      const probe = helper.getNode('p1') as ProbeNode;
+      const site = helper.getNode('site1') as TrackerSiteNode;
+      await statusWhere(probe, (s) => s.text === 'Good');
+      const doc = (): Record<string, any> => structuredClone(CONTRACT_SITE) as Record<string, any>;
+      const far = doc();
+      far.scanners[1].x = 1e21;
+      const huge = doc();
+      huge.zones[1].circle.x = 1e154;
+      const dense = doc();
+      dense.zones[0].polygon = Array.from({ length: 200_000 }, (_, i) => [i % 7, (i * 3) % 11]);
+      const hostile: Array<[Record<string, unknown>, string]> = [
+        [far, 'site.json: invalid site: scanners[1].x must be between -100000 and 100000, not 1e+21'],
+        [huge, 'site.json: invalid site: zones[1].circle.x must be between -100000 and 100000, not 1e+154'],
+        [dense, 'site.json: invalid site: zones[0].polygon has 200000 vertices; at most 1000'],
+      ];
+      for (const [bad, expected] of hostile) {
+        const text = JSON.stringify(bad);
+        const delay = monitorEventLoopDelay({ resolution: 5 });
+        const error = nextError(site);
+        delay.enable();
+        writeFileSync(file, text);
+        const logged = String(await error);
+        delay.disable();
+        assert.equal(logged.slice(logged.indexOf('site.json')), expected);
+        assert.equal(site.view?.name, 'Good', 'the good site is kept');
+        const maxMs = delay.max / 1e6;
+        console.log(
+          `      ${(text.length / 1e6).toFixed(2)} MB refused; event loop delay at most ${maxMs.toFixed(1)} ms`,
+        );
+        assert.ok(maxMs < 50, `the event loop was blocked ${maxMs} ms`);
+      }
+      assert.deepEqual(
+        probe.sites.map((s) => s.name),
+        ['Good'],
       );
     });
 

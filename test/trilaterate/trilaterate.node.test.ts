@@ -155,12 +155,12 @@ describe('trilaterate node', () => {
     const out = helper.getNode('out');
     const caught = helper.getNode('caught');
     for (const [payload, expected] of [
-      [42, /payload must be an rssi reading object.*got number/],
+      [42, /payload must be an rssi reading object.*not 42/],
       [
         { v: 1, type: 'rssi', scanner: 'pi-0', ts: T0, mac: 'ac:23:3f:a3:80:4b', rssi: null },
         /payload\.rssi must be a finite number/,
       ],
-      [{ v: 1, type: 'health', node: 'pi-0', ts: T0 }, /payload\.type must be "rssi", got "health"/],
+      [{ v: 1, type: 'health', node: 'pi-0', ts: T0 }, /payload\.type must be "rssi", not "health"/],
       [[{ scanner: '' }], /1 of 1 readings refused|payload\[0\]\.scanner must be a non-empty string/],
     ] as Array<[unknown, RegExp]>) {
       const error = nextMessage<any>(caught);
