@@ -4,10 +4,11 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { errorMessage } from '../kernel/checks';
+import { errorMessage, excerpt } from '../kernel/checks';
 import { pipelineMetrics } from '../common/metrics';
 import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
 import { toLineProtocol } from './points';
+import { parseResolution, ReadingSampler } from './reading-sampler';
 import { WriteQueue, type QueueEvent } from './write-queue';
 
 interface InfluxWriteDef extends NodeDef {
@@ -17,6 +18,8 @@ interface InfluxWriteDef extends NodeDef {
   maxQueuedPoints?: string | number;
   retryMinS?: string | number;
   retryMaxS?: string | number;
+  /** How many rssi readings to store: all, second (one point per scanner and beacon per second), off. */
+  rawReadings?: string;
 }
 
 const DEFAULTS = {
@@ -63,6 +66,15 @@ export = (RED: NodeAPI): void => {
       return;
     }
 
+    const resolution = parseResolution(def.rawReadings);
+    if (!resolution) {
+      const problem = `raw readings must be all, second or off, not ${excerpt(def.rawReadings)}`;
+      node.status({ fill: 'red', shape: 'ring', text: 'invalid settings' });
+      node.error(`influx-write settings: ${problem}`);
+      node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
+      return;
+    }
+    const sampler = resolution === 'all' ? undefined : new ReadingSampler(resolution);
     const description = sink.description;
     const dir = path.join(queueRoot(), folderName(node.id));
     const batchSize = Math.round(positive(def.batchSize, DEFAULTS.batchSize));
@@ -189,7 +201,7 @@ export = (RED: NodeAPI): void => {
     void queue.open().finally(requestStatus);
 
     node.on('input', (msg, _send, done) => {
-      const { lines, errors } = toLineProtocol(msg.payload);
+      const { lines, errors } = toLineProtocol(msg.payload, sampler);
       queue.add(lines);
       requestStatus();
       if (errors.length === 0) {
@@ -207,6 +219,11 @@ export = (RED: NodeAPI): void => {
       closed = true;
       if (statusTimer) clearTimeout(statusTimer);
       statusTimer = undefined;
+      // The seconds still open go to the queue (and so to disk) with the rest.
+      if (sampler) {
+        const { lines } = toLineProtocol(sampler.flush());
+        queue.add(lines);
+      }
       queue
         .close(CLOSE_BUDGET_MS)
         .catch((err: unknown) => node.error(`closing the InfluxDB queue: ${errorMessage(err)}`))

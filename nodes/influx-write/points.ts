@@ -1,5 +1,6 @@
 // Contract messages -> InfluxDB line protocol, as the contract's InfluxDB section lays out:
-//   rssi      tags scanner, dog, mac        fields rssi, rssiRaw (+ rssiVar, txPower, battery)
+//   rssi      tags scanner, dog, mac        fields rssi, rssiRaw (+ rssiVar, txPower, battery; n, the
+//             readings a per-second point stands for: see reading-sampler.ts)
 //   position  tag dog                       fields x, y, lat, lon, accuracy, vx, vy, scanners (+ method)
 //   alert     tags dog, zone, event, severity  fields x, y, since, kind, text
 //   health    tag node                      every numeric field (wifi.* and mesh.* flattened as wifiX, meshX)
@@ -12,12 +13,13 @@
 import { CONTRACT_VERSION } from '../kernel/contract';
 import { isFiniteNumber, isObject, payloadText, type JsonObject } from '../kernel/checks';
 import { formatLine, type FieldValue } from './line-protocol';
+import type { ReadingSampler } from './reading-sampler';
 
 export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;
 
 /** Fields written as InfluxDB integers, per measurement. Every other numeric field is a float. */
 export const INTEGER_FIELDS: Readonly<Record<keyof typeof MEASUREMENTS, ReadonlySet<string>>> = {
-  rssi: new Set(),
+  rssi: new Set(['n']),
   position: new Set(['scanners']),
   alert: new Set(['since']),
   health: new Set(['throttled', 'meshOriginators', 'tq']),
@@ -98,7 +100,7 @@ function rssiLine(msg: JsonObject): string {
   const fields: Fields = [];
   const integers = INTEGER_FIELDS.rssi;
   addNumber(fields, integers, what, 'rssi', msg.rssi, true);
-  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery'])
+  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery', 'n'])
     addNumber(fields, integers, what, key, msg[key]);
   const tags: Tags = [
     ['scanner', requiredString(msg, 'scanner', what)],
@@ -195,13 +197,13 @@ function healthLines(msg: JsonObject): string[] {
 }
 
 /** The lines of one contract message; throws a ConversionError naming what is wrong. */
-function messageLines(msg: unknown): string[] {
+function messageLines(msg: unknown, sampler: ReadingSampler | undefined): string[] {
   if (!isObject(msg)) fail(`expected a contract message (an object with v and type), not ${describe(msg)}`);
   if (msg.v !== CONTRACT_VERSION)
     fail(`v must be ${CONTRACT_VERSION} (the contract version), not ${describe(msg.v)}`);
   switch (msg.type) {
     case 'rssi':
-      return [rssiLine(msg)];
+      return sampler ? sampler.offer(msg).map(rssiLine) : [rssiLine(msg)];
     case 'position':
       return [positionLine(msg)];
     case 'alert':
@@ -216,9 +218,9 @@ function messageLines(msg: unknown): string[] {
 /**
  * Converts `msg.payload`: one contract message or an array of them (of any types), or its JSON text
  * (as an mqtt in node gives it). A message that cannot be converted is reported in `errors` and left
- * out; the others are still converted.
+ * out; the others are still converted. With a `sampler`, rssi readings are stored at its resolution.
  */
-export function toLineProtocol(payload: unknown): Conversion {
+export function toLineProtocol(payload: unknown, sampler?: ReadingSampler): Conversion {
   const lines: string[] = [];
   const errors: string[] = [];
   const text = payloadText(payload);
@@ -232,7 +234,7 @@ export function toLineProtocol(payload: unknown): Conversion {
   }
   const convert = (msg: unknown, where: string): void => {
     try {
-      for (const line of messageLines(msg)) lines.push(line);
+      for (const line of messageLines(msg, sampler)) lines.push(line);
     } catch (err) {
       if (!(err instanceof ConversionError)) throw err;
       errors.push(`${where}: ${err.message}`);

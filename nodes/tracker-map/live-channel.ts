@@ -5,7 +5,12 @@
 // the previous ping is dropped, e.g. a phone that went out of range). Map data never uses it.
 import type { IncomingMessage } from 'http';
 import type { Duplex } from 'stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import type * as Ws from 'ws';
+import type { WebSocket } from 'ws';
+
+// ws is required when the first map opens its channel, not when Node-RED loads the package (a Pi has no map).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wsLib = (): typeof Ws => require('ws') as typeof Ws;
 
 export interface LiveChannelOptions {
   /** The URL path the page connects to, e.g. `/dogtracker/ws`. */
@@ -25,7 +30,7 @@ const DEFAULT_HEARTBEAT_MS = 30000;
 const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
 
 export class LiveChannel {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly server = new (wsLib().WebSocketServer)({ noServer: true, maxPayload: 4096 });
   private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
@@ -67,7 +72,7 @@ export class LiveChannel {
   broadcast(text: string): void {
     const limit = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     for (const ws of this.server.clients) {
-      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (ws.readyState !== wsLib().WebSocket.OPEN) continue;
       if (ws.bufferedAmount > limit) {
         ws.terminate();
         continue;
