@@ -29,7 +29,7 @@ import {
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Seconds run before measuring (start-up, JIT, first connections) and measured. */
 const WARMUP_S = QUICK ? 4 : 10;
-const MEASURE_S = QUICK ? 10 : 40;
+const MEASURE_S = QUICK ? 12 : 40;
 const SCANNERS: Array<[string, number, number]> = [
   ['sw', 0, 0],
   ['se', 20, 0],
@@ -41,6 +41,11 @@ const SCANNERS: Array<[string, number, number]> = [
 /** 4 advertisements per second per collar: what beacon-scan lets through (SCAN_MAX_PER_SECOND 4). */
 const ADV_INTERVAL_MS = 245;
 const CLK_TCK = 100;
+/** Only the cases whose name contains this (e.g. `hub, 20`); BENCH_NODE_OPTIONS goes to the Node-RED child. */
+const ONLY = process.env.BENCH_ONLY ?? '';
+const childOptions: Record<string, string> = process.env.BENCH_NODE_OPTIONS
+  ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
+  : {};
 
 function siteWith(dogs: number): Site {
   const result = validateSite({
@@ -138,6 +143,7 @@ async function scannerCase(servers: Servers, what: string, mode: 'scan' | 'simul
       MQTT_PASSWORD: 'unused',
       DOGTRACKER_SITE_FILE: siteFile,
       SCAN_MODE: mode,
+      ...childOptions,
       // batctl is not installed here: health runs without mesh, as on a Pi without batman-adv.
     },
   });
@@ -175,6 +181,7 @@ async function hubCase(servers: Servers, dogs: number): Promise<Row> {
       DOGTRACKER_SITE_FILE: siteFile,
       INFLUX_URL: servers.influx.url,
       INFLUX_DB: db,
+      ...childOptions,
     },
   });
   const latency: number[] = [];
@@ -285,9 +292,13 @@ export async function run(): Promise<void> {
       `${QUICK ? 'quick: ' : ''}each case ${WARMUP_S} s warm-up + ${MEASURE_S} s measured; ` +
         `${os.cpus().length} cores (shared), Node ${process.version}`,
     );
-    rows.push(await scannerCase(servers, 'scanner Pi flow, idle (scan mode, no collar heard)', 'scan'));
-    rows.push(await scannerCase(servers, 'scanner Pi flow, simulating 20 collars', 'simulate'));
-    for (const dogs of [2, 20, 200]) rows.push(await hubCase(servers, dogs));
+    const wanted = (what: string): boolean => what.includes(ONLY);
+    const idle = 'scanner Pi flow, idle (scan mode, no collar heard)';
+    const simulating = 'scanner Pi flow, simulating 20 collars';
+    if (wanted(idle)) rows.push(await scannerCase(servers, idle, 'scan'));
+    if (wanted(simulating)) rows.push(await scannerCase(servers, simulating, 'simulate'));
+    for (const dogs of [2, 20, 200])
+      if (wanted(`hub, ${dogs} dogs, 6 scanners`)) rows.push(await hubCase(servers, dogs));
   } finally {
     await influx.dispose();
     await broker.dispose();
