@@ -1,4 +1,7 @@
 // Runs the Node-RED Flow Library scorecard (`node-red-dev validate`) and fails on any failed check.
+// The validator's warnings are reported as warnings: it can warn about a check and still record it as
+// passed (P04 warns that new packages should use a scoped name, then marks the unscoped
+// node-red-contrib- name valid), so its pass alone would hide the warning.
 // The validator fetches catalogue.nodered.org for two checks (P08 similar package names, N01 unique
 // node type names); that host is unreachable from CI, so those two requests are answered with an empty
 // catalogue and the two checks are reported as not checked here. Every other request (the npm registry)
@@ -49,15 +52,33 @@ async function main(): Promise<void> {
   try {
     const Validate = require(path.join(devDir, 'src', 'commands', 'validate.js')) as {
       run(argv: string[]): Promise<void>;
+      prototype: { warn(input: string | Error): void };
+    };
+    // Every warning the validator prints, by the check id it starts with (P04, D02, ...) where it has one.
+    const warnings: string[] = [];
+    const warn = Validate.prototype.warn;
+    Validate.prototype.warn = function (this: unknown, input: string | Error): void {
+      warnings.push(input instanceof Error ? input.message : String(input));
+      warn.call(this, input);
     };
     await Validate.run(['--path', root, '--output', file, '--embed', 'true']);
+    const warned = (id: string): string[] =>
+      warnings.filter((w) => w.startsWith(`${id} `)).map((w) => w.slice(id.length + 1));
     const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, CheckResult>;
     // Check ids look like P04, N02, D01; other keys (e.g. `package`) are metadata.
     const scorecard = Object.fromEntries(Object.entries(all).filter(([id]) => /^[PND]\d\d$/.test(id)));
     const failed = Object.entries(scorecard).filter(([id, r]) => !r.test && !(id in NOT_CHECKED));
     console.log('\nScorecard:');
     for (const [id, result] of Object.entries(scorecard).sort()) {
-      const mark = id in NOT_CHECKED ? 'not checked here' : result.test ? 'pass' : 'FAIL';
+      const notes = warned(id);
+      const mark =
+        id in NOT_CHECKED
+          ? 'not checked here'
+          : !result.test
+            ? 'FAIL'
+            : notes.length > 0
+              ? `warning (${notes.join('; ')})`
+              : 'pass';
       console.log(
         `  ${id}: ${mark}${id in NOT_CHECKED ? ` (${NOT_CHECKED[id]}: ${OFFLINE_HOST} is unreachable)` : ''}`,
       );
@@ -66,7 +87,14 @@ async function main(): Promise<void> {
     const missing = expected.filter((id) => !(id in scorecard));
     if (missing.length > 0) throw new Error(`the validator did not run checks ${missing.join(', ')}`);
     if (failed.length > 0) throw new Error(`scorecard checks failed: ${failed.map(([id]) => id).join(', ')}`);
-    console.log('Scorecard: every check that can run here passes.');
+    const other = warnings.filter((w) => !/^[PND]\d\d /.test(w));
+    for (const w of other) console.log(`  warning: ${w}`);
+    const warnedIds = Object.keys(scorecard).filter((id) => warned(id).length > 0);
+    console.log(
+      warnedIds.length + other.length > 0
+        ? `Scorecard: every check that can run here passes, with warnings (${[...warnedIds, ...other.map(() => 'other')].join(', ')}).`
+        : 'Scorecard: every check that can run here passes.',
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

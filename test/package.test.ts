@@ -5,6 +5,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import WebSocket from 'ws';
 import { packageRoot, startNodeRed, type NodeRedRuntime } from './support/node-red-process';
 
 const MODULE = 'node-red-contrib-dog-tracker';
@@ -33,6 +34,14 @@ describe('the npm package, installed into an existing Node-RED', function () {
     );
     // A hub: no BLE, so noble (an optional dependency) is left out.
     npm(['install', '--omit=optional', '--no-audit', '--no-fund', tarball], userDir);
+    // A beacon-scan in scan mode, as someone might drop one into a hub's flow: it must say what is missing.
+    writeFileSync(
+      path.join(userDir, 'flows.json'),
+      JSON.stringify([
+        { id: 'pkg-tab', type: 'tab', label: 'package' },
+        { id: 'pkg-scan', type: 'beacon-scan', z: 'pkg-tab', mode: 'scan', scanner: 'pi-x', wires: [[]] },
+      ]),
+    );
     nodeRed = await startNodeRed({ name: 'package', userDir, defaultSettings: true, strict: false });
   });
 
@@ -59,6 +68,39 @@ describe('the npm package, installed into an existing Node-RED', function () {
     );
     assert.deepEqual(ours.flatMap((s) => s.types).sort(), declared.sort());
     for (const set of ours) assert.equal(set.err, undefined, `${set.types}: ${set.err}`);
+  });
+
+  it('installed without optional dependencies (a hub): no noble, and beacon-scan says so in its status', async () => {
+    assert.throws(
+      () => require.resolve('@abandonware/noble', { paths: [path.join(nodeRed!.userDir, 'node_modules')] }),
+      /Cannot find module/,
+    );
+    // The editor's status of the node, as Node-RED's comms socket gives it to the browser (retained).
+    const ws = new WebSocket(nodeRed!.url.replace(/^http/, 'ws') + '/comms');
+    try {
+      const status = await new Promise<{ fill?: string; text?: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no status for pkg-scan\n${nodeRed!.log()}`)), 30000);
+        ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'status/#' })));
+        ws.on('error', reject);
+        ws.on('message', (data) => {
+          const messages = JSON.parse(String(data)) as Array<{
+            topic: string;
+            data: { fill?: string; text?: string };
+          }>;
+          for (const m of [messages].flat()) {
+            if (m.topic === 'status/pkg-scan' && /noble/.test(m.data.text ?? '')) {
+              clearTimeout(timer);
+              resolve(m.data);
+            }
+          }
+        });
+      });
+      assert.equal(status.fill, 'red');
+      assert.match(status.text ?? '', /^noble is not installed: .*npm install @abandonware\/noble/);
+    } finally {
+      ws.close();
+    }
+    assert.match(nodeRed!.log(), /beacon-scan on hci0: noble is not installed/);
   });
 
   it('serves the editor, help and icons in the dog tracker category, and the examples', async () => {

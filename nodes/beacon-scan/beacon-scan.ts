@@ -41,8 +41,10 @@ interface BeaconScanSettings {
   runCommand?: CommandRunner;
 }
 
+/** The status counters are refreshed on output at most this often (no timer: idle, nothing changes). */
 const STATUS_REFRESH_MS = 2000;
-const PIPELINE_TICK_MS = 100;
+/** Simulate / replay without batching or rate limit: readings go out within this many wall ms. */
+const PLAYBACK_TICK_MS = 50;
 const RESET_TIMEOUT_MS = 15_000;
 
 const realClock: Clock = {
@@ -83,13 +85,32 @@ export = (RED: NodeAPI): void => {
     const config: BeaconScanConfig = read.config;
     const clock = seams.clock ?? realClock;
     const label = config.mode === 'scan' ? `hci${config.deviceId}` : config.mode;
+    // A paced playback sleeps until the pipeline is due (see Playback); without batching or a rate limit
+    // readings go out as they come, within PLAYBACK_TICK_MS.
+    const { batchMs = 0, maxPerSecond = 0 } = config.pipeline;
+    const playbackTickMs =
+      batchMs > 0
+        ? batchMs
+        : maxPerSecond > 0
+          ? Math.max(PLAYBACK_TICK_MS, 1000 / maxPerSecond)
+          : PLAYBACK_TICK_MS;
 
     const topicOf = new Map<string, string>();
+    let statusAt = Number.NEGATIVE_INFINITY;
     const pipeline = new SourcePipeline(config.pipeline, (out: Emission) => {
       let topic = topicOf.get(out.scanner);
       if (topic === undefined) topicOf.set(out.scanner, (topic = topics.rssi(out.scanner)));
       node.send({ topic, payload: out.payload } as NodeMessageInFlow);
+      const now = clock.now();
+      if (now - statusAt >= STATUS_REFRESH_MS) {
+        statusAt = now;
+        refreshStatus();
+      }
     });
+    const refreshStatus = (): void => {
+      if (scanner) scanStatus(scanner.current);
+      else if (playback) playStatus();
+    };
 
     let site: SiteLink | undefined;
     let siteView: SiteView | undefined;
@@ -180,9 +201,10 @@ export = (RED: NodeAPI): void => {
       if (!source) return;
       const speed = config.mode === 'replay' ? config.replay.speed : config.sim.speed;
       played = { badLines: 0, running: true, done: false };
-      const current = new Playback(source, { speed }, realScheduler, {
+      const current = new Playback(source, { speed, tickMs: playbackTickMs }, realScheduler, {
         reading: (r) => pipeline.accept(r),
         tick: (ts) => pipeline.tick(ts),
+        due: () => pipeline.nextDue(),
         end: () => {
           pipeline.flush();
           played.running = false;
@@ -240,6 +262,28 @@ export = (RED: NodeAPI): void => {
       });
     }
 
+    // Live readings held by the rate limit or a batch are released on the arrival clock, by one timer set
+    // for when the pipeline next has work (no polling: a Pi that hears nothing wakes for nothing).
+    let tickHandle: unknown;
+    let tickAt = Number.POSITIVE_INFINITY;
+    const schedule = (): void => {
+      const due = pipeline.nextDue();
+      if (due === undefined || due >= tickAt) return;
+      if (tickHandle !== undefined) clock.clearTimeout(tickHandle);
+      tickAt = due;
+      tickHandle = clock.setTimeout(tick, Math.max(0, due - clock.now()));
+    };
+    const tick = (): void => {
+      tickHandle = undefined;
+      tickAt = Number.POSITIVE_INFINITY;
+      try {
+        pipeline.tick(clock.now());
+        schedule();
+      } catch (err) {
+        node.error(`beacon-scan: ${errorMessage(err)}`);
+      }
+    };
+
     if (config.mode === 'scan') {
       scanner = new BleScanner(
         {
@@ -254,8 +298,10 @@ export = (RED: NodeAPI): void => {
         clock,
         seams.runCommand ?? execCommand,
         {
-          advert: (a) =>
-            pipeline.accept(readingFromFrame(config.scanner, a.ts, a.mac, a.rssi, decodeAdvert(a))),
+          advert: (a) => {
+            pipeline.accept(readingFromFrame(config.scanner, a.ts, a.mac, a.rssi, decodeAdvert(a)));
+            schedule();
+          },
           state: scanStatus,
           log: (level, text) =>
             level === 'info' ? node.log(text) : level === 'warn' ? node.warn(text) : node.error(text),
@@ -270,23 +316,6 @@ export = (RED: NodeAPI): void => {
     } else if (!config.autoStart) {
       playStatus();
     }
-
-    // Live readings held by the rate limit or a batch are released on the arrival clock.
-    const holding = (config.pipeline.maxPerSecond ?? 0) > 0 || (config.pipeline.batchMs ?? 0) > 0;
-    let tickHandle: unknown;
-    const tick = (): void => {
-      tickHandle = clock.setTimeout(tick, PIPELINE_TICK_MS);
-      try {
-        pipeline.tick(clock.now());
-      } catch (err) {
-        node.error(`beacon-scan: ${errorMessage(err)}`);
-      }
-    };
-    if (config.mode === 'scan' && holding) tickHandle = clock.setTimeout(tick, PIPELINE_TICK_MS);
-    const statusTimer = setInterval(() => {
-      if (scanner) scanStatus(scanner.current);
-      else if (playback) playStatus();
-    }, STATUS_REFRESH_MS);
 
     node.on('input', (msg, _send, done) => {
       const parsed = parseCommand(msg.payload);
@@ -303,7 +332,6 @@ export = (RED: NodeAPI): void => {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      clearInterval(statusTimer);
       if (tickHandle !== undefined) clock.clearTimeout(tickHandle);
       scanner?.close();
       if (playback) playback.stop();

@@ -145,6 +145,21 @@ export class SourcePipeline {
     }
   }
 
+  /**
+   * Event time at which `tick` next has work: the end of the open batch that ends first, or (when nothing
+   * is batched yet) of the rate-limit slot that ends first; undefined when nothing is held. With
+   * batching, slots ending earlier need no tick of their own: their readings only join the batch, and
+   * `tick` releases them before it emits it. So a source can sleep until then instead of polling.
+   */
+  nextDue(): number | undefined {
+    let due: number | undefined;
+    for (const batch of this.batches.values()) if (due === undefined || batch.until < due) due = batch.until;
+    if (due !== undefined) return due;
+    // Slots are kept in order of their end (a renewed slot is re-inserted), so the first ends first.
+    for (const slot of this.slots.values()) return slot.until;
+    return undefined;
+  }
+
   /** Releases everything held (on stop and at the end of a replay). */
   flush(): void {
     for (const slot of this.slots.values()) this.release(slot.best);

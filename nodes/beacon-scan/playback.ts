@@ -28,7 +28,7 @@ export interface Scheduler {
 export interface PlaybackOptions {
   /** Event ms per wall ms: 1 real time, 10 ten times faster; 0 as fast as possible. */
   speed: number;
-  /** Wall ms between paced steps. */
+  /** Wall ms between paced steps at most (less when the sink says it is due sooner). */
   tickMs?: number;
   /** Readings per chunk when as fast as possible. */
   chunk?: number;
@@ -38,6 +38,8 @@ export interface PlaybackSink {
   reading(reading: RawReading): void;
   /** Event time has reached `ts` (release held readings). */
   tick(ts: number): void;
+  /** Event time the sink next needs a tick at (held readings due), if any: the next step is then. */
+  due?(): number | undefined;
   end(): void;
   error(err: unknown): void;
 }
@@ -86,7 +88,15 @@ export class Playback {
       if (this.stopped || this.reading) return;
       const until = first + (this.scheduler.now() - wall0) * this.options.speed;
       this.pull(until, Number.POSITIVE_INFINITY, until, () => {
-        this.timer = this.scheduler.setTimeout(step, tickMs);
+        // Sleep until the sink's next due time (e.g. the end of a batch), at most tickMs: one wake-up a
+        // second with batching instead of a fixed 50 ms poll.
+        const due = this.sink.due?.();
+        const wallDue = due === undefined ? undefined : wall0 + (due - first) / this.options.speed;
+        const wait =
+          wallDue === undefined
+            ? tickMs
+            : Math.min(tickMs, Math.max(1, Math.ceil(wallDue - this.scheduler.now())));
+        this.timer = this.scheduler.setTimeout(step, wait);
       });
     };
     step();

@@ -3,7 +3,15 @@
 // and the contract, so the series stay few: scanners, dogs, mesh neighbours. A node labels only the ids
 // of its site (see `SiteLabels`); any other name is counted under `other`, so a flood of names never
 // grows the page.
-import { Counter, Gauge, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import { deferred } from './deferred';
+
+// prom-client (with @opentelemetry/api) is loaded at the first use of a metric or the registry, not when
+// Node-RED loads the package: a process that records and serves no metric does not carry it.
+const Counter = deferred<typeof PromClient, 'Counter'>('prom-client', 'Counter');
+const Gauge = deferred<typeof PromClient, 'Gauge'>('prom-client', 'Gauge');
+const Registry = deferred<typeof PromClient, 'Registry'>('prom-client', 'Registry');
+type Gauge<T extends string> = PromClient.Gauge<T>;
 
 export const registry = new Registry();
 

@@ -10,6 +10,7 @@ import { INFLUX_WRITE_SETTINGS } from '../kernel/settings/influx-write';
 import { pipelineMetrics } from '../common/metrics';
 import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
 import { toLineProtocol } from './points';
+import { ReadingSampler } from './reading-sampler';
 import { WriteQueue, type QueueEvent } from './write-queue';
 
 interface InfluxWriteDef extends NodeDef {
@@ -19,6 +20,8 @@ interface InfluxWriteDef extends NodeDef {
   maxQueuedPoints?: string | number;
   retryMinS?: string | number;
   retryMaxS?: string | number;
+  /** How many rssi readings to store: all, second (one point per scanner and beacon per second), off. */
+  rawReadings?: string;
 }
 
 /** Node-RED logs a close time-out after 15 s; the queue must be on disk well before. */
@@ -61,6 +64,8 @@ export = (RED: NodeAPI): void => {
       return;
     }
     const settings = read.values;
+    const resolution = settings.rawReadings;
+    const sampler = resolution === 'all' ? undefined : new ReadingSampler(resolution);
     const description = sink.description;
     const dir = path.join(queueRoot(), folderName(node.id));
     const batchSize = settings.batchSize;
@@ -184,7 +189,7 @@ export = (RED: NodeAPI): void => {
     void queue.open().finally(requestStatus);
 
     node.on('input', (msg, _send, done) => {
-      const { lines, errors } = toLineProtocol(msg.payload);
+      const { lines, errors } = toLineProtocol(msg.payload, sampler);
       queue.add(lines);
       requestStatus();
       if (errors.length === 0) {
@@ -202,6 +207,11 @@ export = (RED: NodeAPI): void => {
       closed = true;
       if (statusTimer) clearTimeout(statusTimer);
       statusTimer = undefined;
+      // The seconds still open go to the queue (and so to disk) with the rest.
+      if (sampler) {
+        const { lines } = toLineProtocol(sampler.flush());
+        queue.add(lines);
+      }
       queue
         .close(CLOSE_BUDGET_MS)
         .catch((err: unknown) => node.error(`closing the InfluxDB queue: ${errorMessage(err)}`))

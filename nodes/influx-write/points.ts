@@ -1,5 +1,6 @@
 // Contract messages -> InfluxDB line protocol, as the contract's InfluxDB section lays out:
-//   rssi      tags scanner, dog, mac        fields rssi, rssiRaw (+ rssiVar, txPower, battery)
+//   rssi      tags scanner, dog, mac        fields rssi, rssiRaw (+ rssiVar, txPower, battery; n, the
+//             readings a per-second point stands for: see reading-sampler.ts)
 //   position  tag dog                       fields x, y, lat, lon, accuracy, vx, vy, scanners (+ method)
 //   alert     tags dog, zone, event, severity  fields x, y, since, kind, text
 //   health    tag node                      every numeric field (wifi.* and mesh.* flattened as wifiX, meshX)
@@ -12,12 +13,13 @@
 import { excerpt, isObject, type JsonObject } from '../kernel/checks';
 import { decodePayload, joinProblems, parseMessage } from '../kernel/parse';
 import { formatLine, type FieldValue } from './line-protocol';
+import type { ReadingSampler } from './reading-sampler';
 
 export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;
 
 /** Fields written as InfluxDB integers, per measurement. Every other numeric field is a float. */
 export const INTEGER_FIELDS: Readonly<Record<keyof typeof MEASUREMENTS, ReadonlySet<string>>> = {
-  rssi: new Set(),
+  rssi: new Set(['n']),
   position: new Set(['scanners']),
   alert: new Set(['since']),
   health: new Set(['throttled', 'meshOriginators', 'tq']),
@@ -89,7 +91,7 @@ function rssiLine(msg: JsonObject): string {
   const fields: Fields = [];
   const integers = INTEGER_FIELDS.rssi;
   addNumber(fields, integers, what, 'rssi', msg.rssi, true);
-  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery'])
+  for (const key of ['rssiRaw', 'rssiVar', 'txPower', 'battery', 'n'])
     addNumber(fields, integers, what, key, msg[key]);
   const tags: Tags = [
     ['scanner', requiredString(msg, 'scanner')],
@@ -185,10 +187,10 @@ function healthLines(msg: JsonObject): string[] {
 }
 
 /** The lines of one parsed contract message; throws a ConversionError naming what cannot be stored. */
-function messageLines(type: string, msg: JsonObject): string[] {
+function messageLines(type: string, msg: JsonObject, sampler: ReadingSampler | undefined): string[] {
   switch (type) {
     case 'rssi':
-      return [rssiLine(msg)];
+      return sampler ? sampler.offer(msg).map(rssiLine) : [rssiLine(msg)];
     case 'position':
       return [positionLine(msg)];
     case 'alert':
@@ -201,9 +203,9 @@ function messageLines(type: string, msg: JsonObject): string[] {
 /**
  * Converts `msg.payload`: one contract message or an array of them (of any types), or its JSON text
  * (as an mqtt in node gives it). A message that cannot be converted is reported in `errors` and left
- * out; the others are still converted.
+ * out; the others are still converted. With a `sampler`, rssi readings are stored at its resolution.
  */
-export function toLineProtocol(payload: unknown): Conversion {
+export function toLineProtocol(payload: unknown, sampler?: ReadingSampler): Conversion {
   const lines: string[] = [];
   const errors: string[] = [];
   const decoded = decodePayload(payload);
@@ -220,7 +222,7 @@ export function toLineProtocol(payload: unknown): Conversion {
     }
     try {
       const msg = parsed.value.message as unknown as JsonObject;
-      for (const line of messageLines(parsed.value.type, msg)) lines.push(line);
+      for (const line of messageLines(parsed.value.type, msg, sampler)) lines.push(line);
     } catch (err) {
       if (!(err instanceof ConversionError)) throw err;
       errors.push(`${where}: ${err.message}`);

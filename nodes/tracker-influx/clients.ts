@@ -1,7 +1,7 @@
 // The two ways to reach InfluxDB: the 1.x HTTP API (/write with database, retention policy and basic
 // auth), spoken directly with Node's fetch, and the 2.x/3.x API (/api/v2/write with org, bucket and
 // token) through @influxdata/influxdb-client. Both turn every answer into a WriteOutcome.
-import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
+import type * as InfluxClient from '@influxdata/influxdb-client';
 import { errorMessage } from '../kernel/checks';
 import { errorTextOf, outcomeOf, type InfluxSink, type WriteOutcome } from './sink';
 
@@ -67,6 +67,9 @@ export function influxV1Sink(connection: V1Connection): InfluxSink {
 }
 
 export function influxV2Sink(connection: V2Connection): InfluxSink {
+  // Required only here: a 1.x connection, and a process with no InfluxDB at all (a Pi), never load it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HttpError, InfluxDB } = require('@influxdata/influxdb-client') as typeof InfluxClient;
   const client = new InfluxDB({
     url: connection.url,
     token: connection.token || undefined,

@@ -5,7 +5,12 @@
 // the previous ping is dropped, e.g. a phone that went out of range). Map data never uses it.
 import type { IncomingMessage } from 'http';
 import type { Duplex } from 'stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import type * as Ws from 'ws';
+import type { WebSocket } from 'ws';
+
+// ws is required when the first map opens its channel, not when Node-RED loads the package (a Pi has no map).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wsLib = (): typeof Ws => require('ws') as typeof Ws;
 
 export interface LiveChannelOptions {
   /** The URL path the page connects to, e.g. `/dogtracker/ws`. */
@@ -33,7 +38,7 @@ export const DEFAULT_MAX_CLIENTS = 50;
 export const CLOSE_TRY_LATER = 1013;
 
 export class LiveChannel {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly server = new (wsLib().WebSocketServer)({ noServer: true, maxPayload: 4096 });
   private readonly alive = new WeakSet<WebSocket>();
   /** The browsers served (those over the cap are in the server's own set until their close completes). */
   private readonly served = new Set<WebSocket>();
@@ -77,7 +82,7 @@ export class LiveChannel {
   broadcast(text: string): void {
     const limit = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     for (const ws of this.served) {
-      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (ws.readyState !== wsLib().WebSocket.OPEN) continue;
       if (ws.bufferedAmount > limit) {
         ws.terminate();
         continue;

@@ -217,6 +217,37 @@ describe('beacon-scan node', () => {
       assert.deepEqual([r.rssi, r.ts - t0, r.seq], [-60, 200, 1]);
     });
 
+    it('wakes for held readings only when they are due: no timer while it hears nothing', async () => {
+      const stacks = testStackFactory();
+      const clock = new FakeClock();
+      helper.settings({ beaconScan: { createStack: stacks.create, clock } } as any);
+      await helper.load([beaconScan], onTab([scanNode({ maxPerSecond: 4, batchMs: 1000 }), OUT]));
+      await statusWhere(helper.getNode('scan1'), (s) => /^scanning/.test(s.text ?? ''));
+      const idle = clock.pending; // the stall watchdog
+      const all: Msg[] = [];
+      on(helper.getNode('out1'), (m) => all.push(m));
+      clock.advance(5000);
+      assert.equal(clock.pending, idle, 'idle: no tick timer');
+      const t0 = clock.now();
+      stacks.made[0].bindings.advertise(
+        'aa:bb:cc:dd:ee:ff',
+        advertisingData(vector('ibeacon-bluecharm')),
+        -70,
+      );
+      assert.equal(clock.pending, idle + 1, 'one timer, for when the reading is due');
+      clock.advance(999);
+      await settle();
+      assert.equal(all.length, 0, 'the batch is due a second after its first reading');
+      clock.advance(1);
+      await until(() => all.length === 1);
+      const batch = all[0].payload as RssiReading[];
+      assert.deepEqual(
+        batch.map((r) => r.ts - t0),
+        [0],
+      );
+      assert.equal(clock.pending, idle, 'nothing held: no timer again');
+    });
+
     it('obeys start, stop and rescan (object or JSON text) and refuses anything else with a clear error', async () => {
       const stacks = testStackFactory();
       helper.settings({ beaconScan: { createStack: stacks.create } } as any);

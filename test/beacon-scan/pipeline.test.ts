@@ -156,6 +156,28 @@ describe('SourcePipeline', () => {
     assert.equal(p.stats.rateLimited, 2);
   });
 
+  it('says when it next has work: the first batch end, else the first slot end, else never', () => {
+    const limited = run({ maxPerSecond: 4 }).p;
+    assert.equal(limited.nextDue(), undefined, 'nothing held, nothing due');
+    limited.accept(reading(1000, REX, -70));
+    limited.accept(reading(1100, 'aa:aa:aa:aa:aa:aa', -90));
+    assert.equal(limited.nextDue(), 1250);
+    limited.tick(1250);
+    assert.equal(limited.nextDue(), 1350, 'the other slot');
+    limited.tick(1350);
+    assert.equal(limited.nextDue(), undefined);
+
+    const batched = run({ maxPerSecond: 4, batchMs: 1000 }).p;
+    batched.accept(reading(1000, REX, -70));
+    assert.equal(batched.nextDue(), 1250, 'no batch yet: when the slot releases into one');
+    batched.tick(1250);
+    assert.equal(batched.nextDue(), 2000, 'the batch started by the released reading (ts 1000)');
+    batched.accept(reading(1300, REX, -70));
+    assert.equal(batched.nextDue(), 2000, 'a slot ending before the batch needs no tick of its own');
+    batched.tick(2000);
+    assert.equal(batched.nextDue(), undefined);
+  });
+
   it('batches readings per scanner every batchMs of event time, and flushes what is held', () => {
     const { p, out } = run({ batchMs: 1000 });
     p.accept(reading(0, REX, -60));

@@ -223,4 +223,48 @@ describe('Playback', () => {
     playback.stop();
     assert.equal(clock.pending, 0);
   });
+
+  it('paced, sleeps until the sink is due (one wake-up per batch) instead of polling', async () => {
+    const clock = new FakeClock();
+    let timers = 0;
+    const scheduler: Scheduler = {
+      ...realScheduler,
+      now: () => clock.now(),
+      setTimeout: (fn, ms) => {
+        timers++;
+        return clock.setTimeout(fn, ms);
+      },
+      clearTimeout: (h) => clock.clearTimeout(h),
+    };
+    const batches: RssiReading[][] = [];
+    const pipeline = new SourcePipeline({ batchMs: 1000, maxPerSecond: 4 }, (e) =>
+      batches.push(e.payload as RssiReading[]),
+    );
+    const source = new SimulatedSource(site(), {
+      startTs: T0,
+      seed: 2,
+      advIntervalMs: 200,
+      scanners: ['pi-yard-ne'],
+    });
+    const playback = new Playback(source, { speed: 1, tickMs: 1000 }, scheduler, {
+      reading: (r) => pipeline.accept(r),
+      tick: (ts) => pipeline.tick(ts),
+      due: () => pipeline.nextDue(),
+      end: () => assert.fail('a paced simulation has no end'),
+      error: (e) => assert.fail(String(e)),
+    });
+    await playback.start();
+    for (let i = 0; i < 100; i++) {
+      clock.advance(100);
+      await settle();
+    }
+    playback.stop();
+    // 10 s of wall time: about one wake-up per batch (a fixed 50 ms tick would have been 200).
+    assert.ok(timers <= 25, `${timers} wake-ups`);
+    assert.ok(batches.length >= 8 && batches.length <= 11, `${batches.length} batches`);
+    for (const batch of batches) {
+      const span = batch[batch.length - 1].ts - batch[0].ts;
+      assert.ok(span < 1000, `a batch spans ${span} ms of event time`);
+    }
+  });
 });

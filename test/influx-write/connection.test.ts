@@ -219,6 +219,7 @@ describe('InfluxDB connections on the wire', () => {
           type: 'influx-write',
           name: 'store',
           server: 'conn2',
+          rawReadings: 'all',
           flushMs: 20,
           retryMinS: 0.02,
           retryMaxS,

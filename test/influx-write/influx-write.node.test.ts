@@ -105,6 +105,8 @@ describe('influx-write node with InfluxDB 1.x', function () {
         flushMs: 50,
         retryMinS: 0.05,
         retryMaxS: 0.4,
+        // These tests store each reading; the per-second default has its own tests below.
+        rawReadings: 'all',
         wires: [['out1']],
         ...write,
       },
@@ -116,6 +118,74 @@ describe('influx-write node with InfluxDB 1.x', function () {
     readdirSync(queueFolder())
       .filter((f) => f.endsWith('.lp'))
       .reduce((n, f) => n + Number(/-(\d+)\.lp$/.exec(f)![1]), 0);
+
+  /** 4 readings a second of one pair for `seconds` s from the whole second of `reading.ts`. */
+  const readings = (seconds: number, scanner = 'pi-yard-ne'): Array<typeof reading> => {
+    const t0 = Math.floor(reading.ts / 1000) * 1000;
+    return Array.from({ length: seconds * 4 }, (_, i) => ({
+      ...reading,
+      scanner,
+      seq: i + 1,
+      ts: t0 + i * 250 + 7,
+      rssi: -70 - (i % 4),
+      rssiRaw: -60 - (i % 4) * 2,
+      rssiVar: i,
+    }));
+  };
+
+  it('stores readings once per scanner and beacon per second by default: the means, the latest variance, n', async () => {
+    // As a flow without the setting (made before it existed) has it.
+    await helper.load([trackerInflux, influxWrite], flow({ rawReadings: undefined }));
+    const writer = helper.getNode('w1');
+    const reports = reportsOf(helper.getNode('out1'));
+    // Two whole seconds of two scanners, and the first reading of a third second, which closes them.
+    const sent = [...readings(2), ...readings(2, 'pi-yard-sw')];
+    const third = { ...reading, ts: Math.floor(reading.ts / 1000) * 1000 + 2000, rssi: -50, rssiRaw: -50 };
+    writer.receive({ payload: sent });
+    writer.receive({ payload: [third, { ...third, scanner: 'pi-yard-sw' }, position] });
+    await until(() => sum(reports, 'written') === 5, '4 per-second points and the position');
+    const rows = await series(influx, db, 'SELECT rssi, rssiRaw, rssiVar, n FROM rssi GROUP BY scanner');
+    const t0 = Math.floor(reading.ts / 1000) * 1000;
+    assert.deepEqual(
+      rows.map((r) => [r.scanner, Number(r.time) - t0, r.rssi, r.rssiRaw, r.rssiVar, r.n]),
+      [
+        ['pi-yard-ne', 0, -71.5, -63, 3, 4],
+        ['pi-yard-ne', 1000, -71.5, -63, 7, 4],
+        ['pi-yard-sw', 0, -71.5, -63, 3, 4],
+        ['pi-yard-sw', 1000, -71.5, -63, 7, 4],
+      ],
+    );
+    assert.equal((await series(influx, db, 'SELECT x FROM position')).length, 1);
+    // The second still open is stored when the node closes, not lost.
+    await helper.unload();
+    const last = await series(influx, db, `SELECT rssi, n FROM rssi WHERE time = ${t0 + 2000}ms`);
+    assert.deepEqual(
+      last.map((r) => [r.rssi, r.n]),
+      [
+        [-50, 1],
+        [-50, 1],
+      ],
+    );
+  });
+
+  it('stores no readings when set off, and still every position, alert and health', async () => {
+    await helper.load([trackerInflux, influxWrite], flow({ rawReadings: 'off' }));
+    const writer = helper.getNode('w1');
+    const reports = reportsOf(helper.getNode('out1'));
+    writer.receive({ payload: [...readings(3), position, alert, health] });
+    await until(() => sum(reports, 'written') >= 4, 'position, alert and health');
+    assert.deepEqual(await series(influx, db, 'SELECT * FROM rssi'), []);
+    for (const m of ['position', 'alert', 'health'])
+      assert.ok((await series(influx, db, `SELECT * FROM ${m}`)).length > 0, m);
+  });
+
+  it('refuses an unknown raw resolution, naming it', async () => {
+    await helper.load([trackerInflux, influxWrite], flow({ rawReadings: 'hourly' }));
+    const writer = helper.getNode('w1');
+    const err = nextError(writer);
+    writer.receive({ payload: reading });
+    assert.match(String(await err), /rawReadings must be one of all, second, off, not "hourly"/);
+  });
 
   it('stores each message type as the contract says, read back with InfluxQL, and shows connected', async () => {
     await helper.load([trackerInflux, influxWrite], flow());

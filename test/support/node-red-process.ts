@@ -15,6 +15,8 @@ export interface NodeRedRuntime {
   /** http://127.0.0.1:port of its editor and HTTP endpoints. */
   readonly url: string;
   readonly userDir: string;
+  /** Its process id (the benchmark reads its CPU time and RSS from /proc). */
+  readonly pid: number;
   /** Everything it printed. */
   log(): string;
   /** Resolves when its log (from the start) matches `pattern`. */
@@ -129,6 +131,7 @@ export async function startNodeRed(options: RuntimeOptions): Promise<NodeRedRunt
     name: options.name,
     url: `http://127.0.0.1:${port}`,
     userDir,
+    pid: child.pid ?? -1,
     log: () => log,
     waitForLog,
     stop,

@@ -9,4 +9,6 @@ export const INFLUX_WRITE_SETTINGS = {
   maxQueuedPoints: { type: 'integer', min: 1, default: 1000000, unit: 'points' },
   retryMinS: { type: 'number', min: 0, minExclusive: true, default: 1, unit: 's' },
   retryMaxS: { type: 'number', min: 0, minExclusive: true, default: 60, unit: 's' },
+  // Raw readings stored: every one, one point per scanner and beacon per second, or none.
+  rawReadings: { type: 'enum', values: ['all', 'second', 'off'], default: 'second' },
 } as const satisfies SettingsTable;
