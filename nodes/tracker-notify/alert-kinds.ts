@@ -51,7 +51,8 @@ export function classifyAlert(payload: unknown): Classified {
   const event = payload.event;
   if (!isNonEmptyString(event) || event.length > 64)
     throw new Error(`alert.event must be a short string, not ${excerpt(event)}`);
-  if (!isFiniteNumber(payload.ts)) throw new Error(`alert.ts must be a finite number, not ${excerpt(payload.ts)}`);
+  if (!isFiniteNumber(payload.ts))
+    throw new Error(`alert.ts must be a finite number, not ${excerpt(payload.ts)}`);
   const severity = payload.severity ?? 'warning';
   if (!SEVERITIES.includes(severity as Severity))
     throw new Error(`alert.severity must be info, warning or critical, not ${excerpt(severity)}`);

@@ -175,10 +175,25 @@ export class Notifier {
   }
 
   /** Adds (or renews) a device; the oldest goes beyond the bound. */
-  addDevice(login: string, sub: { endpoint: string; keys: { p256dh: string; auth: string } }, label: string, now: number): Device {
-    const device: Device = { id: deviceId(sub.endpoint), endpoint: sub.endpoint, keys: sub.keys, label, added: now };
+  addDevice(
+    login: string,
+    sub: { endpoint: string; keys: { p256dh: string; auth: string } },
+    label: string,
+    now: number,
+  ): Device {
+    const device: Device = {
+      id: deviceId(sub.endpoint),
+      endpoint: sub.endpoint,
+      keys: sub.keys,
+      label,
+      added: now,
+    };
     // One endpoint belongs to one person: a shared phone moves to whoever subscribed last.
-    for (const [other, list] of this.devicesOf) this.devicesOf.set(other, list.filter((d) => d.id !== device.id));
+    for (const [other, list] of this.devicesOf)
+      this.devicesOf.set(
+        other,
+        list.filter((d) => d.id !== device.id),
+      );
     const list = [...this.devices(login), device].slice(-this.maxDevices);
     this.devicesOf.set(login, list);
     return device;
@@ -207,7 +222,10 @@ export class Notifier {
   }
 
   ackToken(alertId: string, login: string): string {
-    return createHmac('sha256', this.options.secret).update(`${alertId}|${login}`).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.options.secret)
+      .update(`${alertId}|${login}`)
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   /** The login a notification's acknowledgement token was made for, or undefined. */
@@ -226,14 +244,16 @@ export class Notifier {
     const openId = this.openKeys.get(c.key);
     if (c.role === 'resolve') {
       const record = openId === undefined ? undefined : this.alerts.get(openId);
-      if (record) this.resolve(record, now, `${c.alert.event}${c.alert.zone ? ` ${c.alert.zone}` : ''}`, effects);
+      if (record)
+        this.resolve(record, now, `${c.alert.event}${c.alert.zone ? ` ${c.alert.zone}` : ''}`, effects);
       return effects;
     }
     const id = alertId(c);
     if (this.alerts.has(id)) return effects; // the same message again (a replay, a second wire)
     if (openId !== undefined) {
       const record = this.alerts.get(openId);
-      if (record) this.note(record, { t: now, what: 'repeated', detail: excerptText(c.alert.event) }, effects);
+      if (record)
+        this.note(record, { t: now, what: 'repeated', detail: excerptText(c.alert.event) }, effects);
       return effects;
     }
     const { title, text } = this.describe(c);
@@ -260,7 +280,8 @@ export class Notifier {
     for (const person of this.people) {
       const v = verdict(this.preferences(person.login), c, this.options.clock);
       if (v === 'notify') recipients.push(person);
-      else if (v === 'quiet') this.note(record, { t: now, what: 'quiet', login: person.login, step: 0 }, effects);
+      else if (v === 'quiet')
+        this.note(record, { t: now, what: 'quiet', login: person.login, step: 0 }, effects);
     }
     if (recipients.length === 0 && c.alert.severity === 'critical') {
       // Nobody subscribed to a critical alert: the first of the escalation order hears of it now.
@@ -268,7 +289,11 @@ export class Notifier {
       if (first) recipients.push(first);
     }
     this.deliver(record, recipients, 0, now, effects);
-    if (c.alert.severity === 'critical' && this.options.escalateAfterMs > 0 && this.options.maxEscalations > 0)
+    if (
+      c.alert.severity === 'critical' &&
+      this.options.escalateAfterMs > 0 &&
+      this.options.maxEscalations > 0
+    )
       record.nextEscalation = now + this.options.escalateAfterMs;
     return effects;
   }
@@ -277,7 +302,11 @@ export class Notifier {
   nextDue(): number | undefined {
     let due: number | undefined;
     for (const r of this.alerts.values())
-      if (r.state === 'open' && r.nextEscalation !== undefined && (due === undefined || r.nextEscalation < due))
+      if (
+        r.state === 'open' &&
+        r.nextEscalation !== undefined &&
+        (due === undefined || r.nextEscalation < due)
+      )
         due = r.nextEscalation;
     return due;
   }
@@ -286,7 +315,8 @@ export class Notifier {
   tick(now: number): Effects {
     const effects: Effects = { deliveries: [], history: [] };
     for (const record of this.alerts.values()) {
-      if (record.state !== 'open' || record.nextEscalation === undefined || record.nextEscalation > now) continue;
+      if (record.state !== 'open' || record.nextEscalation === undefined || record.nextEscalation > now)
+        continue;
       record.step += 1;
       const recipients = record.notified
         .map((login) => this.peopleByLogin.get(login))
@@ -353,7 +383,13 @@ export class Notifier {
     return undefined;
   }
 
-  private deliver(record: AlertRecord, people: readonly Person[], step: number, now: number, effects: Effects): void {
+  private deliver(
+    record: AlertRecord,
+    people: readonly Person[],
+    step: number,
+    now: number,
+    effects: Effects,
+  ): void {
     for (const person of people) {
       if (!record.notified.includes(person.login)) record.notified.push(person.login);
       effects.deliveries.push({
@@ -405,7 +441,9 @@ export class Notifier {
     const dog = a.dog !== undefined ? (this.names.dog(a.dog) ?? a.dog) : undefined;
     const zoneId = a.zone;
     const zone =
-      zoneId !== undefined ? ((a.zoneName as string | undefined) ?? this.names.zone(zoneId) ?? zoneId) : undefined;
+      zoneId !== undefined
+        ? ((a.zoneName as string | undefined) ?? this.names.zone(zoneId) ?? zoneId)
+        : undefined;
     const who = dog ?? `${(a.node as string | undefined) ?? c.subject}`;
     const when = this.options.clock.clock(a.ts);
     let title: string;
@@ -435,7 +473,9 @@ export class Notifier {
         title = `Hub trouble on ${who}: ${a.event}`;
     }
     const where =
-      typeof a.x === 'number' && typeof a.y === 'number' ? ` near (${a.x.toFixed(0)} m, ${a.y.toFixed(0)} m)` : '';
+      typeof a.x === 'number' && typeof a.y === 'number'
+        ? ` near (${a.x.toFixed(0)} m, ${a.y.toFixed(0)} m)`
+        : '';
     const text = `${a.severity === 'critical' ? 'CRITICAL: ' : ''}${title} at ${when}${where}.`;
     return { title, text };
   }

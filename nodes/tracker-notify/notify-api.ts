@@ -113,12 +113,19 @@ export class NotifyApi {
 
     switch (route) {
       case 'GET me':
-        return { status: 200, json: { ...personJson(me), devices: this.ctx.notifier.devices(me.login).map(deviceJson) } };
+        return {
+          status: 200,
+          json: { ...personJson(me), devices: this.ctx.notifier.devices(me.login).map(deviceJson) },
+        };
       case 'GET status': {
         const push = this.ctx.pushStatus();
         return {
           status: 200,
-          json: { ...push, people: this.ctx.notifier.everyone.length, devices: this.ctx.notifier.deviceCount },
+          json: {
+            ...push,
+            people: this.ctx.notifier.everyone.length,
+            devices: this.ctx.notifier.deviceCount,
+          },
         };
       }
       case 'GET prefs':
@@ -169,7 +176,11 @@ export class NotifyApi {
       return fail(400, 'send {"login": "...", "password": "..."}');
     const login = body.login.trim().toLowerCase().slice(0, 64);
     const wait = this.ctx.throttle.waitMs(login, req.address, req.now);
-    if (wait > 0) return { ...fail(429, 'too many failed logins: wait and try again'), retryAfterS: Math.ceil(wait / 1000) };
+    if (wait > 0)
+      return {
+        ...fail(429, 'too many failed logins: wait and try again'),
+        retryAfterS: Math.ceil(wait / 1000),
+      };
     const person = this.ctx.notifier.person(login);
     const password = body.password.slice(0, MAX_PASSWORD);
     const ok = await this.ctx.bcrypt.compare(password, person?.hash ?? DUMMY_HASH);

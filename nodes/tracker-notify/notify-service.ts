@@ -3,11 +3,25 @@
 import { randomBytes } from 'crypto';
 import { isObject } from '../kernel/checks';
 import type { Bcrypt } from './bcrypt';
-import { Notifier, type Delivery, type Effects, type HistoryEntry, type Names, type NotifierState } from './notifier';
+import {
+  Notifier,
+  type Delivery,
+  type Effects,
+  type HistoryEntry,
+  type Names,
+  type NotifierState,
+} from './notifier';
 import { NotifyApi } from './notify-api';
 import type { Person } from './people';
 import type { LocalTime } from './preferences';
-import { PushQueue, type Clock, type PushJob, type PushSender, type SendOutcome, type StoredQueue } from './push-queue';
+import {
+  PushQueue,
+  type Clock,
+  type PushJob,
+  type PushSender,
+  type SendOutcome,
+  type StoredQueue,
+} from './push-queue';
 import { LoginThrottle, SessionStore, type StoredSession } from './sessions';
 import { StateFile } from './state-file';
 import { isVapidPair, makeVapidKeys, WebPushSender } from './web-push-sender';
@@ -143,7 +157,9 @@ export class NotifyService {
       try {
         this.apply(this.notifier.onAlert(item, this.o.wall.now()));
       } catch (err) {
-        problems.push(Array.isArray(payload) ? `payload[${i}]: ${(err as Error).message}` : (err as Error).message);
+        problems.push(
+          Array.isArray(payload) ? `payload[${i}]: ${(err as Error).message}` : (err as Error).message,
+        );
       }
     });
     this.changed();
@@ -153,7 +169,9 @@ export class NotifyService {
 
   pushStatus(): { state: 'ok' | 'unreachable'; problem?: string; pending: number } {
     const problem = this.queue.unreachable;
-    return problem ? { state: 'unreachable', problem, pending: this.queue.pending } : { state: 'ok', pending: this.queue.pending };
+    return problem
+      ? { state: 'unreachable', problem, pending: this.queue.pending }
+      : { state: 'ok', pending: this.queue.pending };
   }
 
   /** Writes the state now and stops every timer. */
@@ -202,7 +220,8 @@ export class NotifyService {
     for (const { record, entry } of effects.history) this.o.emitHistory(historyMessage(record, entry));
     for (const { record, entry } of effects.history)
       if (entry.what === 'acknowledged' || entry.what === 'resolved') this.queue.cancel(record.id);
-    if (effects.history.some((h) => h.entry.what === 'acknowledged' || h.entry.what === 'resolved')) this.schedule();
+    if (effects.history.some((h) => h.entry.what === 'acknowledged' || h.entry.what === 'resolved'))
+      this.schedule();
   }
 
   private deliver(d: Delivery): void {
@@ -269,7 +288,13 @@ export class NotifyService {
 
   private outcome(job: PushJob, outcome: SendOutcome | { kind: 'expired' }, final: boolean): void {
     const what: HistoryEntry['what'] =
-      outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'gone' ? 'gone' : final ? 'failed' : 'retry';
+      outcome.kind === 'delivered'
+        ? 'delivered'
+        : outcome.kind === 'gone'
+          ? 'gone'
+          : final
+            ? 'failed'
+            : 'retry';
     const entry: HistoryEntry = {
       t: this.o.wall.now(),
       what,
@@ -309,7 +334,12 @@ function readState(file: string, onError: (err: Error) => void): Stored {
 }
 
 export function historyMessage(
-  record: { id: string; category: string; subject: string; alert: { dog?: string; node?: unknown; zone?: string; event: string; severity: string } },
+  record: {
+    id: string;
+    category: string;
+    subject: string;
+    alert: { dog?: string; node?: unknown; zone?: string; event: string; severity: string };
+  },
   entry: HistoryEntry,
 ): HistoryMessage {
   const a = record.alert;

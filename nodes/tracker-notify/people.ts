@@ -72,7 +72,11 @@ export function parsePeople(listText: unknown, hashesText: unknown): Person[] {
     const name = typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.trim() : login;
     const person: Person = { login, name: name.slice(0, 80), role };
     if (entry.email !== undefined && entry.email !== '') {
-      if (typeof entry.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(entry.email) || entry.email.length > 254)
+      if (
+        typeof entry.email !== 'string' ||
+        !/^[^\s@]+@[^\s@]+$/.test(entry.email) ||
+        entry.email.length > 254
+      )
         return problems.push(`${where}.email is not an e-mail address: ${excerpt(entry.email)}`);
       person.email = entry.email;
     }
@@ -105,7 +109,8 @@ export function parseEscalation(text: unknown, people: readonly Person[]): strin
   for (const raw of text.split(/[\s,]+/)) {
     const login = raw.trim().toLowerCase();
     if (login === '') continue;
-    if (!known.has(login)) throw new Error(`escalation order names "${login.slice(0, 64)}", who is not in the people list`);
+    if (!known.has(login))
+      throw new Error(`escalation order names "${login.slice(0, 64)}", who is not in the people list`);
     if (!order.includes(login)) order.push(login);
   }
   return order;

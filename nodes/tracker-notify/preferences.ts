@@ -35,7 +35,14 @@ export const DEFAULT_EVENTS: readonly Category[] = [
 ];
 
 export function defaultPreferences(): Preferences {
-  return { dogs: [], zones: [], events: [...DEFAULT_EVENTS], minSeverity: 'warning', quietCritical: false, paused: false };
+  return {
+    dogs: [],
+    zones: [],
+    events: [...DEFAULT_EVENTS],
+    minSeverity: 'warning',
+    quietCritical: false,
+    paused: false,
+  };
 }
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -69,7 +76,8 @@ export function preferencesToJson(p: Preferences): PreferencesJson {
 
 function idList(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > 200) throw new Error(`${field} must be an array of up to 200 ids`);
+  if (!Array.isArray(value) || value.length > 200)
+    throw new Error(`${field} must be an array of up to 200 ids`);
   return value.map((v, i) => {
     if (typeof v !== 'string' || v === '' || v.length > 100)
       throw new Error(`${field}[${i}] must be an id (a short string), not ${excerpt(v)}`);
@@ -99,17 +107,22 @@ export function parsePreferences(value: unknown, base: Preferences = defaultPref
     const q = value.quiet;
     if (q === null || q === undefined) delete p.quiet;
     else {
-      if (!isObject(q)) throw new Error(`quiet must be {start: "HH:MM", end: "HH:MM"} or null, not ${excerpt(q)}`);
+      if (!isObject(q))
+        throw new Error(`quiet must be {start: "HH:MM", end: "HH:MM"} or null, not ${excerpt(q)}`);
       const start = HHMM.exec(String(q.start));
       const end = HHMM.exec(String(q.end));
       if (!start) throw new Error(`quiet.start must be "HH:MM", not ${excerpt(q.start)}`);
       if (!end) throw new Error(`quiet.end must be "HH:MM", not ${excerpt(q.end)}`);
-      p.quiet = { start: Number(start[1]) * 60 + Number(start[2]), end: Number(end[1]) * 60 + Number(end[2]) };
+      p.quiet = {
+        start: Number(start[1]) * 60 + Number(start[2]),
+        end: Number(end[1]) * 60 + Number(end[2]),
+      };
     }
   }
   for (const flag of ['quietCritical', 'paused'] as const) {
     if (flag in value) {
-      if (typeof value[flag] !== 'boolean') throw new Error(`${flag} must be true or false, not ${excerpt(value[flag])}`);
+      if (typeof value[flag] !== 'boolean')
+        throw new Error(`${flag} must be true or false, not ${excerpt(value[flag])}`);
       p[flag] = value[flag];
     }
   }

@@ -181,7 +181,13 @@ export class PushQueue {
         job.notBefore = now + Math.max(backoff, Math.min(outcome.retryAfterMs ?? 0, 3_600_000));
         const final = job.notBefore >= job.expires;
         if (final) this.finish(job);
-        this.options.onOutcome(job, final ? { kind: 'failed', status: outcome.status, reason: `${outcome.reason}; gave up (TTL)` } : outcome, final);
+        this.options.onOutcome(
+          job,
+          final
+            ? { kind: 'failed', status: outcome.status, reason: `${outcome.reason}; gave up (TTL)` }
+            : outcome,
+          final,
+        );
       } else {
         if (outcome.kind === 'delivered' || outcome.kind === 'gone') this.unreachable = undefined;
         this.finish(job);

@@ -8,7 +8,9 @@ export function notifySegment(value: unknown): string {
   const segment = (typeof value === 'string' ? value : '').trim().replace(/^\/+|\/+$/g, '');
   if (segment === '') return '';
   if (!PATH_RE.test(segment) || segment === 'api')
-    throw new Error(`path "${segment.slice(0, 40)}" must be one segment of lower-case letters, digits, - or _, or empty`);
+    throw new Error(
+      `path "${segment.slice(0, 40)}" must be one segment of lower-case letters, digits, - or _, or empty`,
+    );
   return segment;
 }
 
@@ -34,7 +36,10 @@ export const STATIC_FILES: Readonly<Record<string, string>> = {
   'icon.svg': 'icon.svg',
 };
 
-export function manifest(title: string, urls: { api: string; app: string; map: string }): Record<string, unknown> {
+export function manifest(
+  title: string,
+  urls: { api: string; app: string; map: string },
+): Record<string, unknown> {
   return {
     name: title,
     short_name: title.slice(0, 12),

@@ -28,7 +28,8 @@ export class SessionStore {
     private readonly lifetimeMs: number,
     restored: readonly StoredSession[] = [],
   ) {
-    for (const s of restored.slice(-MAX_SESSIONS)) this.byId.set(s.id, { login: s.login, expires: s.expires });
+    for (const s of restored.slice(-MAX_SESSIONS))
+      this.byId.set(s.id, { login: s.login, expires: s.expires });
   }
 
   /** A new session for `login`; returns the token for the cookie. The oldest goes when the store is full. */
@@ -146,7 +147,10 @@ export class LoginThrottle {
     map.delete(key); // re-inserted last: the map's order is the eviction order
     f.count += 1;
     f.last = now;
-    const delay = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(f.count - 1, 30));
+    const delay = Math.min(
+      this.options.maxDelayMs,
+      this.options.baseDelayMs * 2 ** Math.min(f.count - 1, 30),
+    );
     f.until = now + delay;
     map.set(key, f);
     while (map.size > this.options.maxEntries) map.delete(map.keys().next().value as string);

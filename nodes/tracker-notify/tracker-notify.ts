@@ -14,7 +14,16 @@ import { loadBcrypt } from './bcrypt';
 import { NotifyService } from './notify-service';
 import { parseEscalation, parsePeople } from './people';
 import { LocalTime } from './preferences';
-import { COOKIE, manifest, notifyRoute, notifySegment, notifyUrls, parseCookies, sessionCookie, STATIC_FILES } from './routes';
+import {
+  COOKIE,
+  manifest,
+  notifyRoute,
+  notifySegment,
+  notifyUrls,
+  parseCookies,
+  sessionCookie,
+  STATIC_FILES,
+} from './routes';
 import { notifyClock, pushAgent } from './runtime-hooks';
 
 interface NotifyDef extends NodeDef {
@@ -54,7 +63,8 @@ function num(value: unknown, fallback: number, min: number, max: number): number
 
 function readBody(req: Request): Promise<unknown> {
   const parsed = (req as { body?: unknown }).body;
-  if (parsed !== undefined && typeof parsed === 'object' && !Buffer.isBuffer(parsed)) return Promise.resolve(parsed);
+  if (parsed !== undefined && typeof parsed === 'object' && !Buffer.isBuffer(parsed))
+    return Promise.resolve(parsed);
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -80,8 +90,13 @@ function readBody(req: Request): Promise<unknown> {
 export = (RED: NodeAPI): void => {
   const served = new Map<string, Served>();
   const setting = (RED.settings as { httpNodeRoot?: unknown }).httpNodeRoot;
-  const root = setting === false ? undefined : `/${String(setting ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
-  const files = new Map(Object.entries(STATIC_FILES).map(([route, file]) => [route, path.join(WEB_DIR, file)]));
+  const root =
+    setting === false
+      ? undefined
+      : `/${String(setting ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+  const files = new Map(
+    Object.entries(STATIC_FILES).map(([route, file]) => [route, path.join(WEB_DIR, file)]),
+  );
 
   // One handler for every tracker-notify, registered once (nodes come and go in `served`).
   if (root !== undefined) RED.httpNode.use('/dogtracker', (req, res, next) => void serve(req, res, next));
@@ -96,7 +111,10 @@ export = (RED: NodeAPI): void => {
       if (file && (req.method === 'GET' || req.method === 'HEAD')) {
         if (route.rest === 'sw.js') res.set('Service-Worker-Allowed', site.urls.map);
         if (route.rest === 'app/') {
-          const html = readFileSync(file, 'utf8').replace(/%TITLE%/g, site.title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
+          const html = readFileSync(file, 'utf8').replace(
+            /%TITLE%/g,
+            site.title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+          );
           res.type('html').send(html);
           return;
         }
@@ -109,7 +127,9 @@ export = (RED: NodeAPI): void => {
         return;
       }
       let body: unknown;
-      if (req.method === 'POST' || req.method === 'PUT') {
+      const hasBody =
+        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+      if ((req.method === 'POST' || req.method === 'PUT') && hasBody) {
         // JSON only: a cross-site form cannot send it without CORS, a second guard beside SameSite.
         if (!req.is('application/json')) {
           res.status(415).json({ error: 'send application/json' });
@@ -131,7 +151,12 @@ export = (RED: NodeAPI): void => {
       else if (answer.session)
         res.append(
           'Set-Cookie',
-          sessionCookie(answer.session.token, site.urls.map, (answer.session.expires - notifyClock().now()) / 1000, secure),
+          sessionCookie(
+            answer.session.token,
+            site.urls.map,
+            (answer.session.expires - notifyClock().now()) / 1000,
+            secure,
+          ),
         );
       if (answer.retryAfterS !== undefined) res.set('Retry-After', String(answer.retryAfterS));
       if (answer.json === undefined) res.status(answer.status).end();
@@ -144,7 +169,8 @@ export = (RED: NodeAPI): void => {
   function TrackerNotify(this: Node, def: NotifyDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const creds = ((node as Node & { credentials?: NotifyCredentials }).credentials ?? {}) as NotifyCredentials;
+    const creds = ((node as Node & { credentials?: NotifyCredentials }).credentials ??
+      {}) as NotifyCredentials;
     let service: NotifyService | undefined;
     let segment = '';
     let view: SiteView | undefined;
@@ -159,11 +185,16 @@ export = (RED: NodeAPI): void => {
       const text = `${people} people · ${devices} device${devices === 1 ? '' : 's'} · ${
         push.state === 'ok' ? 'push ok' : 'push service unreachable'
       }${open > 0 ? ` · ${open} open` : ''}`;
-      node.status({ fill: push.state === 'ok' ? 'green' : 'red', shape: push.pending > 0 ? 'ring' : 'dot', text });
+      node.status({
+        fill: push.state === 'ok' ? 'green' : 'red',
+        shape: push.pending > 0 ? 'ring' : 'dot',
+        text,
+      });
     };
 
     try {
-      if (root === undefined) throw new Error('httpNodeRoot is false in the settings: the app cannot be served');
+      if (root === undefined)
+        throw new Error('httpNodeRoot is false in the settings: the app cannot be served');
       segment = notifySegment(def.path);
       if (served.has(segment)) throw new Error(`another tracker-notify already serves path "${segment}"`);
       const people = parsePeople(def.people, creds.hashes);
@@ -179,7 +210,11 @@ export = (RED: NodeAPI): void => {
         ttlS: Math.round(num(def.ttlS, 3600, 60, 2_419_200)),
         vapidSubject: def.vapidSubject || 'mailto:admin@localhost',
         vapid: { publicKey: creds.vapidPublicKey, privateKey: creds.vapidPrivateKey },
-        stateFile: path.join(userDir, 'dogtracker-notify', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`),
+        stateFile: path.join(
+          userDir,
+          'dogtracker-notify',
+          `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`,
+        ),
         urls,
         sessionDays: num(def.sessionDays, 30, 1, 365),
         maxAlerts: Math.round(num(def.maxAlerts, 200, 10, 5000)),
@@ -190,7 +225,11 @@ export = (RED: NodeAPI): void => {
         emitHistory: (msg) => node.send([null, msg as unknown as NodeMessageInFlow]),
         onNewVapid: (keys) => {
           // Kept in the credentials (saved with the next deploy) and meanwhile in the state file.
-          void RED.nodes.addCredentials(node.id, { ...creds, vapidPublicKey: keys.publicKey, vapidPrivateKey: keys.privateKey });
+          void RED.nodes.addCredentials(node.id, {
+            ...creds,
+            vapidPublicKey: keys.publicKey,
+            vapidPrivateKey: keys.privateKey,
+          });
           node.log('made a new VAPID key pair for Web Push');
         },
         onChange: showStatus,

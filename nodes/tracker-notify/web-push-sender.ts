@@ -35,7 +35,8 @@ export function outcomeOf(status: number, headers?: Record<string, unknown>, bod
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   if (status === 404 || status === 410) return { kind: 'gone', status };
   const reason = `push service answered ${status}${body ? `: ${body.slice(0, 80)}` : ''}`;
-  if (status === 429 || status >= 500) return { kind: 'retry', status, retryAfterMs: retryAfterMs(headers), reason };
+  if (status === 429 || status >= 500)
+    return { kind: 'retry', status, retryAfterMs: retryAfterMs(headers), reason };
   return { kind: 'failed', status, reason };
 }
 

@@ -20,7 +20,15 @@ const people: Person[] = parsePeople(
   '{}',
 );
 
-function notifier(options: { escalation?: string[]; after?: number; times?: number; maxAlerts?: number; maxHistory?: number } = {}): Notifier {
+function notifier(
+  options: {
+    escalation?: string[];
+    after?: number;
+    times?: number;
+    maxAlerts?: number;
+    maxHistory?: number;
+  } = {},
+): Notifier {
   return new Notifier({
     people,
     escalation: options.escalation ?? [],
@@ -70,7 +78,10 @@ describe('tracker-notify notifier', () => {
     const n = notifier();
     n.setPreferences('anna', parsePreferences({ minSeverity: 'critical' }));
     n.setPreferences('ben', parsePreferences({ quiet: { start: '22:00', end: '07:00' } }));
-    n.setPreferences('cleo', parsePreferences({ quiet: { start: '22:00', end: '07:00' }, quietCritical: true }));
+    n.setPreferences(
+      'cleo',
+      parsePreferences({ quiet: { start: '22:00', end: '07:00' }, quietCritical: true }),
+    );
     n.setPreferences('dan', parsePreferences({ paused: true }));
     const night = at(23, 30);
     const warning = n.onAlert({ ...escape(night, 'warning'), dog: 'bella' }, night);
@@ -94,7 +105,8 @@ describe('tracker-notify notifier', () => {
 
   it('escalates an unacknowledged critical alert on the clock: again, and to the next person in order', () => {
     const n = notifier({ escalation: ['cleo', 'dan'], after: 60000, times: 3 });
-    for (const login of ['anna', 'cleo', 'dan']) n.setPreferences(login, parsePreferences({ events: ['missing'] }));
+    for (const login of ['anna', 'cleo', 'dan'])
+      n.setPreferences(login, parsePreferences({ events: ['missing'] }));
     const first = n.onAlert(escape(), T0);
     assert.deepEqual(told(first), ['ben@0']);
     assert.equal(n.nextDue(), T0 + 60000);
@@ -134,9 +146,15 @@ describe('tracker-notify notifier', () => {
     n.onAlert(back(T0 + 5000), T0 + 5000);
     assert.equal(n.alert(id)?.state, 'resolved');
     assert.equal(n.nextDue(), undefined);
-    const missing = n.onAlert({ v: 1, type: 'alert', event: 'missing', dog: 'rex', severity: 'critical', ts: T0 + 6000 }, T0 + 6000);
+    const missing = n.onAlert(
+      { v: 1, type: 'alert', event: 'missing', dog: 'rex', severity: 'critical', ts: T0 + 6000 },
+      T0 + 6000,
+    );
     const mid = missing.deliveries[0].record.id;
-    n.onAlert({ v: 1, type: 'alert', event: 'found', dog: 'rex', severity: 'info', ts: T0 + 9000 }, T0 + 9000);
+    n.onAlert(
+      { v: 1, type: 'alert', event: 'found', dog: 'rex', severity: 'info', ts: T0 + 9000 },
+      T0 + 9000,
+    );
     assert.equal(n.alert(mid)?.state, 'resolved');
     // A new escape after that is a new alert.
     assert.equal(told(n.onAlert(escape(T0 + 10000), T0 + 10000)).length, 4);
@@ -175,14 +193,27 @@ describe('tracker-notify notifier', () => {
   });
 
   it('classifies node alerts and their recovery', () => {
-    assert.equal(classifyAlert({ type: 'alert', event: 'node-offline', node: 'pi-1', severity: 'critical', ts: 1 }).category, 'scanner-offline');
-    const off = classifyAlert({ type: 'alert', event: 'node-silent', node: 'pi-1', severity: 'warning', ts: 1 });
+    assert.equal(
+      classifyAlert({ type: 'alert', event: 'node-offline', node: 'pi-1', severity: 'critical', ts: 1 })
+        .category,
+      'scanner-offline',
+    );
+    const off = classifyAlert({
+      type: 'alert',
+      event: 'node-silent',
+      node: 'pi-1',
+      severity: 'warning',
+      ts: 1,
+    });
     const on = classifyAlert({ type: 'alert', event: 'node-back', node: 'pi-1', severity: 'info', ts: 2 });
     assert.equal(on.role, 'resolve');
     assert.equal(on.key, off.key);
     const hot = classifyAlert({ type: 'alert', event: 'temp-high', node: 'hub', severity: 'warning', ts: 1 });
     assert.equal(hot.category, 'hub');
-    assert.equal(classifyAlert({ type: 'alert', event: 'temp-ok', node: 'hub', severity: 'info', ts: 2 }).key, hot.key);
+    assert.equal(
+      classifyAlert({ type: 'alert', event: 'temp-ok', node: 'hub', severity: 'info', ts: 2 }).key,
+      hot.key,
+    );
     assert.throws(() => classifyAlert({ type: 'alert', event: 'exit', dog: 'rex', ts: 'soon' }), /alert\.ts/);
     assert.throws(() => classifyAlert({ type: 'alert', event: 'exit', ts: 1 }), /needs dog/);
   });

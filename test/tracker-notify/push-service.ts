@@ -2,7 +2,15 @@
 // request's VAPID JWT (RFC 8292) and decrypts its aes128gcm body (RFC 8291 / RFC 8188) with the keys of
 // the subscription it made, as a phone's push service and browser would: node:crypto only, no web-push.
 import assert from 'node:assert/strict';
-import { createECDH, createDecipheriv, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from 'crypto';
+import {
+  createECDH,
+  createDecipheriv,
+  createPublicKey,
+  hkdfSync,
+  randomBytes,
+  verify,
+  type ECDH,
+} from 'crypto';
 import { createServer, type Server } from 'https';
 import type { AddressInfo } from 'net';
 import { TEST_CERT, TEST_KEY } from './test-cert';
@@ -46,7 +54,10 @@ export function decryptAes128gcm(body: Buffer, ecdh: ECDH, auth: Buffer): Buffer
   const nonce = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12));
   const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
-  const plain = Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]);
+  const plain = Buffer.concat([
+    decipher.update(ciphertext.subarray(0, ciphertext.length - 16)),
+    decipher.final(),
+  ]);
   // Padding: the last record ends with 0x02 then zeros.
   let end = plain.length - 1;
   while (end >= 0 && plain[end] === 0) end--;
@@ -138,7 +149,10 @@ export class PushService {
     ecdh.generateKeys();
     const auth = randomBytes(16);
     this.devices.set(name, { ecdh, auth });
-    return { endpoint: `${this.origin}/push/${name}`, keys: { p256dh: b64u(ecdh.getPublicKey()), auth: b64u(auth) } };
+    return {
+      endpoint: `${this.origin}/push/${name}`,
+      keys: { p256dh: b64u(ecdh.getPublicKey()), auth: b64u(auth) },
+    };
   }
 
   /** The next answers for a device, before it accepts again. */

@@ -2,7 +2,12 @@
 // decrypts the aes128gcm body with the subscription's keys: the real encryption, not a mock.
 import assert from 'node:assert/strict';
 import { Agent } from 'https';
-import { PushQueue, systemClock, type PushJob, type SendOutcome } from '../../nodes/tracker-notify/push-queue';
+import {
+  PushQueue,
+  systemClock,
+  type PushJob,
+  type SendOutcome,
+} from '../../nodes/tracker-notify/push-queue';
 import { makeVapidKeys, WebPushSender, outcomeOf } from '../../nodes/tracker-notify/web-push-sender';
 import { PushService, type TestSubscription } from './push-service';
 import { TEST_CERT } from './test-cert';
@@ -82,7 +87,12 @@ describe('tracker-notify Web Push', function () {
     const busy = service.subscribe('busy');
     const gone = service.subscribe('gone');
     const expired = service.subscribe('expired');
-    service.script('busy', { status: 429, headers: { 'Retry-After': '0' } }, { status: 503 }, { status: 500 });
+    service.script(
+      'busy',
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 503 },
+      { status: 500 },
+    );
     service.script('gone', { status: 410 });
     service.script('expired', { status: 404 });
     queue.add(job(busy, 'a2/0/busy', { n: 1 }));
@@ -92,7 +102,10 @@ describe('tracker-notify Web Push', function () {
     queue.stop();
     const busyOutcomes = outcomes.filter((o) => o.job.key === 'a2/0/busy').map((o) => o.outcome);
     assert.deepEqual(busyOutcomes, ['retry', 'retry', 'retry', 'delivered']);
-    assert.equal(outcomes.find((o) => o.job.key === 'a2/0/busy' && o.outcome === 'delivered')?.job.attempts, 4);
+    assert.equal(
+      outcomes.find((o) => o.job.key === 'a2/0/busy' && o.outcome === 'delivered')?.job.attempts,
+      4,
+    );
     assert.deepEqual(
       outcomes.filter((o) => o.job.key !== 'a2/0/busy').map((o) => [o.job.key, o.outcome, o.final]),
       [
