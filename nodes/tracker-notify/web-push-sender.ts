@@ -49,13 +49,42 @@ export interface WebPushSenderOptions {
   agent?: Agent;
 }
 
+/** A VAPID JWT is valid up to 24 h (RFC 8292); web-push makes them for 12 h, and one is reused for 11. */
+const VAPID_LIFETIME_S = 12 * 3600;
+const VAPID_REUSE_MS = 11 * 3600 * 1000;
+
 export class WebPushSender implements PushSender {
+  /** Signed VAPID Authorization headers per push service origin: signing costs more than encrypting. */
+  private readonly authorization = new Map<string, { header: string; until: number }>();
+
   constructor(private readonly options: WebPushSenderOptions) {}
+
+  /** web-push's own VAPID header for the endpoint's origin, made once per origin and reused. */
+  private vapidHeader(endpoint: string, now: number): string {
+    const audience = new URL(endpoint).origin;
+    const cached = this.authorization.get(audience);
+    if (cached && cached.until > now) return cached.header;
+    const v = this.options.vapid;
+    const headers = webpush.getVapidHeaders(
+      audience,
+      v.subject,
+      v.publicKey,
+      v.privateKey,
+      'aes128gcm',
+      Math.floor(now / 1000) + VAPID_LIFETIME_S,
+    );
+    if (this.authorization.size > 100) this.authorization.clear();
+    this.authorization.set(audience, { header: headers.Authorization, until: now + VAPID_REUSE_MS });
+    return headers.Authorization;
+  }
 
   async send(job: PushJob): Promise<SendOutcome> {
     try {
       const res = await webpush.sendNotification({ endpoint: job.endpoint, keys: job.keys }, job.payload, {
-        vapidDetails: this.options.vapid,
+        // The Authorization header comes from vapidHeader(); null stops web-push from signing a new
+        // JWT for every message (its types do not list null, its code checks `!== undefined`).
+        vapidDetails: null as unknown as undefined,
+        headers: { Authorization: this.vapidHeader(job.endpoint, Date.now()) },
         TTL: this.options.ttlS,
         urgency: job.urgency,
         topic: job.topic,
