@@ -310,6 +310,25 @@ describe('tracker-notify node', function () {
     assert.equal((await shown).fill, 'green');
   });
 
+  it('hashes a new password for the editor with bcrypt, and the hash logs in', async () => {
+    await helper.load(served, flow(), { n1: { hashes: HASHES } });
+    const res = await helper
+      .request()
+      .post('/tracker-notify/hash')
+      .set('Content-Type', 'application/json')
+      .send({ password: 'correct horse' });
+    assert.equal(res.status, 200);
+    const hash = (res.body as { hash: string }).hash;
+    assert.match(hash, /^\$2[aby]\$10\$/);
+    assert.equal(
+      (await helper.request().post('/tracker-notify/hash').send({ password: 'short' })).status,
+      400,
+    );
+    await helper.unload();
+    await helper.load(served, flow(), { n1: { hashes: JSON.stringify({ ben: hash }) } });
+    await Client.login('ben', 'correct horse');
+  });
+
   it('refuses a bad people list with an error naming the entry, and serves nothing', async () => {
     await helper.load(served, flow({ people: '[{"login": "A B"}]' }), { n1: { hashes: HASHES } });
     const logged = helper
