@@ -1,4 +1,4 @@
-/* global document, window, navigator, fetch, location, URL, atob, Notification, setInterval */
+/* global document, window, navigator, fetch, location, URL, atob, Notification, setInterval, setTimeout */
 // The alerts and "set alerts" screen of the dog tracker app: log in, see alerts with their history,
 // acknowledge, choose what to hear about, and turn on push for this device. Plain browser script; every
 // permission is checked again on the hub.
@@ -126,12 +126,19 @@
       status.textContent = 'This browser cannot receive push (on an iPhone: add the app to the home screen first).';
       return;
     }
+    status.textContent = 'Turning on alerts for this device…';
     try {
       const { publicKey } = await call('GET', 'vapid');
       const reg = await navigator.serviceWorker.register(new URL('sw.js', api), { scope: mapScope.pathname });
       await navigator.serviceWorker.ready;
       if ((await Notification.requestPermission()) !== 'granted') throw new Error('notifications are not allowed');
-      const sub = (await reg.pushManager.getSubscription()) || (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64(publicKey) }));
+      // The browser asks its vendor's push service; without internet it may never answer.
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the browser push service did not answer (is this device online?)')), 20000),
+      );
+      const sub =
+        (await reg.pushManager.getSubscription()) ||
+        (await Promise.race([reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64(publicKey) }), timeout]));
       await call('POST', 'push/subscribe', { subscription: sub.toJSON(), label: navigator.userAgent.slice(0, 60) });
       status.textContent = 'Alerts will come to this device.';
     } catch (err) {
