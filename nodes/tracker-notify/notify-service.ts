@@ -140,7 +140,7 @@ export class NotifyService {
         if (effects) this.apply(effects);
         this.changed();
       },
-      onDeviceRemoved: () => undefined,
+      onDeviceRemoved: (_login, deviceId) => void this.queue.cancelDevice(deviceId),
     });
     this.file = new StateFile<Stored>(o.stateFile, () => this.snapshot(), o.onError);
     // Keys made now, the secret: on disk before anything depends on them.

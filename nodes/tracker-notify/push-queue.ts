@@ -129,6 +129,18 @@ export class PushQueue {
     return n;
   }
 
+  /** Drops the waiting jobs of a device that was unsubscribed or removed. */
+  cancelDevice(deviceId: string): number {
+    let n = 0;
+    for (const [key, job] of this.jobs)
+      if (job.deviceId === deviceId && !this.inFlight.has(key)) {
+        this.jobs.delete(key);
+        n++;
+      }
+    if (n > 0) this.options.onChange?.();
+    return n;
+  }
+
   /** Resolves when no job is waiting or in flight (tests, the benchmark). */
   idle(): Promise<void> {
     if (this.jobs.size === 0) return Promise.resolve();

@@ -127,6 +127,13 @@ describe('tracker-notify Web Push', function () {
     assert.equal(queue.add(job(sub, 'a3/0/once', { n: 1 })), false);
     await queue.idle();
     assert.equal(queue.add(job(sub, 'a3/0/once', { n: 1 })), false);
+    // A device's waiting jobs go when it is removed.
+    const stopped = new PushQueue(
+      { sender, clock: systemClock, onOutcome: () => undefined },
+      { jobs: [{ ...job(sub, 'a3/9/once', { n: 9 }), deviceId: 'gone-device' }], sent: [] },
+    );
+    assert.equal(stopped.cancelDevice('gone-device'), 1);
+    assert.equal(stopped.pending, 0);
     // The next escalation step is another key, and is sent.
     assert.equal(queue.add(job(sub, 'a3/1/once', { n: 2 })), true);
     await queue.idle();
