@@ -1,0 +1,140 @@
+// The tracker-notify app in a real browser (Debian's Chromium via playwright-core, phone-sized) against the
+// real runtime: log in, see an alert and its history, press "I'm on it", save "set alerts", and register the
+// service worker with the map's scope. (A push subscription itself needs the browser vendor's push service,
+// which a test machine cannot reach: the page must say so instead of failing silently.)
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { RequestHandler } from 'express';
+import type { NodeAPI } from 'node-red';
+import { hashSync } from 'bcryptjs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import trackerNotify = require('../../nodes/tracker-notify/tracker-notify');
+import { helper, onTab } from '../support/flow';
+import { requireBinary } from '../support/services';
+
+const CHROMIUM = '/usr/bin/chromium';
+let httpNode: RequestHandler | undefined;
+function served(RED: NodeAPI): void {
+  httpNode = RED.httpNode as unknown as RequestHandler;
+  trackerNotify(RED);
+}
+
+describe('tracker-notify app in Chromium', function () {
+  this.timeout(90000);
+  let context: BrowserContext;
+  let profile: string;
+  let userDir: string;
+  let page: Page;
+  let serving = false;
+
+  before(async function () {
+    requireBinary(this, 'chromium', 'chromium');
+    userDir = mkdtempSync(path.join(os.tmpdir(), 'notify-browser-'));
+    helper.settings({ userDir });
+    await helper.startServer();
+    serving = true;
+    const app = (helper as unknown as { _app: { use(h: RequestHandler): void } })._app;
+    app.use((req, res, next) => (httpNode ? httpNode(req, res, next) : next()));
+    profile = mkdtempSync(path.join(os.tmpdir(), 'notify-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-sync',
+      ],
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (serving) {
+      await helper.unload();
+      await helper.stopServer();
+      helper.settings({});
+    }
+    if (userDir) rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('logs in, shows and acknowledges an alert, saves alerts settings, registers the service worker', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await helper.load(
+      served,
+      onTab([
+        {
+          id: 'n1',
+          type: 'tracker-notify',
+          name: 'the notifier',
+          path: '',
+          title: 'Yard alerts',
+          people: JSON.stringify([{ login: 'ben', name: 'Ben', role: 'viewer' }]),
+          escalation: '',
+          escalateAfterS: 300,
+          maxEscalations: 3,
+          timeZone: 'UTC',
+          wires: [[], []],
+        },
+      ]),
+      { n1: { hashes: JSON.stringify({ ben: hashSync('ben-password', 4) }) } },
+    );
+    helper.getNode('n1').receive({
+      payload: {
+        v: 1,
+        type: 'alert',
+        event: 'exit',
+        dog: 'rex',
+        zone: 'yard',
+        zoneName: 'Yard',
+        kind: 'safe',
+        severity: 'critical',
+        ts: Date.UTC(2026, 0, 10, 9, 30),
+      },
+    });
+    await page.goto(`${helper.url()}/dogtracker/api/notify/app/`);
+    assert.equal(await page.title(), 'Yard alerts');
+    await page.fill('#login input[name=login]', 'ben');
+    await page.fill('#login input[name=password]', 'ben-password');
+    await page.click('#login button');
+    await page.waitForSelector('#who:has-text("Ben (viewer)")');
+    const item = page.locator('#alerts li').first();
+    await item.locator('strong:has-text("rex left Yard")').waitFor();
+    assert.match(await item.locator('.state').innerText(), /open/);
+    await item.locator('button.ack').click();
+    await page.waitForSelector('#alerts li .state:has-text("acknowledged by ben")');
+
+    await page.locator('#events input[value=dwell]').check();
+    await page.fill('#prefs input[name=quietStart]', '22:00');
+    await page.fill('#prefs input[name=quietEnd]', '07:00');
+    await page.click('#prefs button');
+    await page.waitForSelector('#prefs-saved:has-text("Saved")');
+    const prefs = await page.evaluate(async () => (await fetch('../prefs')).json());
+    assert.deepEqual(prefs.quiet, { start: '22:00', end: '07:00' });
+    assert.ok(prefs.events.includes('dwell'));
+
+    await context.grantPermissions(['notifications']);
+    await page.click('#enable-push');
+    await page.waitForFunction(
+      async () => (await navigator.serviceWorker.getRegistration('/dogtracker/')) !== undefined,
+    );
+    const scope = await page.evaluate(
+      async () => (await navigator.serviceWorker.getRegistration('/dogtracker/'))?.scope,
+    );
+    assert.equal(scope, `${helper.url()}/dogtracker/`);
+    assert.match(
+      await page.locator('#push-status').innerText(),
+      /Turning on|Alerts will come|could not be turned on/,
+    );
+    assert.deepEqual(errors, []);
+  });
+});

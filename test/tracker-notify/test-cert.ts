@@ -1,0 +1,20 @@
+// A self-signed certificate for 127.0.0.1 / localhost (valid until 2126) for the local push service in
+// the tests: web-push speaks HTTPS only. Made with openssl req -x509 -newkey ec (prime256v1). Test use only.
+export const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUF7edGFwiMZ4D0btIusMxi9ahww8wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTIwMTIxNTYwM1oYDzIxMjYxMTA3
+MjE1NjAzWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQK70XBLkKvJ2xarOE5zJgEBDNwrQdNzebIKDTFhZYI8v7uaAq3XrK0
+cL+y0sieJQJd4TxTeCPhKh6JGxcExkNro28wbTAdBgNVHQ4EFgQUNlSBVwYk6t8P
+CPRTmA6fSFliLMowHwYDVR0jBBgwFoAUNlSBVwYk6t8PCPRTmA6fSFliLMowDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI
+zj0EAwIDSAAwRQIhAJS/DSMki8PSZmWUutTq7SxVj1XI0Ac2nSOmtwci5KlgAiAJ
+oXBpCNV0yUy84LSoi+iZb48/DiPYfa2bztYFgUo7NQ==
+-----END CERTIFICATE-----
+`;
+export const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqMYGlMKXROsCRGMy
+QolAQdEE+ualfbx15TfAdaNTFPWhRANCAAQK70XBLkKvJ2xarOE5zJgEBDNwrQdN
+zebIKDTFhZYI8v7uaAq3XrK0cL+y0sieJQJd4TxTeCPhKh6JGxcExkNr
+-----END PRIVATE KEY-----
+`;
