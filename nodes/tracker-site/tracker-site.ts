@@ -5,6 +5,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { serveMetrics } from '../common/metrics-route';
 import { parseSite } from '../kernel/site-document';
+import { registerSiteEditor } from './site-save';
 import { SiteSource } from './site-source';
 import type { TrackerSiteNode } from './tracker-site-node';
 
@@ -90,6 +91,7 @@ export = (RED: NodeAPI): void => {
   }
 
   RED.nodes.registerType('tracker-site', TrackerSite);
+  registerSiteEditor(RED, resolvePath);
 
   // The editor asks here whether a document (typed in, or read from a file on the host) is valid,
   // so problems show in the edit dialog before deploying.
