@@ -466,4 +466,82 @@ describe('site Plan editor in Chromium (Node-RED edit dialog)', function () {
     await page.screenshot({ path: path.join(ARTIFACTS, 'site-plan-desktop-deployed.png') });
     assert.deepEqual(errors, []);
   });
+
+  it('works by touch on a phone-sized screen: a tap adds a scanner where the finger was', async () => {
+    // The Node-RED editor itself is not made for a phone; the same editor module on a page of its own
+    // (as an admin screen of the app would load it, from the same admin routes) is.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const p = await phone.newPage();
+    try {
+      await p.goto(`${nodeRed!.url}/dogtracker/site-editor/site-editor.css`);
+      await p.setContent(`<!doctype html><html><head><meta name="viewport" content="width=device-width">
+        <link rel="stylesheet" href="/dogtracker/site-editor/leaflet.css">
+        <link rel="stylesheet" href="/dogtracker/site-editor/geoman.css">
+        <link rel="stylesheet" href="/dogtracker/site-editor/site-editor.css">
+        <script src="/dogtracker/site-editor/leaflet.js"></script>
+        <script src="/dogtracker/site-editor/geoman.js"></script>
+        <script src="/dogtracker/site-editor/site-editor.js"></script></head>
+        <body style="margin:4px;font-family:sans-serif"><div id="plan"></div></body></html>`);
+      await p.evaluate(
+        (text) => {
+          const w = window as unknown as {
+            DogSiteEditor: { create(el: HTMLElement, o: object): unknown };
+            RED: unknown;
+            json: string;
+          };
+          w.json = text;
+          const post = (body: object): Promise<unknown> =>
+            fetch('/dogtracker/site/plan-check', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            }).then((r) => r.json());
+          const plan = w.DogSiteEditor.create(document.getElementById('plan')!, {
+            value: text,
+            check: (t: string) => post({ config: t }),
+            coverage: (t: string, suggest: boolean) => post({ config: t, coverage: true, suggest }),
+            onChange: (t: string) => {
+              w.json = t;
+            },
+          });
+          // The helpers above look the plan up as RED.nodes.node(id).sitePlan, and the JSON as its editor.
+          w.RED = {
+            nodes: { node: () => ({ sitePlan: plan, editor: { getValue: () => w.json } }) },
+          };
+        },
+        JSON.stringify(START_SITE, null, 2),
+      );
+      await p.waitForFunction(() => document.querySelectorAll('.dse-scanner').length === 3);
+      await showWholeArea(p);
+      await p.tap('button[name=add-scanner]');
+      const at = await screenOf(p, 5, 16);
+      await p.touchscreen.tap(at.x, at.y);
+      const where = await planOf(p, at.x, at.y);
+      const doc = await jsonWhere(p, (d) => d.scanners.length === 4, 'the tapped scanner');
+      assert.equal(doc.scanners[3].id, 'scanner-1');
+      assert.ok(
+        near(doc.scanners[3].x, where.x) && near(doc.scanners[3].y, where.y),
+        JSON.stringify(doc.scanners[3]),
+      );
+      await p.tap('.dse-side button:has-text("Done")');
+      await p.tap('button[name=coverage]');
+      await p.waitForSelector('.dse-coverage');
+      await p.tap('button[name=suggest]');
+      await p.waitForSelector('.dse-suggest-worst');
+      await showWholeArea(p);
+      await p.screenshot({ path: path.join(ARTIFACTS, 'site-plan-phone.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -736,7 +736,7 @@
           h('button', { type: 'button', name: 'suggest', text: 'Where to add a scanner?', onclick: suggest }),
         ]),
         legend,
-        h('p', { class: 'dse-hint', text: 'Colours: the best accuracy (1-sigma, m) the scanners can give a collar there, from the path-loss model; grey: fewer than two scanners hear it.' }),
+        h('p', { class: 'dse-hint', text: 'Colours: the best accuracy (1-sigma radius) the scanners can give a collar there, from the path-loss model: green 1 m or better, yellow 3 m, red 8 m or worse; grey: fewer than two scanners hear it.' }),
       ]);
     }
     function refreshCoverage() {
