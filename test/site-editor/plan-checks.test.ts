@@ -47,6 +47,7 @@ describe('plan checks: polygons that cross themselves', () => {
 
 describe('beacons heard now', () => {
   beforeEach(clearHeard);
+  afterEach(clearHeard);
 
   it('lists each beacon once, by its loudest scanner, loudest first, within 30 s of the newest reading', () => {
     const t = 1_763_800_000_000;
