@@ -5,6 +5,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { serveMetrics } from '../common/metrics-route';
 import { registerSiteCheck } from './site-check';
+import { registerSiteEditor } from './site-save';
 import { SiteSource } from './site-source';
 import type { TrackerSiteNode } from './tracker-site-node';
 
@@ -90,6 +91,7 @@ export = (RED: NodeAPI): void => {
   }
 
   RED.nodes.registerType('tracker-site', TrackerSite);
+  registerSiteEditor(RED, resolvePath);
 
   // The editor's check of a document typed in or a file on the host (site-check.ts sets its limits).
   registerSiteCheck(RED);

@@ -13,6 +13,7 @@ import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { checkTopicScanner } from '../kernel/scanner-topic';
 import { readSettings } from '../kernel/settings';
 import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
+import { reportReading } from '../common/heard-beacons';
 import { linkSite } from '../common/site-link';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
@@ -140,6 +141,8 @@ export = (RED: NodeAPI): void => {
       // One reading's failure costs only that reading: the positions of every window closed so far go out.
       for (let i = 0; i < kept.length; i++) {
         let positions;
+        // The site editor's "heard now" list, so an owner can pick a collar by holding it near a scanner.
+        reportReading(kept[i]);
         try {
           positions = locator.add(kept[i]);
         } catch (err) {

@@ -145,8 +145,17 @@ describe('the editor checks settings as the runtime does (Chromium)', function (
       for (const value of values) {
         await page.fill(input, value);
         await page.dispatchEvent(input, 'change');
-        const red = await page.$eval(input, (el) => el.classList.contains('input-error'));
         const runtime = readSettings({ [field]: NODE_SETTINGS[type][field] }, { [field]: value });
+        // The editor validates on its own change handlers: wait (briefly) for the outline to settle on
+        // the runtime's verdict, then read it; a wrong outline still fails below.
+        await page
+          .waitForFunction(
+            ([sel, want]) => document.querySelector(sel)?.classList.contains('input-error') === want,
+            [input, !runtime.ok] as const,
+            { timeout: 2000 },
+          )
+          .catch(() => undefined);
+        const red = await page.$eval(input, (el) => el.classList.contains('input-error'));
         assert.equal(
           red,
           !runtime.ok,
