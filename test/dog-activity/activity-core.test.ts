@@ -4,6 +4,7 @@ import { decodeAdvert } from '../../nodes/beacon-scan/frames';
 import { CONTRACT_VERSION, type Position, type RssiReading } from '../../nodes/kernel/contract';
 import { minewAccelServiceData, SiteSimulator } from '../../nodes/kernel/simulation';
 import { ActivityTracker, type Activity } from '../../nodes/dog-activity/activity-core';
+import { activityLine } from '../../nodes/dog-activity/activity-points';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0); // 08:00 UTC, daytime
 
@@ -239,5 +240,39 @@ describe('dog-activity core', () => {
     assert.equal(core.ingest(accel(T0, [0, 0, 1])).ignored, 'too many dogs');
     assert.equal(core.ingest({ ...accel(T0 + 61_000, [0, 0, 1]), dog: 'd0' }).ignored, undefined);
     assert.equal(core.ingest({ ...accel(T0 + 1000, [0, 0, 1]), dog: 'd0' }).ignored, 'late');
+  });
+});
+
+describe('activity points for InfluxDB', () => {
+  it('maps an activity message to measurement activity with dog/state/source tags and typed fields', () => {
+    const line = activityLine({
+      v: 1,
+      type: 'activity',
+      dog: 'rex',
+      ts: T0,
+      state: 'rest',
+      source: 'accel',
+      restS: 60,
+      movingS: 0,
+      runningS: 0,
+      samples: 59,
+      level: 0.021,
+      stillMin: 12,
+      today: {
+        day: '2026-11-02',
+        activeMin: 30,
+        restMin: 400,
+        longestRestMin: 120,
+        nightRestlessMin: 4,
+        observedMin: 430,
+      },
+      baseline: { days: 3, activeMin: 35.5, restMin: 380, longestRestMin: 110, nightRestlessMin: 6 },
+    });
+    assert.equal(
+      line,
+      'activity,dog=rex,source=accel,state=rest restS=60,movingS=0,runningS=0,level=0.021,samples=59i,stillMin=12i,' +
+        'activeMin=30i,restMin=400i,longestRestMin=120i,nightRestlessMin=4i,baselineDays=3i,baselineActiveMin=35.5,' +
+        `baselineRestMin=380,baselineLongestRestMin=110,baselineNightRestlessMin=6 ${T0}`,
+    );
   });
 });
