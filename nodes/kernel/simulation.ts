@@ -43,6 +43,8 @@ export interface MotionModel {
   maxSprintMps: number;
   /** Keep-out margin inside the bounds, metres. */
   marginM: number;
+  /** How long a rest bout lasts, s (default 5-40; a day of a real dog has rests of minutes to hours). */
+  restSeconds?: [number, number];
 }
 
 export const DEFAULT_NOISE: NoiseModel = {
@@ -90,6 +92,22 @@ export interface SimulationOptions {
   bounds?: { minX: number; minY: number; maxX: number; maxY: number };
   /** Where each dog starts (default: random inside the bounds). */
   start?: Readonly<Record<string, Point>>;
+  /**
+   * Minew accelerometer frames (off when absent, so the iBeacon stream of a seed is unchanged by them: they
+   * draw from streams of their own and do not step the motion).
+   */
+  accel?: AccelOptions;
+}
+
+export interface AccelOptions {
+  /** Interval of the tag's accelerometer slot, ms (a Minew tag's default slot interval: 1 s). */
+  intervalMs?: number;
+  /** Sensor noise per axis, g (1-sigma; the frame quantises to 1/256 g). */
+  noiseG?: number;
+  /** Only these dogs' tags send accelerometer frames (default: every dog). */
+  dogs?: readonly string[];
+  /** Battery % the frames report. */
+  battery?: number;
 }
 
 /** One advertisement as one scanner heard it. */
@@ -102,6 +120,10 @@ export interface SimulatedAdvert {
   id: string;
   rssi: number;
   txPower: number;
+  /** Only on accelerometer adverts: the Minew frame kind and its x, y, z in g (as the decoder gives them). */
+  frame?: 'minew-accel';
+  accel?: [number, number, number];
+  battery?: number;
 }
 
 export interface DogTruth {
@@ -114,7 +136,7 @@ export interface DogTruth {
   mode: Gait;
 }
 
-type Gait = 'rest' | 'sniff' | 'walk' | 'trot' | 'sprint';
+export type Gait = 'rest' | 'sniff' | 'walk' | 'trot' | 'sprint';
 
 const GAITS: Record<Gait, { speed: [number, number]; seconds: [number, number]; turnSigma: number }> = {
   rest: { speed: [0, 0], seconds: [5, 40], turnSigma: 0 },
@@ -172,7 +194,40 @@ interface DogState {
   nextAdvertTs: number;
   /** Shadowing per scanner (dB) and the dog position it was last drawn at. */
   shadowing: Map<string, { db: number; x: number; y: number }>;
+  /** Accelerometer state; undefined when this dog's tag sends no accelerometer frames. */
+  accel?: AccelState;
 }
+
+interface AccelState {
+  rng: Random;
+  nextTs: number;
+  /** Gravity in the tag's axes for the current pose (unit vector, g). */
+  gravity: [number, number, number];
+  /** The gait the pose was drawn for: a new rest bout lies the dog down anew. */
+  poseGait: Gait | undefined;
+  /** Step frequency of the current bout, Hz. */
+  stepHz: number;
+  /** Stride phase, rad, and when it was last advanced. */
+  phase: number;
+  phaseTs: number;
+}
+
+/**
+ * The body's acceleration at the collar per gait (g): a periodic bounce at the step frequency (vertical,
+ * lateral) plus an irregular part. Rough figures of dog-collar accelerometry (walk ~0.2-0.3 g, trot
+ * ~0.6 g, gallop > 1.5 g dynamic; sniffing is head movement with no step rhythm).
+ */
+const ACCEL_GAIT: Record<Gait, { vertical: number; lateral: number; irregular: number; stepHz: number }> = {
+  rest: { vertical: 0, lateral: 0, irregular: 0, stepHz: 0 },
+  sniff: { vertical: 0.02, lateral: 0.02, irregular: 0.07, stepHz: 0.7 },
+  walk: { vertical: 0.25, lateral: 0.1, irregular: 0.06, stepHz: 1.8 },
+  trot: { vertical: 0.6, lateral: 0.2, irregular: 0.12, stepHz: 2.6 },
+  sprint: { vertical: 1.4, lateral: 0.4, irregular: 0.3, stepHz: 3.2 },
+};
+/** A lying dog shifts now and then: share of frames with a small twitch. */
+const REST_TWITCH_RATE = 0.02;
+/** The tag's range (a Minew tag's accelerometer at its default ±2 g). */
+const ACCEL_RANGE_G = 2;
 
 export class SiteSimulator {
   readonly noise: NoiseModel;
@@ -183,6 +238,7 @@ export class SiteSimulator {
   private readonly advIntervalMs: number;
   private readonly bounds: { minX: number; minY: number; maxX: number; maxY: number };
   private readonly rng: Random;
+  private readonly accel: Required<Omit<AccelOptions, 'dogs'>> | undefined;
   private nowTs: number;
 
   constructor(site: Site, options: SimulationOptions) {
@@ -197,8 +253,30 @@ export class SiteSimulator {
       site.scanners.map((s) => [s.id, s.rssiOffset + offsets.normal() * this.noise.scannerOffsetSigmaDb]),
     );
     this.bounds = options.bounds ?? boundsOf(site.scanners);
+    const a = options.accel;
+    this.accel = a && {
+      intervalMs: a.intervalMs ?? 1000,
+      noiseG: a.noiseG ?? 0.012,
+      battery: a.battery ?? 90,
+    };
+    const accelDogs = a?.dogs;
     const dogs = site.dogs.filter((d) => !options.dogs || options.dogs.includes(d.id));
     this.dogs = dogs.map((dog) => this.newDog(dog, options.start?.[dog.id]));
+    if (this.accel) {
+      for (const d of this.dogs) {
+        if (accelDogs && !accelDogs.includes(d.dog.id)) continue;
+        const rng = d.rng.fork(0xacce1); // fork() draws nothing: the radio stream stays as it was
+        d.accel = {
+          rng,
+          nextTs: this.nowTs + Math.floor(rng.next() * this.accel.intervalMs),
+          gravity: [0, 0, 1],
+          poseGait: undefined,
+          stepHz: 0,
+          phase: rng.uniform(0, 2 * Math.PI),
+          phaseTs: this.nowTs,
+        };
+      }
+    }
   }
 
   get now(): number {
@@ -244,6 +322,7 @@ export class SiteSimulator {
             });
           }
         }
+        if (d.accel && ts >= d.accel.nextTs) this.accelAdverts(d, d.accel, ts, heard);
         // BLE adds a random 0-10 ms to every advertising interval so collars do not collide forever.
         d.nextAdvertTs = ts + this.advIntervalMs + Math.floor(d.rng.next() * 11);
       }
@@ -252,6 +331,65 @@ export class SiteSimulator {
     this.nowTs = Math.max(this.nowTs, toTs);
     heard.sort((a, b) => a.ts - b.ts);
     return heard;
+  }
+
+  /**
+   * The accelerometer frame the tag sends in the advertising event at `ts` (its slot rides on the iBeacon's
+   * events, so the motion is not stepped at other times), as every scanner that hears it reports it.
+   */
+  private accelAdverts(d: DogState, a: AccelState, ts: number, heard: SimulatedAdvert[]): void {
+    const cfg = this.accel!;
+    const rng = a.rng;
+    a.nextTs += cfg.intervalMs * Math.max(1, Math.ceil((ts - a.nextTs + 1) / cfg.intervalMs));
+    if (a.poseGait !== d.gait) {
+      const lying = d.gait === 'rest';
+      const wasLying = a.poseGait === 'rest';
+      if (lying || wasLying || a.poseGait === undefined) {
+        // Lying: the collar turns anywhere up to 70 degrees off upright; standing: up to 15.
+        const tilt = rng.uniform(0, lying ? 1.2 : 0.26);
+        const azimuth = rng.uniform(-Math.PI, Math.PI);
+        a.gravity = [Math.sin(tilt) * Math.cos(azimuth), Math.sin(tilt) * Math.sin(azimuth), Math.cos(tilt)];
+      }
+      a.stepHz = ACCEL_GAIT[d.gait].stepHz * rng.uniform(0.85, 1.15);
+      a.poseGait = d.gait;
+    }
+    const g = ACCEL_GAIT[d.gait];
+    // Ramps in and out of a gait scale its motion with the speed reached.
+    const share = d.targetSpeed > 0 ? Math.min(1, d.speed / d.targetSpeed) : d.gait === 'rest' ? 0 : 1;
+    // Strides are not perfectly regular (phase random walk, 0.5 rad per square-root second), and the frame
+    // carries the sensor's latest sample of its own 10 Hz output, up to 100 ms old.
+    const dt = Math.max(0, (ts - a.phaseTs) / 1000);
+    a.phase += 2 * Math.PI * a.stepHz * dt + rng.normal() * 0.5 * Math.sqrt(dt);
+    a.phaseTs = ts;
+    const phase = a.phase - 2 * Math.PI * a.stepHz * rng.uniform(0, 0.1);
+    const vertical = g.vertical * share * Math.sin(phase);
+    const lateral = g.lateral * share * Math.sin(phase / 2);
+    const twitch = d.gait === 'rest' && rng.chance(REST_TWITCH_RATE) ? 0.08 : 0;
+    const irregular = g.irregular * share + twitch;
+    const axes: [number, number, number] = [0, 0, 0];
+    for (let i = 0; i < 3; i++) {
+      const dynamic = i === 2 ? vertical : i === 0 ? lateral : 0;
+      const raw = a.gravity[i] + dynamic + rng.normal() * (irregular + cfg.noiseG);
+      // The frame carries signed 8.8 fixed point within the sensor's range; the decoder rounds to 4 digits.
+      const fixed = Math.round(Math.max(-ACCEL_RANGE_G, Math.min(ACCEL_RANGE_G, raw)) * 256) / 256;
+      axes[i] = Math.round(fixed * 1e4) / 1e4;
+    }
+    for (const scanner of this.scanners) {
+      const rssi = this.receive(d, scanner, rng, false);
+      if (rssi === undefined) continue;
+      heard.push({
+        ts,
+        scanner: scanner.id,
+        dog: d.dog.id,
+        mac: d.mac,
+        id: `mac:${d.mac}`,
+        rssi,
+        txPower: d.dog.rssiAt1m,
+        frame: 'minew-accel',
+        accel: [axes[0], axes[1], axes[2]],
+        battery: cfg.battery,
+      });
+    }
   }
 
   private newDog(dog: Dog, start: Point | undefined): DogState {
@@ -316,13 +454,13 @@ export class SiteSimulator {
     const g = GAITS[next];
     d.gait = next;
     d.targetSpeed = Math.min(d.rng.uniform(g.speed[0], g.speed[1]), this.motion.maxSprintMps);
-    d.gaitUntil = d.at + d.rng.uniform(g.seconds[0], g.seconds[1]) * 1000;
+    const seconds = next === 'rest' && this.motion.restSeconds ? this.motion.restSeconds : g.seconds;
+    d.gaitUntil = d.at + d.rng.uniform(seconds[0], seconds[1]) * 1000;
   }
 
   /** The RSSI one scanner reports for one advertisement, or undefined when it does not hear it. */
-  private receive(d: DogState, scanner: Scanner): number | undefined {
+  private receive(d: DogState, scanner: Scanner, rng = d.rng, drawShadowing = true): number | undefined {
     const n = this.noise;
-    const rng = d.rng;
     if (rng.chance(n.packetLoss)) return undefined;
     const tagZ = d.dog.tagHeight;
     const range = distance3d(d.x, d.y, tagZ, scanner.x, scanner.y, scanner.z);
@@ -331,7 +469,8 @@ export class SiteSimulator {
       pathLossExponent: scanner.pathLossExponent + n.exponentError,
       rssiOffset: this.trueOffset.get(scanner.id) ?? scanner.rssiOffset,
     });
-    rssi += this.shadowing(d, scanner.id);
+    // Accelerometer adverts read the shadowing without drawing it, so they leave the radio stream alone.
+    rssi += drawShadowing ? this.shadowing(d, scanner.id) : (d.shadowing.get(scanner.id)?.db ?? 0);
     rssi += rng.normal() * n.fastFadingSigmaDb;
     if (d.speed > 0.05 && range > 0.5) {
       // Collar at the neck: the body shields scanners behind the dog.
@@ -382,4 +521,24 @@ function macFromId(id: string): string {
   const h = hashString(id);
   const bytes = [0x02, 0xd0, (h >>> 24) & 0xff, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff];
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** The service data (UUID 0xffe1) of a Minew accelerometer frame: the bytes a tag sends, for decoder tests. */
+export function minewAccelServiceData(
+  accel: readonly [number, number, number],
+  battery: number,
+  mac: string,
+): Uint8Array {
+  const bytes = new Uint8Array(15);
+  bytes[0] = 0xa1;
+  bytes[1] = 0x03;
+  bytes[2] = battery;
+  for (let i = 0; i < 3; i++) {
+    const raw = Math.round(Math.max(-128, Math.min(127.996, accel[i])) * 256) & 0xffff;
+    bytes[3 + 2 * i] = raw >>> 8;
+    bytes[4 + 2 * i] = raw & 0xff;
+  }
+  const macBytes = mac.split(':').map((h) => parseInt(h, 16));
+  for (let i = 0; i < 6; i++) bytes[9 + i] = macBytes[5 - i];
+  return bytes;
 }

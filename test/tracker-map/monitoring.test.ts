@@ -10,6 +10,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { registry } from '../../nodes/common/metrics';
 import { toLineProtocol } from '../../nodes/influx-write/points';
+import { activityLine } from '../../nodes/dog-activity/activity-points';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
 
 const run = promisify(execFile);
@@ -53,6 +54,27 @@ const INFLUX_SCHEMA: Record<string, { tags: string[]; fields: string[] }> = {
   rssi: { tags: ['scanner', 'dog', 'mac'], fields: ['rssi', 'rssiRaw', 'rssiVar', 'txPower', 'battery'] },
   position: { tags: ['dog'], fields: ['x', 'y', 'lat', 'lon', 'accuracy', 'vx', 'vy', 'scanners', 'method'] },
   alert: { tags: ['dog', 'zone', 'event', 'severity'], fields: ['x', 'y', 'since', 'kind', 'text'] },
+  // dog-activity's measurement (docs/CONTRACT-EXTENSIONS.md, nodes/dog-activity/activity-points.ts).
+  activity: {
+    tags: ['dog', 'state', 'source'],
+    fields: [
+      'restS',
+      'movingS',
+      'runningS',
+      'level',
+      'samples',
+      'stillMin',
+      'activeMin',
+      'restMin',
+      'longestRestMin',
+      'nightRestlessMin',
+      'baselineDays',
+      'baselineActiveMin',
+      'baselineRestMin',
+      'baselineLongestRestMin',
+      'baselineNightRestlessMin',
+    ],
+  },
   health: {
     tags: ['node', 'neighbor', 'iface'],
     fields: [
@@ -315,7 +337,7 @@ describe('Grafana provisioning and dashboards', function () {
         assert.ok(schema.fields.includes(f), `${where}: ${measurement} has no field ${f}`);
       for (const t of tags) assert.ok(schema.tags.includes(t), `${where}: ${measurement} has no tag ${t}`);
     }
-    assert.deepEqual([...seen].sort(), ['alert', 'health', 'position', 'rssi']);
+    assert.deepEqual([...seen].sort(), ['activity', 'alert', 'health', 'position', 'rssi']);
     // Aliases name tags by $tag_<name>.
     for (const { dashboard } of dashboards())
       for (const panel of dashboard.panels)
@@ -407,6 +429,32 @@ describe('Grafana provisioning and dashboards', function () {
       });
       const { lines, errors } = toLineProtocol(messages);
       assert.deepEqual(errors, []);
+      for (const dog of ['rex', 'bella'])
+        lines.push(
+          activityLine({
+            v: 1,
+            type: 'activity',
+            dog,
+            ts: T0,
+            state: 'rest',
+            source: 'accel',
+            restS: 60,
+            movingS: 0,
+            runningS: 0,
+            samples: 59,
+            level: 0.02,
+            stillMin: 5,
+            today: {
+              day: '2025-11-22',
+              activeMin: 30,
+              restMin: 400,
+              longestRestMin: 90,
+              nightRestlessMin: 4,
+              observedMin: 430,
+            },
+            baseline: { days: 3, activeMin: 35, restMin: 380, longestRestMin: 80, nightRestlessMin: 6 },
+          }),
+        );
       const res = await fetch(`${influx.url}/write?db=dogtracker&precision=ms`, {
         method: 'POST',
         body: lines.join('\n'),
