@@ -105,7 +105,7 @@ describe('fuzz: beacon-scan adverts through noble', function () {
         fc.property(advert, (a) => {
           probe.timed(a, () => bindings.advertise(a.address, a.data, a.rssi, a.type));
         }),
-        fcOptions(SEED + 21, runs(12_000)),
+        fcOptions(SEED + 21, runs(10_000)),
       );
       await settle();
     });

@@ -79,7 +79,7 @@ describe('fuzz: BLE frame decoder', function () {
         maxMs = Math.max(maxMs, ms);
         if (ms >= BLOCK_LIMIT_MS) blocking.add(cases, ad, `took ${ms.toFixed(1)} ms`);
       }),
-      fcOptions(SEED + 41, runs(25_000)),
+      fcOptions(SEED + 41, runs(22_000)),
     );
     countCases('BLE frame decoder', cases);
   });
@@ -153,7 +153,7 @@ describe('fuzz: influx-write conversion core', function () {
         maxMs = Math.max(maxMs, ms);
         if (ms >= BLOCK_LIMIT_MS) blocking.add(cases, payload, `took ${ms.toFixed(1)} ms`);
       }),
-      fcOptions(SEED + 42, runs(10_000)),
+      fcOptions(SEED + 42, runs(8_000)),
     );
     countCases('influx-write conversion core', cases);
   });

@@ -20,6 +20,12 @@ export function runs(base: number): number {
   return Math.max(1, Math.round(base * SCALE));
 }
 
+/** FUZZ_VERBOSE=1 shows counterexamples in full (up to 4000 characters) instead of 300. */
+const VERBOSE = process.env.FUZZ_VERBOSE === '1';
+
+/** FUZZ_TRACE=N prints case N of each probed node as it is fed (to find the case that broke a node's state). */
+const TRACE = Number(process.env.FUZZ_TRACE ?? '0');
+
 /** The longest a handler may hold the event loop. */
 export const BLOCK_LIMIT_MS = 50;
 /** The longest error text a node may give for one message. */
@@ -93,14 +99,20 @@ export class Breaches {
   add(run: number, input: unknown, detail: string): void {
     this.count++;
     if (this.all.length < 200)
-      this.all.push({ run, input: typeof input === 'string' ? input : show(input), detail });
+      this.all.push({
+        run,
+        input: typeof input === 'string' ? input : show(input, VERBOSE ? 4000 : 300),
+        detail,
+      });
   }
 
   /** Fails with the count, the seed and the smallest counterexamples. */
   assertNone(what: string): void {
     if (this.count === 0) return;
     const smallest = [...this.all].sort((a, b) => a.input.length - b.input.length).slice(0, 3);
-    const lines = smallest.map((b) => `  case #${b.run}: ${b.input}\n    -> ${b.detail.slice(0, 300)}`);
+    const lines = smallest.map(
+      (b) => `  case #${b.run}: ${b.input}\n    -> ${b.detail.slice(0, VERBOSE ? 2000 : 300)}`,
+    );
     assert.fail(
       `${what}: ${this.count} breach(es) (FUZZ_SEED=${SEED} FUZZ_RUNS=${SCALE}); smallest:\n${lines.join('\n')}`,
     );
@@ -178,7 +190,7 @@ export class Probe {
         this.thrown.add(
           rec.run,
           rec.msg,
-          `node.error(${show(text, 200)}) for the message: a throw out of the handler, or an error not given to done`,
+          `node.error(${JSON.stringify(text.slice(0, 200))}) for the message: a throw out of the handler, or an error not given to done`,
         );
       if (text.length >= ERROR_TEXT_LIMIT)
         this.longErrors.add(
@@ -206,6 +218,7 @@ export class Probe {
     this.run++;
     this.cases++;
     this.current = input;
+    if (TRACE === this.run) console.log(`  case #${this.run} of ${this.node.type}: ${show(input, 4000)}`);
     this.records.set(msg, { run: this.run, msg: input as Record<string, unknown>, dones: 0, errors: [] });
     const t = performance.now();
     try {

@@ -112,7 +112,7 @@ fuzzNode({
     ]);
   },
   id: 'w1',
-  cases: 10_000,
+  cases: 8_000,
   salt: 11,
   input: inputMsg(wrapped(hostile(contractMessage))),
   setup: () => {
@@ -171,7 +171,7 @@ fuzzNode({
     },
   ]),
   id: 'map1',
-  cases: 10_000,
+  cases: 8_000,
   salt: 12,
   input: inputMsg(
     fc.oneof(
@@ -212,7 +212,7 @@ fuzzNode({
     },
   ]),
   id: 'bh',
-  cases: 10_000,
+  cases: 8_000,
   salt: 13,
   input: inputMsg(
     fc.oneof(

@@ -106,7 +106,7 @@ fuzzNode({
   nodes: [rssiFilter],
   flow: onTab([{ id: 'f1', type: 'rssi-filter', name: 'smooth', wires: [[]] }]),
   id: 'f1',
-  cases: 12_000,
+  cases: 10_000,
   salt: 1,
   input: readingInput,
   good: async (probe) => {
@@ -142,7 +142,7 @@ fuzzNode({
   nodes: [trackerSite, trilaterate],
   flow: onTab([SITE_NODE, { id: 't1', type: 'trilaterate', name: 'locate', site: 'site1', wires: [[]] }]),
   id: 't1',
-  cases: 12_000,
+  cases: 10_000,
   salt: 2,
   input: readingInput,
   good: async (probe) => {
@@ -206,7 +206,7 @@ fuzzNode({
     },
   ]),
   id: 'fence',
-  cases: 12_000,
+  cases: 10_000,
   salt: 3,
   input: inputMsg(wrapped(hostile(position)), fc.constantFrom(undefined, 'dogtracker/v1/position/rex')),
   // The silence timer runs on an injected clock that never moves: only event time matters here.
