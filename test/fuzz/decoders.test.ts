@@ -1,14 +1,13 @@
 // Fuzz of the pure decoders: beacon-scan's frame decoder on mutated and random advertisement data, and
 // influx-write's conversion core (contract message -> line protocol) on hostile messages.
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { decodeAdvert, frameId, type AdvertData } from '../../nodes/beacon-scan/frames';
 import { nonFinitePath } from '../../nodes/kernel/checks';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { VECTORS } from '../beacon-scan/vectors';
 import { alert, health, position, reading } from '../influx-write/fixtures';
-import { BLOCK_LIMIT_MS, Breaches, countCases, ERROR_TEXT_LIMIT, runs, SEED } from './harness';
+import { BLOCK_LIMIT_MS, Breaches, countCases, ERROR_TEXT_LIMIT, runs, SEED, startClock } from './harness';
 import { fcOptions, garbage, hostile, hostileTs } from './generators';
 
 const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -64,7 +63,7 @@ describe('fuzz: BLE frame decoder', function () {
     fc.assert(
       fc.property(advert, (ad) => {
         cases++;
-        const t = performance.now();
+        const elapsed = startClock();
         try {
           const d = decodeAdvert(ad);
           const id = frameId(d, 'aa:bb:cc:dd:ee:ff');
@@ -75,7 +74,7 @@ describe('fuzz: BLE frame decoder', function () {
         } catch (err) {
           thrown.add(cases, ad, `threw: ${String(err).slice(0, 200)}`);
         }
-        const ms = performance.now() - t;
+        const ms = elapsed();
         maxMs = Math.max(maxMs, ms);
         if (ms >= BLOCK_LIMIT_MS) blocking.add(cases, ad, `took ${ms.toFixed(1)} ms`);
       }),
@@ -132,7 +131,7 @@ describe('fuzz: influx-write conversion core', function () {
     fc.assert(
       fc.property(input, (payload) => {
         cases++;
-        const t = performance.now();
+        const elapsed = startClock();
         try {
           const { lines, errors } = toLineProtocol(payload);
           for (const line of lines) {
@@ -149,7 +148,7 @@ describe('fuzz: influx-write conversion core', function () {
         } catch (err) {
           thrown.add(cases, payload, `threw: ${String(err).slice(0, 200)}`);
         }
-        const ms = performance.now() - t;
+        const ms = elapsed();
         maxMs = Math.max(maxMs, ms);
         if (ms >= BLOCK_LIMIT_MS) blocking.add(cases, payload, `took ${ms.toFixed(1)} ms`);
       }),

@@ -11,7 +11,16 @@ import { parseSite, validateSite, type Site } from '../../nodes/kernel/site-docu
 import { SiteView } from '../../nodes/kernel/site-view';
 import { helper, onTab } from '../support/flow';
 import { CONTRACT_SITE, siteText } from '../tracker-site/fixtures';
-import { BLOCK_LIMIT_MS, Breaches, countCases, ERROR_TEXT_LIMIT, runs, SEED, show } from './harness';
+import {
+  BLOCK_LIMIT_MS,
+  Breaches,
+  countCases,
+  ERROR_TEXT_LIMIT,
+  runs,
+  SEED,
+  show,
+  startClock,
+} from './harness';
 import { fcOptions, garbage, hostileNumber, hostileValue, mutate } from './generators';
 
 const SITE_NUMBER = fc.oneof(
@@ -191,14 +200,14 @@ describe('fuzz: site documents (kernel)', function () {
 
   const check = (input: unknown, work: () => ReturnType<typeof validateSite>): void => {
     cases++;
-    const t = performance.now();
+    const elapsed = startClock();
     let result: ReturnType<typeof validateSite> | undefined;
     try {
       result = work();
     } catch (err) {
       thrown.add(cases, input, `threw: ${String(err).slice(0, 200)}`);
     }
-    const ms = performance.now() - t;
+    const ms = elapsed();
     maxMs = Math.max(maxMs, ms);
     if (ms >= BLOCK_LIMIT_MS) blocking.add(cases, input, `took ${ms.toFixed(1)} ms`);
     if (!result) return;
