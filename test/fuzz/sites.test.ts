@@ -188,6 +188,28 @@ function acceptedSiteProblem(site: Site): string | undefined {
   return undefined;
 }
 
+/**
+ * Far beyond any real site (10 000 km, a quarter of the Earth's circumference) and far below where the
+ * squares in geometry lose all precision: 1e21 or 1e154 in a site document is a typo or an attack.
+ */
+const SITE_BOUND_M = 1e7;
+
+function farCoordinate(site: Site): string | undefined {
+  const far = (v: number): boolean => !(Math.abs(v) <= SITE_BOUND_M);
+  for (const s of site.scanners)
+    if (far(s.x) || far(s.y) || far(s.z)) return `scanners ${s.id} at (${s.x}, ${s.y}, ${s.z})`;
+  for (const z of site.zones) {
+    if (z.shape === 'circle') {
+      const c = z.circle;
+      if (far(c.x) || far(c.y) || far(c.r)) return `zones ${z.id}: circle (${c.x}, ${c.y}, r ${c.r})`;
+    } else {
+      const p = z.polygon.find(([x, y]) => far(x) || far(y));
+      if (p) return `zones ${z.id}: vertex (${p[0]}, ${p[1]})`;
+    }
+  }
+  return undefined;
+}
+
 describe('fuzz: site documents (kernel)', function () {
   this.timeout(120_000);
   const thrown = new Breaches();
@@ -195,6 +217,7 @@ describe('fuzz: site documents (kernel)', function () {
   const accepted = new Breaches();
   const blocking = new Breaches();
   const viewNonFinite = new Breaches();
+  const outOfBounds = new Breaches();
   let cases = 0;
   let maxMs = 0;
 
@@ -219,6 +242,8 @@ describe('fuzz: site documents (kernel)', function () {
         longErrors.add(cases, input, `${result.errors.length} errors, ${all} chars in all`);
       return;
     }
+    const far = farCoordinate(result.site);
+    if (far) outOfBounds.add(cases, input, `accepted, but ${far}`);
     const problem = acceptedSiteProblem(result.site);
     if (problem) accepted.add(cases, input, `accepted, but ${problem}`);
     else {
@@ -258,6 +283,8 @@ describe('fuzz: site documents (kernel)', function () {
     longErrors.assertNone('site documents: long errors'));
   it('accepts only sites whose geometry stays finite: bounded coordinates, positive radii, areas, unique ids', () =>
     accepted.assertNone('site documents: accepted but unusable'));
+  it(`accepts no coordinate or radius beyond ${SITE_BOUND_M} m (a site is a yard, not a planet)`, () =>
+    outOfBounds.assertNone('site documents: coordinates out of bounds'));
   it('gives finite map coordinates for every accepted site', () =>
     viewNonFinite.assertNone('site documents: non-finite WGS84'));
   it(`validates each document in under ${BLOCK_LIMIT_MS} ms`, () =>
