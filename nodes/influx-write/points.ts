@@ -11,7 +11,7 @@
 // masks listed in INTEGER_FIELDS, and the few string fields. So two writes can never disagree about a
 // field's type (InfluxDB rejects such a point with a "field type conflict").
 import { excerpt, isObject, type JsonObject } from '../kernel/checks';
-import { decodePayload, joinProblems, parseMessage } from '../kernel/parse';
+import { batchTooLarge, decodePayload, joinProblems, parseMessage } from '../kernel/parse';
 import { formatLine, type FieldValue } from './line-protocol';
 import type { ReadingSampler } from './reading-sampler';
 
@@ -228,6 +228,11 @@ export function toLineProtocol(payload: unknown, sampler?: ReadingSampler): Conv
       errors.push(`${where}: ${err.message}`);
     }
   };
+  const tooLarge = Array.isArray(payload) ? batchTooLarge(payload.length) : undefined;
+  if (tooLarge) {
+    errors.push(tooLarge);
+    return { lines, errors };
+  }
   if (Array.isArray(payload)) payload.forEach((msg: unknown, i) => convert(msg, `payload[${i}]`));
   else convert(payload, 'payload');
   return { lines, errors };

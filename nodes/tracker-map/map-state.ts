@@ -6,7 +6,14 @@
 import { EventClock, type ClockVerdict } from '../kernel/event-clock';
 import { isFiniteNumber, isObject, payloadText } from '../kernel/checks';
 import type { Alert, Health, Position } from '../kernel/contract';
-import { decodePayload, isStatusTopic, parseMessage, parseStatus, STATUS_TOPIC } from '../kernel/parse';
+import {
+  batchTooLarge,
+  decodePayload,
+  isStatusTopic,
+  parseMessage,
+  parseStatus,
+  STATUS_TOPIC,
+} from '../kernel/parse';
 import { BoundsBuilder } from '../kernel/geo';
 import type { MapSiteSource } from '../kernel/site-view';
 import type { Origin, ZoneKind } from '../kernel/site-document';
@@ -182,6 +189,8 @@ export class MapState {
       return this.apply(decoded.value, topic);
     }
     if (!Array.isArray(payload)) return this.applyOne(payload, 'payload');
+    const tooLarge = batchTooLarge(payload.length);
+    if (tooLarge) throw new Error(tooLarge);
     const updates: MapUpdate[] = [];
     const problems: string[] = [];
     payload.forEach((item, i) => {
@@ -288,7 +297,9 @@ export class BatchError extends Error {
     readonly problems: string[],
     readonly updates: MapUpdate[],
   ) {
-    super(problems.join('; '));
+    // The first few problems and how many more: a bad batch never makes a flood of text.
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
+    super(problems.slice(0, 3).join('; ') + more);
     this.name = 'BatchError';
   }
 }

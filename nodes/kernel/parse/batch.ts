@@ -7,6 +7,19 @@ import type { Parsed } from './fields';
 export const MAX_KEPT_PROBLEMS = 10;
 /** Problems an error text lists. */
 export const MAX_LISTED_PROBLEMS = 3;
+/**
+ * Most items one message may carry. A Pi's batch of one second is at most a few hundred readings (200
+ * collars at 4 a second is 800); a larger array is refused whole, so no payload can hold a handler for
+ * more than a few milliseconds or fill memory before it is checked.
+ */
+export const MAX_BATCH_ITEMS = 2000;
+
+/** Why an array is too large to take, or undefined when it is small enough. */
+export function batchTooLarge(items: number): string | undefined {
+  return items > MAX_BATCH_ITEMS
+    ? `payload is a batch of ${items} items; at most ${MAX_BATCH_ITEMS} per message: send smaller batches`
+    : undefined;
+}
 
 export interface Batch<T> {
   values: T[];
@@ -41,6 +54,9 @@ export function parseBatch<T>(
   const decoded = decodePayload(payload);
   if (!decoded.ok) return { values: [], problems: [decoded.problem], refused: 1, total: 1, batch: false };
   const value = decoded.value;
+  const tooLarge = Array.isArray(value) ? batchTooLarge(value.length) : undefined;
+  if (tooLarge && Array.isArray(value))
+    return { values: [], problems: [tooLarge], refused: value.length, total: value.length, batch: true };
   const items: readonly unknown[] = Array.isArray(value) ? value : [value];
   const batch = Array.isArray(value);
   const out: Batch<T> = { values: [], problems: [], refused: 0, total: items.length, batch };

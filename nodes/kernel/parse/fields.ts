@@ -1,6 +1,6 @@
 // The shared rules of the message parsers: one strictness for every contract message, whichever node
 // reads it. Pure: no Node-RED here.
-import { excerpt, isObject, type JsonObject } from '../checks';
+import { excerpt, isObject, nonFinitePath, type JsonObject } from '../checks';
 
 /** A parsed message, or every problem found with it, each naming its path. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
@@ -157,7 +157,13 @@ export class FieldReader {
   }
 
   done<T>(value: () => T): Parsed<T> {
-    return this.ok ? { ok: true, value: value() } : { ok: false, problems: this.problems };
+    if (!this.ok) return { ok: false, problems: this.problems };
+    const out = value();
+    // Fields a parser passes on unread (an alert's extras, a health's extra numbers) must be finite too:
+    // no NaN or Infinity gets through any parser, so none can leave a node.
+    const bad = nonFinitePath(out);
+    if (bad !== undefined) return { ok: false, problems: [`${this.path}.${bad} must be a finite number`] };
+    return { ok: true, value: out };
   }
 }
 

@@ -16,8 +16,10 @@ export { parseRssi, FRAME_KINDS, RSSI_RANGE_DBM } from './rssi';
 export { parseStatus, isStatusTopic, STATUS_TOPIC, type NodeStatusMessage } from './status';
 export { FieldReader, MESSAGE_LIMITS, readCov, type NumberRule, type Parsed } from './fields';
 export {
+  batchTooLarge,
   decodePayload,
   joinProblems,
+  MAX_BATCH_ITEMS,
   parseBatch,
   summarize,
   MAX_KEPT_PROBLEMS,
