@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     };
     // Every warning the validator prints, by the check id it starts with (P04, D02, ...) where it has one.
     const warnings: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the right `this`
     const warn = Validate.prototype.warn;
     Validate.prototype.warn = function (this: unknown, input: string | Error): void {
       warnings.push(input instanceof Error ? input.message : String(input));

@@ -7,7 +7,7 @@
 import { execFile } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { topics } from '../kernel/contract';
 import { linkSite, type SiteLink } from '../common/site-link';
@@ -71,8 +71,7 @@ export = (RED: NodeAPI): void => {
   function BeaconScan(this: Node, def: BeaconScanDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const seams = ((RED.settings as unknown as { beaconScan?: BeaconScanSettings }).beaconScan ??
-      {}) as BeaconScanSettings;
+    const seams = (RED.settings as unknown as { beaconScan?: BeaconScanSettings }).beaconScan ?? {};
     const read = readConfig(def, os.hostname());
     if (!read.ok) {
       node.status({ fill: 'red', shape: 'ring', text: read.problem });
@@ -100,7 +99,7 @@ export = (RED: NodeAPI): void => {
     const pipeline = new SourcePipeline(config.pipeline, (out: Emission) => {
       let topic = topicOf.get(out.scanner);
       if (topic === undefined) topicOf.set(out.scanner, (topic = topics.rssi(out.scanner)));
-      node.send({ topic, payload: out.payload } as NodeMessageInFlow);
+      node.send({ topic, payload: out.payload });
       const now = clock.now();
       if (now - statusAt >= STATUS_REFRESH_MS) {
         statusAt = now;

@@ -107,7 +107,7 @@ export class SourcePipeline {
   /** Takes one reading; emits it now, or later from `tick` when rate limiting or batching hold it. */
   accept(raw: RawReading): void {
     this.stats.accepted++;
-    const reading = raw as RssiReading;
+    const reading = raw;
     this.assignDog(reading);
     if (!this.passes(reading)) {
       this.stats.filtered++;

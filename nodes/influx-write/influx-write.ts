@@ -3,7 +3,7 @@
 // reports writes, rejected points, retries and drops, so a flow can alert on them.
 import * as os from 'os';
 import * as path from 'path';
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { readSettings } from '../kernel/settings';
 import { INFLUX_WRITE_SETTINGS } from '../kernel/settings/influx-write';
@@ -181,7 +181,7 @@ export = (RED: NodeAPI): void => {
       node.send({
         topic: `influx-write/${event.type}`,
         payload: { ...event, queued: queue.queuedPoints, totals: { ...queue.totals }, server: description },
-      } as NodeMessageInFlow);
+      });
       requestStatus();
     }
 

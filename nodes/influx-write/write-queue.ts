@@ -274,11 +274,12 @@ export class WriteQueue {
     if (segment.lines) segment.lines.splice(0, n);
     if (segment.count <= 0) {
       this.segments.splice(this.segments.indexOf(segment), 1);
-      this.onDisk(async () => {
+      // onDisk chains the work and reports its failure itself: nothing to await here.
+      void this.onDisk(async () => {
         if (segment.file) await removeSegment(segment.file);
       });
     } else {
-      this.onDisk(async () => {
+      void this.onDisk(async () => {
         // The count is read when the rewrite runs, so several drops queued behind each other agree.
         if (segment.file && segment.count > 0 && this.segments.includes(segment)) {
           segment.file = await shortenSegment(this.options.dir, segment as Required<Segment>, segment.count);
@@ -366,7 +367,7 @@ export class WriteQueue {
         failure = err;
       }
     }).then(() => {
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
       return lines;
     });
   }

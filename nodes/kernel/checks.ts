@@ -54,7 +54,7 @@ export function excerpt(value: unknown, max = EXCERPT_CHARS): string {
   else if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   else if (Array.isArray(value)) text = `an array of ${value.length}`;
   else {
-    const keys = Object.keys(value as object);
+    const keys = Object.keys(value);
     text = `an object with ${keys.length} keys (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`;
     return text.length > max ? `${text.slice(0, max)}…` : text;
   }

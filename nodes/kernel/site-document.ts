@@ -364,7 +364,7 @@ function readPolygon(value: unknown, path: string, errors: string[]): Point[] | 
     const p: unknown = value[i];
     if (Array.isArray(p) && p.length === 2 && isFiniteNumber(p[0]) && isFiniteNumber(p[1])) {
       if (Math.abs(p[0]) <= m && Math.abs(p[1]) <= m) {
-        points.push(Object.freeze([p[0], p[1]]) as Point);
+        points.push(Object.freeze<Point>([p[0], p[1]]));
         continue;
       }
       if (++bad <= MAX_LISTED_VERTEX_ERRORS)

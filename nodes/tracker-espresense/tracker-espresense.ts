@@ -52,15 +52,15 @@ export = (RED: NodeAPI): void => {
         if (result.kind === 'reading') {
           counts.readings++;
           const topic = topics.rssi(result.reading.scanner);
-          out = [{ ...msg, topic, payload: result.reading, qos: 0, retain: false } as NodeMessage, null];
+          out = [{ ...msg, topic, payload: result.reading, qos: 0, retain: false }, null];
         } else if (result.kind === 'status') {
           if (result.status === 'online') online.add(result.scanner);
           else online.delete(result.scanner);
           const topic = topics.status(result.scanner);
-          out = [null, { ...msg, topic, payload: result.status, qos: 1, retain: true } as NodeMessage];
+          out = [null, { ...msg, topic, payload: result.status, qos: 1, retain: true }];
         } else if (result.kind === 'health') {
           const topic = topics.health(result.health.node);
-          out = [null, { ...msg, topic, payload: result.health, qos: 1, retain: true } as NodeMessage];
+          out = [null, { ...msg, topic, payload: result.health, qos: 1, retain: true }];
         } else {
           counts.skipped++;
         }

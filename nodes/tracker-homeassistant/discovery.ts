@@ -61,8 +61,7 @@ interface HealthField {
 }
 
 const num = (h: JsonObject, k: string): boolean => isFiniteNumber(h[k]);
-const sub = (h: JsonObject, o: string, k: string): boolean =>
-  isObject(h[o]) && isFiniteNumber((h[o] as JsonObject)[k]);
+const sub = (h: JsonObject, o: string, k: string): boolean => isObject(h[o]) && isFiniteNumber(h[o][k]);
 
 export const HEALTH_FIELDS: readonly HealthField[] = [
   {

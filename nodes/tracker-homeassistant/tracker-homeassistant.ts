@@ -54,9 +54,7 @@ export = (RED: NodeAPI): void => {
     }
 
     const toMsgs = (messages: MqttMessage[]): NodeMessage[] =>
-      messages.map(
-        (m) => ({ topic: m.topic, payload: m.payload, retain: m.retain, qos: m.qos }) as NodeMessage,
-      );
+      messages.map((m) => ({ topic: m.topic, payload: m.payload, retain: m.retain, qos: m.qos }));
     let shown = '';
     const showStatus = (): void => {
       const text = `${discovery.entityCount} entities`;

@@ -189,7 +189,7 @@ export = (RED: NodeAPI): void => {
         onError: (err) => node.warn(`map socket: ${err.message}`),
       });
       channel = live;
-      server = RED.server as Server | undefined;
+      server = RED.server;
       if (server) server.on('upgrade', live.onUpgrade);
       else node.warn('no HTTP server: the map page gets no live updates');
       showStatus();

@@ -326,7 +326,7 @@ export class NotifyService {
 function readState(file: string, onError: (err: Error) => void): Stored {
   try {
     const value = StateFile.read(file);
-    return isObject(value) ? (value as Stored) : {};
+    return isObject(value) ? value : {};
   } catch (err) {
     onError(new Error(`cannot read ${file} (starting afresh): ${(err as Error).message}`));
     return {};

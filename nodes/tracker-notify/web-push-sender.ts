@@ -92,10 +92,9 @@ export class WebPushSender implements PushSender {
         timeout: this.options.timeoutMs ?? 15000,
         ...(this.options.agent ? { agent: this.options.agent } : {}),
       });
-      return outcomeOf(res.statusCode, res.headers as Record<string, unknown>);
+      return outcomeOf(res.statusCode, res.headers);
     } catch (err) {
-      if (err instanceof webpush.WebPushError)
-        return outcomeOf(err.statusCode, err.headers as Record<string, unknown>, err.body);
+      if (err instanceof webpush.WebPushError) return outcomeOf(err.statusCode, err.headers, err.body);
       const message = err instanceof Error ? err.message : String(err);
       // A bad subscription (keys of the wrong size) can never be sent.
       if (/public key|auth secret|subscription/i.test(message)) return { kind: 'failed', reason: message };

@@ -76,7 +76,7 @@ describe('batman-health node', () => {
       const green = statusWhere(bh, (s) => s.fill === 'green');
       const got = nextMessage<Msg<Health>>(helper.getNode('out'));
       const before = Date.now();
-      bh.receive({ payload: 'go', _correlation: 42 } as never);
+      bh.receive({ payload: 'go', _correlation: 42 });
       const msg = await got;
       assert.equal(msg.topic, 'dogtracker/v1/health/pi-yard-ne');
       assert.equal(msg._correlation, 42);
@@ -119,7 +119,7 @@ describe('batman-health node', () => {
         const yellow = statusWhere(bh, (s) => s.fill === 'yellow');
         for (let i = 0; i < 2; i++) {
           const got = nextMessage<Msg<Health>>(helper.getNode('out'));
-          bh.receive({ payload: i } as never);
+          bh.receive({ payload: i });
           const h = (await got).payload;
           assert.equal('mesh' in h, false);
           assert.ok(h.uptimeS! > 0);
@@ -137,7 +137,7 @@ describe('batman-health node', () => {
       await helper.load([batmanHealth, catchNode], flow({ nodeId: 'hub', batctl: '', intervalS: 3600 }));
       const bh = helper.getNode('bh');
       const got = nextMessage<Msg<Health>>(helper.getNode('out'));
-      bh.receive({ payload: 1 } as never);
+      bh.receive({ payload: 1 });
       assert.equal('mesh' in (await got).payload, false);
       assert.equal((bh as unknown as { warn: { callCount: number } }).warn.callCount, 0);
     });
@@ -154,7 +154,7 @@ describe('batman-health node', () => {
       const fourAlerts = messages(helper.getNode('alerts'), 4);
       const sample = async (): Promise<void> => {
         const got = nextMessage(out);
-        bh.receive({ payload: 'tick' } as never);
+        bh.receive({ payload: 'tick' });
         await got;
       };
       await sample();
@@ -193,18 +193,18 @@ describe('batman-health node', () => {
       bh.receive({
         topic: 'dogtracker/v1/health/pi-1',
         payload: JSON.stringify(health('pi-1', 1000)),
-      } as never);
+      });
       assert.deepEqual((await passed).payload, health('pi-1', 1000));
 
       const offline = nextMessage<Msg<Alert>>(alerts);
-      bh.receive({ topic: 'dogtracker/v1/status/pi-1', payload: 'offline' } as never);
+      bh.receive({ topic: 'dogtracker/v1/status/pi-1', payload: 'offline' });
       const off = (await offline).payload;
       assert.equal(off.event, 'node-offline');
       assert.equal(off.node, 'pi-1');
       assert.equal(off.lastHealthTs, 1000);
 
       const back = nextMessage<Msg<Alert>>(alerts);
-      bh.receive({ topic: 'dogtracker/v1/health/pi-1', payload: health('pi-1', 2000) } as never);
+      bh.receive({ topic: 'dogtracker/v1/health/pi-1', payload: health('pi-1', 2000) });
       assert.equal((await back).payload.event, 'node-back');
       assert.equal(out.length, 2);
     });
@@ -214,7 +214,7 @@ describe('batman-health node', () => {
       const bh = helper.getNode('bh');
       const silent = nextMessage<Msg<Alert>>(helper.getNode('alerts'));
       const down = statusWhere(bh, (s) => s.text === '0 up, 1 down');
-      bh.receive({ topic: 'dogtracker/v1/health/pi-quiet', payload: health('pi-quiet', 5) } as never);
+      bh.receive({ topic: 'dogtracker/v1/health/pi-quiet', payload: health('pi-quiet', 5) });
       const a = (await silent).payload;
       assert.equal(a.event, 'node-silent');
       assert.equal(a.node, 'pi-quiet');
@@ -226,7 +226,7 @@ describe('batman-health node', () => {
       await helper.load([batmanHealth, catchNode], monitorFlow({ hubAlerts: true, tempHighC: 70 }));
       const bh = helper.getNode('bh');
       const alert = nextMessage<Msg<Alert>>(helper.getNode('alerts'));
-      bh.receive({ payload: { ...health('pi-hot', 10), tempC: 81 } } as never);
+      bh.receive({ payload: { ...health('pi-hot', 10), tempC: 81 } });
       const a = (await alert).payload;
       assert.deepEqual([a.event, a.node, a.ts, a.value], ['temp-high', 'pi-hot', 10, 81]);
     });
@@ -235,16 +235,16 @@ describe('batman-health node', () => {
       await helper.load([batmanHealth, catchNode], monitorFlow());
       const bh = helper.getNode('bh');
       const caught = nextMessage<Msg & { error: { message: string } }>(helper.getNode('caught'));
-      bh.receive({ topic: 'dogtracker/v1/health/pi-1', payload: { type: 'health', node: 'pi-1' } } as never);
+      bh.receive({ topic: 'dogtracker/v1/health/pi-1', payload: { type: 'health', node: 'pi-1' } });
       assert.match(
         (await caught).error.message,
         /payload\.ts is required \(a finite number, ms since the epoch\)/,
       );
       const caught2 = nextMessage<Msg & { error: { message: string } }>(helper.getNode('caught'));
-      bh.receive({ topic: 'dogtracker/v1/status/pi-1', payload: 'gone fishing' } as never);
+      bh.receive({ topic: 'dogtracker/v1/status/pi-1', payload: 'gone fishing' });
       assert.match((await caught2).error.message, /must be "online" or "offline"/);
       const passed = nextMessage<Msg<Health>>(helper.getNode('out'));
-      bh.receive({ payload: health('pi-1', 1) } as never);
+      bh.receive({ payload: health('pi-1', 1) });
       assert.equal((await passed).payload.node, 'pi-1');
     });
   });
@@ -257,7 +257,7 @@ describe('batman-health node', () => {
     async function scrape(): Promise<string> {
       let app: http.RequestListener | undefined;
       const probe = (RED: NodeAPI): void => {
-        app = RED.httpNode as unknown as http.RequestListener;
+        app = RED.httpNode;
       };
       await helper.load([batmanHealth, probe], flow({ mode: 'monitor' }));
       server = http.createServer(app);
@@ -277,7 +277,7 @@ describe('batman-health node', () => {
       const out = helper.getNode('out');
       const send = async (payload: Health): Promise<void> => {
         const got = nextMessage(out);
-        bh.receive({ payload } as never);
+        bh.receive({ payload });
         await got;
       };
       const mesh = (neighbors: Health['mesh']): Health => ({
@@ -331,7 +331,7 @@ describe('batman-health node', () => {
       );
 
       const alert = nextMessage(helper.getNode('alerts'));
-      bh.receive({ topic: 'dogtracker/v1/status/pi-m', payload: 'offline' } as never);
+      bh.receive({ topic: 'dogtracker/v1/status/pi-m', payload: 'offline' });
       await alert;
       assert.match(await get(), /\ndogtracker_node_up\{node="pi-m"\} 0\n/);
       // the pipeline's own counters are served too

@@ -253,7 +253,7 @@ describe('beacon-scan node', () => {
       helper.settings({ beaconScan: { createStack: stacks.create } } as any);
       await helper.load([beaconScan], onTab([scanNode({ autoStart: false }), OUT]));
       const scan = helper.getNode('scan1');
-      const b = (): ReturnType<typeof stacks.create> => stacks.made[0] as any;
+      const b = (): ReturnType<typeof stacks.create> => stacks.made[0];
       assert.equal(stacks.made.length, 0, 'autoStart off: noble not even loaded');
       scan.receive({ payload: { cmd: 'start' } });
       await statusWhere(scan, (s) => /^scanning/.test(s.text ?? ''));

@@ -26,7 +26,7 @@ describe('deploy: systemd units and shell scripts', () => {
   it('parse with systemd-analyze verify', function () {
     const bin = requireBinary(this, 'systemd-analyze', 'systemd');
     for (const unit of units) {
-      const result = spawnSync(bin as string, ['verify', path.join(systemdDir, unit)], { encoding: 'utf8' });
+      const result = spawnSync(bin, ['verify', path.join(systemdDir, unit)], { encoding: 'utf8' });
       // Paths of the installed package do not exist here; anything else is a real problem.
       const problems: string[] = `${result.stdout}${result.stderr}`
         .split('\n')

@@ -63,7 +63,7 @@ describe('dog-activity node', () => {
       }),
     );
     const status = statusWhere(node, (s) => s.fill === 'green');
-    node.receive({ payload: [...frames(T0, 60, 0), ...frames(T0 + 60_000, 61, 0.12)], trace: 'x' } as never);
+    node.receive({ payload: [...frames(T0, 60, 0), ...frames(T0 + 60_000, 61, 0.12)], trace: 'x' });
     await two;
     assert.deepEqual(
       got.map((a) => [a.state, a.source, a.ts]),
@@ -78,7 +78,7 @@ describe('dog-activity node', () => {
   it('sends inactive on output 2 with the alert topic', async () => {
     await helper.load([dogActivity], flow({ inactiveMin: 2 }));
     const alert = nextMessage<{ payload: Alert; topic: string }>(helper.getNode('alerts'));
-    helper.getNode('a1').receive({ payload: frames(T0, 181, 0) } as never);
+    helper.getNode('a1').receive({ payload: frames(T0, 181, 0) });
     const msg = await alert;
     assert.equal(msg.topic, 'dogtracker/v1/alert/rex');
     assert.equal(msg.payload.event, 'inactive');
@@ -90,10 +90,11 @@ describe('dog-activity node', () => {
     const caught = nextMessage<{ error: { message: string } }>(helper.getNode('caught'));
     const act = nextMessage<{ payload: Activity }>(helper.getNode('act'));
     const bad = { ...frames(T0, 1, 0)[0], minew: { accel: [1, 'x', Infinity] } };
-    helper
-      .getNode('a1')
-      .receive({ payload: [...frames(T0, 61, 0), bad, ...frames(T0 + 61_000, 1, 0)] } as never);
-    assert.match((await caught).error.message, /payload\[61\]\.minew\.accel must be 3 finite numbers/);
+    helper.getNode('a1').receive({ payload: [...frames(T0, 61, 0), bad, ...frames(T0 + 61_000, 1, 0)] });
+    assert.match(
+      (await caught).error.message,
+      /payload\[61\]\.minew\.accel(\[2\])? must be (3 finite numbers|a finite number)/,
+    );
     assert.equal((await act).payload.state, 'rest');
   });
 
@@ -101,7 +102,7 @@ describe('dog-activity node', () => {
     await helper.load([dogActivity, catchNode], flow({ timeZone: 'Mars/Olympus' }));
     const node: Node = helper.getNode('a1');
     const caught = nextMessage<{ error: { message: string } }>(helper.getNode('caught'));
-    node.receive({ payload: frames(T0, 1, 0) } as never);
+    node.receive({ payload: frames(T0, 1, 0) });
     assert.match((await caught).error.message, /timeZone "Mars\/Olympus" is not a known time zone/);
   });
 });

@@ -114,9 +114,7 @@ describe('e2e harness: Pis -> Mosquitto (shipped config) -> hub -> InfluxDB, cor
       logs,
     );
     assert.deepEqual([...new Set(rows.map((r) => r.scanner))].sort(), ['pi-a', 'pi-b']);
-    assert.ok(
-      rows.every((r) => typeof r.time === 'number' && Math.abs((r.time as number) - Date.now()) < 120000),
-    );
+    assert.ok(rows.every((r) => typeof r.time === 'number' && Math.abs(r.time - Date.now()) < 120000));
   });
 
   it('recovers on its own after Mosquitto is killed and restarted, and the hub counts the readings lost', async () => {

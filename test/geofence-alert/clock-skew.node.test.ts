@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'events';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import type { Node } from 'node-red';
 import geofenceAlert = require('../../nodes/geofence-alert/geofence-alert');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import type { Alert } from '../../nodes/kernel/contract';
@@ -88,12 +87,12 @@ function listen(): void {
 function feed(payload: unknown): Promise<string | undefined> {
   return new Promise((resolve) => {
     waiter = resolve;
-    helper.getNode('fence').receive({ payload } as never);
+    helper.getNode('fence').receive({ payload });
   });
 }
 
 function saved(): FenceSnapshot | undefined {
-  return (helper.getNode('fence') as Node).context().get('geofence') as FenceSnapshot | undefined;
+  return helper.getNode('fence').context().get('geofence') as FenceSnapshot | undefined;
 }
 
 async function skewCounted(dog: string): Promise<number> {

@@ -2,6 +2,7 @@
 // (numeric ids, NaN, ts 1e300, huge strings and arrays, __proto__ keys) refused in short words.
 import assert from 'node:assert/strict';
 import {
+  MAX_BATCH_ITEMS,
   parseAlert,
   parseBatch,
   parseHealth,
@@ -250,16 +251,25 @@ describe('kernel message parsers', () => {
     assert.deepEqual(parseBatch(new Uint8Array([123, 34]), parseRssi).problems, [
       'payload is text but not valid JSON: "{\\""',
     ]);
-    const flood = parseBatch(new Array(100_000).fill({ ...RSSI, rssi: 'x'.repeat(10_000) }), parseRssi);
-    assert.equal(flood.refused, 100_000);
-    assert.equal(flood.problems.length, 10);
-    const text = summarize(flood, 'readings');
+    // A batch under the cap lists its first bad items and counts the rest.
+    const bad = parseBatch(new Array(2000).fill({ ...RSSI, rssi: 'x'.repeat(10_000) }), parseRssi);
+    assert.equal(bad.refused, 2000);
+    assert.equal(bad.problems.length, 10);
+    const text = summarize(bad, 'readings');
     assert.ok(text.length < 1000, `${text.length} characters`);
     assert.match(
       text,
-      /^100000 of 100000 readings refused: payload\[0\]\.rssi must be a finite number \(dBm\), not "x+"… \(10000 characters\); payload\[1\]/,
+      /^2000 of 2000 readings refused: payload\[0\]\.rssi must be a finite number \(dBm\), not "x+"… \(10000 characters\); payload\[1\]/,
     );
-    assert.match(text, /\(and 99997 more\)$/);
+    assert.match(text, /\(and 1997 more\)$/);
+    // A flood over the cap is refused whole, before any item is read.
+    const flood = parseBatch(new Array(100_000).fill({ ...RSSI, rssi: 'x'.repeat(10_000) }), parseRssi);
+    assert.equal(flood.refused, 100_000);
+    assert.equal(flood.values.length, 0);
+    assert.deepEqual(flood.problems, [
+      `payload is a batch of 100000 items; at most ${MAX_BATCH_ITEMS} per message: send smaller batches`,
+    ]);
+    assert.ok(summarize(flood, 'readings').length < 200);
     const mixed = parseBatch([RSSI, 42, RSSI], parseRssi);
     assert.deepEqual([mixed.values.length, mixed.refused, mixed.total, mixed.batch], [2, 1, 3, true]);
   });

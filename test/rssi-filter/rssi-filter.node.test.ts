@@ -42,13 +42,13 @@ describe('rssi-filter node', () => {
     const f1 = helper.getNode('f1');
     const out = helper.getNode('out');
     const first = nextMessage<any>(out);
-    f1.receive({ payload: reading(1, 1000, -70), room: 'kitchen' } as never);
+    f1.receive({ payload: reading(1, 1000, -70), room: 'kitchen' });
     const a = await first;
     assert.equal(a.room, 'kitchen');
     assert.equal(a.topic, 'dogtracker/v1/rssi/pi-flt-a');
     assert.deepEqual([a.payload.rssi, a.payload.rssiRaw, a.payload.rssiVar], [-70, -70, 9]);
     const second = nextMessage<any>(out);
-    f1.receive({ payload: reading(2, 1200, -74) } as never);
+    f1.receive({ payload: reading(2, 1200, -74) });
     const b = await second;
     assert.equal(b.payload.rssiRaw, -74);
     assert.ok(b.payload.rssi < -70 && b.payload.rssi > -74, `${b.payload.rssi}`);
@@ -69,7 +69,7 @@ describe('rssi-filter node', () => {
       reading(6, 2000, -40, scanner), // a reflection
     ];
     const next = nextMessage<any>(out);
-    f1.receive({ payload: batch } as never);
+    f1.receive({ payload: batch });
     const msg = await next;
     assert.ok(Array.isArray(msg.payload));
     assert.deepEqual(
@@ -95,13 +95,13 @@ describe('rssi-filter node', () => {
       [null, /payload must be an rssi reading object.*not null/],
     ] as Array<[unknown, RegExp]>) {
       const error = nextMessage<any>(caught);
-      f1.receive({ payload } as never);
+      f1.receive({ payload });
       assert.match((await error).error.message, expected);
     }
     // A batch with one bad reading: the good ones go on, the bad one is reported.
     const good = nextMessage<any>(out);
     const error = nextMessage<any>(caught);
-    f1.receive({ payload: [reading(1, 1000, -70), { scanner: 'x' }, reading(2, 1200, -71)] } as never);
+    f1.receive({ payload: [reading(1, 1000, -70), { scanner: 'x' }, reading(2, 1200, -71)] });
     assert.equal((await good).payload.length, 2);
     assert.match(
       (await error).error.message,
@@ -115,7 +115,7 @@ describe('rssi-filter node', () => {
     assert.match(String(f1.error.args[0][0]), /invalid settings: window must be at least 1, not 0/);
     // Messages still get an answer: the same problem, through Catch.
     const error = nextMessage<any>(helper.getNode('caught'));
-    f1.receive({ payload: reading(1, 1000, -70) } as never);
+    f1.receive({ payload: reading(1, 1000, -70) });
     assert.match((await error).error.message, /rssi-filter not started: invalid settings: window must be/);
   });
 });

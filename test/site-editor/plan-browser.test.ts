@@ -101,8 +101,8 @@ async function screenOf(page: Page, x: number, y: number): Promise<{ x: number; 
   return page.evaluate(
     ([id, px, py]) => {
       const red = (window as unknown as { RED: { nodes: { node(id: string): unknown } } }).RED;
-      const plan = (red.nodes.node(id as string) as { sitePlan: { map: L.Map } }).sitePlan;
-      const p = plan.map.latLngToContainerPoint([py as number, px as number]);
+      const plan = (red.nodes.node(id) as { sitePlan: { map: L.Map } }).sitePlan;
+      const p = plan.map.latLngToContainerPoint([py, px]);
       // Leaflet's container points start inside the container's border.
       const c = plan.map.getContainer();
       const r = c.getBoundingClientRect();
@@ -117,13 +117,10 @@ async function planOf(page: Page, sx: number, sy: number): Promise<{ x: number; 
   return page.evaluate(
     ([id, qx, qy]) => {
       const red = (window as unknown as { RED: { nodes: { node(id: string): unknown } } }).RED;
-      const plan = (red.nodes.node(id as string) as { sitePlan: { map: L.Map } }).sitePlan;
+      const plan = (red.nodes.node(id) as { sitePlan: { map: L.Map } }).sitePlan;
       const c = plan.map.getContainer();
       const r = c.getBoundingClientRect();
-      const ll = plan.map.containerPointToLatLng([
-        (qx as number) - r.left - c.clientLeft,
-        (qy as number) - r.top - c.clientTop,
-      ]);
+      const ll = plan.map.containerPointToLatLng([qx - r.left - c.clientLeft, qy - r.top - c.clientTop]);
       return { x: ll.lng, y: ll.lat };
     },
     [SITE_ID, sx, sy] as const,
@@ -310,7 +307,7 @@ describe('site Plan editor in Chromium (Node-RED edit dialog)', function () {
     doc = await jsonWhere(page, (d) => d.zones.length === 2, 'the drawn polygon');
     const shed = doc.zones[1];
     assert.equal(shed.polygon?.length, 4);
-    shed.polygon!.forEach(([x, y], i) =>
+    shed.polygon.forEach(([x, y], i) =>
       assert.ok(
         near(x, drawn[i].x) && near(y, drawn[i].y),
         `vertex ${i}: ${x},${y} vs ${JSON.stringify(drawn[i])}`,

@@ -164,7 +164,7 @@ describe('tracker-homeassistant with Mosquitto (no Home Assistant server: an MQT
   });
 
   it('publishes retained configs with the documented fields, and states that follow positions and alerts', async () => {
-    await helper.load(NODES as never, flow(mosquitto.port, file));
+    await helper.load(NODES, flow(mosquitto.port, file));
     await seen(0, (m) => m.topic === LAST_CONFIG, 'the last config');
     const configs = await retainedConfigs(url);
     assert.equal(configs.length, CONFIGS);
@@ -215,7 +215,7 @@ describe('tracker-homeassistant with Mosquitto (no Home Assistant server: an MQT
   });
 
   it('republishes everything when Home Assistant says online on homeassistant/status', async () => {
-    await helper.load(NODES as never, flow(mosquitto.port, file));
+    await helper.load(NODES, flow(mosquitto.port, file));
     await seen(0, (m) => m.topic === REX_TRACKER, 'the first config');
     (helper.getNode('ha') as Node & { receive(msg: object): void }).receive({
       topic: 't',
@@ -231,7 +231,7 @@ describe('tracker-homeassistant with Mosquitto (no Home Assistant server: an MQT
   });
 
   it('removes a dog that leaves the site (empty retained config), live and after a restart', async () => {
-    await helper.load(NODES as never, flow(mosquitto.port, file));
+    await helper.load(NODES, flow(mosquitto.port, file));
     await seen(0, (m) => m.topic === BELLA_TRACKER, 'bella announced');
     let from = ha.received.length;
     writeSite({ ...SITE, dogs: SITE.dogs.filter((d) => d.id !== 'bella') });
@@ -245,7 +245,7 @@ describe('tracker-homeassistant with Mosquitto (no Home Assistant server: an MQT
     await helper.unload();
     writeSite({ ...SITE, dogs: [] });
     from = ha.received.length;
-    await helper.load(NODES as never, flow(mosquitto.port, file));
+    await helper.load(NODES, flow(mosquitto.port, file));
     for (const topic of dogConfigs('rex'))
       await seen(from, (m) => m.topic === topic && m.text === '', `${topic} removed after the restart`);
     retained = (await retainedConfigs(url)).map((m) => m.topic);

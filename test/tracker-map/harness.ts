@@ -10,7 +10,7 @@ let httpNode: RequestHandler | undefined;
 
 /** tracker-map, remembering the httpNode app of the load it is registered in. */
 export function trackerMapServed(RED: NodeAPI): void {
-  httpNode = RED.httpNode as unknown as RequestHandler;
+  httpNode = RED.httpNode;
   trackerMap(RED);
 }
 

@@ -50,7 +50,7 @@ describe('MapState', () => {
     assert.ok(ne.lat! > 52.0907 && ne.lon! > 5.1214, 'north-east of the origin');
     const yard = site.zones.find((z) => z.id === 'yard')!;
     assert.equal(yard.latlngs?.length, 4);
-    assert.deepEqual(yard.latlngs![0], [52.0907, 5.1214]);
+    assert.deepEqual(yard.latlngs[0], [52.0907, 5.1214]);
     const pool = site.zones.find((z) => z.id === 'pool')!;
     assert.equal(pool.circle?.r, 3);
     assert.ok(pool.circle?.lat !== undefined);

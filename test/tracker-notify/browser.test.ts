@@ -17,7 +17,7 @@ import { requireBinary } from '../support/services';
 const CHROMIUM = '/usr/bin/chromium';
 let httpNode: RequestHandler | undefined;
 function served(RED: NodeAPI): void {
-  httpNode = RED.httpNode as unknown as RequestHandler;
+  httpNode = RED.httpNode;
   trackerNotify(RED);
 }
 

@@ -17,7 +17,7 @@ import { TEST_CERT } from './test-cert';
 
 let httpNode: RequestHandler | undefined;
 function served(RED: NodeAPI): void {
-  httpNode = RED.httpNode as unknown as RequestHandler;
+  httpNode = RED.httpNode;
   trackerNotify(RED);
 }
 

@@ -141,7 +141,7 @@ describe('clock skew, scanner identity and floods (rssi-filter -> trilaterate)',
     const readings = simulated(T0, 20.5).map((r) => (r.scanner === 'pi-2' ? { ...r, ts: r.ts + HOUR } : r));
     const skewed = readings.filter((r) => r.scanner === 'pi-2').length;
     const closing = received(helper.getNode('out'), 40);
-    for (const r of readings) f1.receive({ topic: `dogtracker/v1/rssi/${r.scanner}`, payload: r } as never);
+    for (const r of readings) f1.receive({ topic: `dogtracker/v1/rssi/${r.scanner}`, payload: r });
     await closing;
     await named;
     const by = secondsByDog(positions, T0);
@@ -164,7 +164,7 @@ describe('clock skew, scanner identity and floods (rssi-filter -> trilaterate)',
       r.scanner === 'pi-4' && r.ts >= T0 + 5000 && r.ts < T0 + 8000 ? { ...r, ts: r.ts + 3 * 24 * HOUR } : r,
     );
     const closing = received(helper.getNode('out'), 40);
-    for (const r of readings) t1.receive({ topic: `dogtracker/v1/rssi/${r.scanner}`, payload: r } as never);
+    for (const r of readings) t1.receive({ topic: `dogtracker/v1/rssi/${r.scanner}`, payload: r });
     await closing;
     await named;
     const by = secondsByDog(positions, T0);
@@ -181,7 +181,7 @@ describe('clock skew, scanner identity and floods (rssi-filter -> trilaterate)',
       const f1 = helper.getNode('f1');
       const positions = record(helper.getNode('out'));
       const closing = received(helper.getNode('out'), 18);
-      for (const r of simulated(from, 9.5)) f1.receive({ payload: r } as never);
+      for (const r of simulated(from, 9.5)) f1.receive({ payload: r });
       await closing;
       const out = positions.map((m) => ({ ...m.payload, ts: (m.payload.ts as number) - from }));
       await helper.unload();
@@ -211,7 +211,7 @@ describe('clock skew, scanner identity and floods (rssi-filter -> trilaterate)',
         ),
       );
       const status = statusWhere(node, (s) => s.text === 'pi-1 sent readings of pi-3');
-      node.receive({ topic: 'dogtracker/v1/rssi/pi-1', payload: spoof } as never);
+      node.receive({ topic: 'dogtracker/v1/rssi/pi-1', payload: spoof });
       assert.match(await warned, /dogtracker\/v1\/rssi\/pi-1.*name scanner "pi-3": dropped/);
       await status;
     }
@@ -232,7 +232,7 @@ describe('clock skew, scanner identity and floods (rssi-filter -> trilaterate)',
     readings.splice(10, 0, { v: 1, type: 'rssi', scanner: 'pi-0', ts: T0 + 100, mac: 'y', rssi: 'loud' });
     const caught = received(helper.getNode('caught'), 1);
     const closing = received(helper.getNode('out'), 6);
-    t1.receive({ payload: readings } as never);
+    t1.receive({ payload: readings });
     await closing;
     await caught;
     const by = secondsByDog(positions, T0);
@@ -254,7 +254,7 @@ describe('clock skew, scanner identity and floods (rssi-filter -> trilaterate)',
           const i = from + b * 1000 + k;
           return { v: 1, type: 'rssi', scanner: name(i), seq: i, ts: T0 + i, mac: macOf(i), rssi: -80 };
         });
-        f1.receive({ payload } as never);
+        f1.receive({ payload });
         // Let the batch through before the next, as a broker would pace it.
         await new Promise((resolve) => setImmediate(resolve));
       }

@@ -8,7 +8,7 @@ import {
   rssiAtSquaredRange,
   rssiSlopePerSquaredRange,
 } from '../../nodes/kernel/path-loss';
-import { solvePosition, type Observation, type SolveInput } from '../../nodes/trilaterate/solver';
+import { solvePosition, type SolveInput } from '../../nodes/trilaterate/solver';
 import { MotionTracker } from '../../nodes/trilaterate/tracker';
 
 const model = { rssiAt1m: -59, pathLossExponent: 2.2, rssiOffset: -3 };
@@ -107,7 +107,7 @@ describe('solver guards', () => {
         fc.option(fc.tuple(fc.oneof(small, num), fc.oneof(small, num))),
         (observations, [x0, y0, x1, y1], rssiAt1m, tagHeight, bias, prior) => {
           const fix = solvePosition({
-            observations: observations as Observation[],
+            observations: observations,
             rssiAt1m,
             tagHeight,
             region: {

@@ -112,7 +112,7 @@ describe('trilaterate node', () => {
     const counted = await positionsCounted('rex');
     const positions = collect(out, 4);
     // Five seconds of readings, replayed as fast as they go: event time, not the clock, paces the output.
-    for (const payload of readingsAt(8, 12, T0, 5)) f1.receive({ payload, from: 'test' } as never);
+    for (const payload of readingsAt(8, 12, T0, 5)) f1.receive({ payload, from: 'test' });
     const msgs = await positions;
     assert.deepEqual(
       msgs.map((m) => m.payload.ts),
@@ -140,7 +140,7 @@ describe('trilaterate node', () => {
     const t1 = helper.getNode('t1');
     const out = helper.getNode('out');
     const positions = collect(out, 3);
-    t1.receive({ payload: readingsAt(15, 20, T0, 3.5) } as never);
+    t1.receive({ payload: readingsAt(15, 20, T0, 3.5) });
     const msgs = await positions;
     assert.deepEqual(
       msgs.map((m) => m.payload.ts),
@@ -164,11 +164,11 @@ describe('trilaterate node', () => {
       [[{ scanner: '' }], /1 of 1 readings refused|payload\[0\]\.scanner must be a non-empty string/],
     ] as Array<[unknown, RegExp]>) {
       const error = nextMessage<any>(caught);
-      t1.receive({ payload } as never);
+      t1.receive({ payload });
       assert.match(String((await error).error.message), expected);
     }
     const positions = collect(out, 2);
-    for (const payload of readingsAt(5, 5, T0, 2.5)) t1.receive({ payload } as never);
+    for (const payload of readingsAt(5, 5, T0, 2.5)) t1.receive({ payload });
     assert.equal((await positions).length, 2);
   });
 
@@ -185,7 +185,7 @@ describe('trilaterate node', () => {
       const out = helper.getNode('out');
       await statusWhere(t1, (s) => s.text === 'First: 6 scanners');
       const first = collect(out, 1);
-      for (const payload of readingsAt(10, 10, T0, 1.5)) t1.receive({ payload } as never);
+      for (const payload of readingsAt(10, 10, T0, 1.5)) t1.receive({ payload });
       assert.ok((await first)[0].payload.x < 20);
 
       // The scanners move 100 m: the same readings now place the dog near the new scanners.
@@ -194,7 +194,7 @@ describe('trilaterate node', () => {
       await statusWhere(t1, (s) => s.text === 'Second: 6 scanners');
       const second = collect(out, 1);
       for (const payload of readingsAt(110, 110, T0 + 60_000, 1.5, yardSite('Second', 100)))
-        t1.receive({ payload } as never);
+        t1.receive({ payload });
       const p = (await second)[0].payload;
       assert.ok(Math.hypot(p.x - 110, p.y - 110) < 2, `${p.x}, ${p.y}`);
     } finally {
@@ -207,7 +207,7 @@ describe('trilaterate node', () => {
     const t1 = helper.getNode('t1') as Node & { error: { args: unknown[][] } };
     assert.match(String(t1.error.args[0][0]), /invalid settings: interval must be at least 0.05 s, not 0/);
     const error = nextMessage<any>(helper.getNode('caught'));
-    t1.receive({ payload: readingsAt(5, 5, T0, 0.3)[0] } as never);
+    t1.receive({ payload: readingsAt(5, 5, T0, 0.3)[0] });
     assert.match(
       String((await error).error.message),
       /trilaterate not started: invalid settings: interval must be/,
@@ -224,7 +224,7 @@ describe('trilaterate node', () => {
       ]),
     );
     const error = nextMessage<any>(helper.getNode('caught'));
-    helper.getNode('t1').receive({ payload: readingsAt(5, 5, T0, 0.3)[0] } as never);
+    helper.getNode('t1').receive({ payload: readingsAt(5, 5, T0, 0.3)[0] });
     assert.match(String((await error).error.message), /no site: no tracker-site configured/);
   });
 
@@ -238,7 +238,7 @@ describe('trilaterate node', () => {
       .map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n));
     await helper.load([trackerSite, rssiFilter, trilaterate, catchNode, injectNode], nodes);
     const positions = collect(helper.getNode('tri-debug'), 2);
-    helper.getNode('tri-in').receive({} as never);
+    helper.getNode('tri-in').receive({});
     const msgs = await positions;
     for (const m of msgs) {
       assert.equal(m.payload.dog, 'rex');
