@@ -154,7 +154,10 @@ export function areaOf(site: Site, marginM = DEFAULTS.marginM): Area {
 }
 
 /** Adds one scanner's Fisher information at (x, y) to `into` ([J11, J12, J22]); false if it hears nothing. */
-function addInformation(s: ScannerLike, x: number, y: number, u: Setup, into: number[]): boolean {
+/** Fisher information of x and y, summed: [xx, xy, yy]. */
+type Info = [number, number, number];
+
+function addInformation(s: ScannerLike, x: number, y: number, u: Setup, into: Info): boolean {
   const d = distance3d(x, y, u.tag.height, s.x, s.y, s.z);
   const rssi = expectedRssi(d, {
     rssiAt1m: u.tag.rssiAt1m,
@@ -196,11 +199,11 @@ function information(site: Site, u: Setup): { info: Float64Array; heard: number[
   const n = u.cols * u.rows;
   const info = new Float64Array(3 * n);
   const heard = new Array<number>(n).fill(0);
-  const acc = [0, 0, 0];
+  const acc: Info = [0, 0, 0];
   for (let i = 0; i < n; i++) {
     const [x, y] = cellCentre(u, i);
     acc[0] = acc[1] = acc[2] = 0;
-    for (const s of site.scanners) if (addInformation(s, x, y, u, acc)) heard[i]++;
+    for (const s of site.scanners) if (addInformation(s, x, y, u, acc)) heard[i] = (heard[i] ?? 0) + 1;
     info[3 * i] = acc[0];
     info[3 * i + 1] = acc[1];
     info[3 * i + 2] = acc[2];
@@ -216,7 +219,7 @@ export function coverage(site: Site, options: CoverageOptions = {}): CoverageGri
   let worst = 0;
   let sum = 0;
   for (let i = 0; i < heard.length; i++) {
-    const r = radius(info[3 * i], info[3 * i + 1], info[3 * i + 2], u.capM);
+    const r = radius(info[3 * i] ?? 0, info[3 * i + 1] ?? 0, info[3 * i + 2] ?? 0, u.capM);
     accuracyM[i] = r;
     worst = Math.max(worst, r);
     sum += r;
@@ -237,7 +240,7 @@ export function coverage(site: Site, options: CoverageOptions = {}): CoverageGri
 /** The accuracy at one spot (m), for checks against measured errors. */
 export function accuracyAt(site: Site, x: number, y: number, options: CoverageOptions = {}): number {
   const u = setup(site, { ...options, area: options.area ?? areaOf(site, options.marginM) });
-  const acc = [0, 0, 0];
+  const acc: Info = [0, 0, 0];
   for (const s of site.scanners) addInformation(s, x, y, u, acc);
   return radius(acc[0], acc[1], acc[2], u.capM);
 }
@@ -271,7 +274,7 @@ export function* suggestScannerSteps(site: Site, options: SuggestOptions = {}): 
   const step = Math.max(Math.sqrt((w * h) / maxCandidates), u.cellM);
   const candCols = Math.max(1, Math.round(w / step));
   const candRows = Math.max(1, Math.round(h / step));
-  const acc = [0, 0, 0];
+  const acc: Info = [0, 0, 0];
   let forWorst: Suggestion | undefined;
   let forMean: Suggestion | undefined;
   for (let r = 0; r < candRows; r++) {
@@ -288,9 +291,9 @@ export function* suggestScannerSteps(site: Site, options: SuggestOptions = {}): 
       let sum = 0;
       for (let i = 0; i < n; i++) {
         const [x, y] = cellCentre(u, i);
-        acc[0] = info[3 * i];
-        acc[1] = info[3 * i + 1];
-        acc[2] = info[3 * i + 2];
+        acc[0] = info[3 * i] ?? 0;
+        acc[1] = info[3 * i + 1] ?? 0;
+        acc[2] = info[3 * i + 2] ?? 0;
         addInformation(cand, x, y, u, acc);
         const rad = radius(acc[0], acc[1], acc[2], RANKING_CAP_M);
         worst = Math.max(worst, rad);
@@ -322,9 +325,11 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   let da = 0;
   let db = 0;
   for (let i = 0; i < a.length; i++) {
-    num += (ra[i] - mean) * (rb[i] - mean);
-    da += (ra[i] - mean) ** 2;
-    db += (rb[i] - mean) ** 2;
+    const ea = (ra[i] ?? mean) - mean;
+    const eb = (rb[i] ?? mean) - mean;
+    num += ea * eb;
+    da += ea ** 2;
+    db += eb ** 2;
   }
   return num / Math.sqrt(da * db);
 }
@@ -334,9 +339,12 @@ function ranks(v: readonly number[]): number[] {
   const out = new Array<number>(v.length);
   for (let i = 0; i < order.length;) {
     let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    while (j + 1 < order.length && order[j + 1]?.[0] === order[i]?.[0]) j++;
     const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) out[order[k][1]] = rank;
+    for (let k = i; k <= j; k++) {
+      const at = order[k];
+      if (at) out[at[1]] = rank;
+    }
     i = j + 1;
   }
   return out;

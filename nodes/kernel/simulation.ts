@@ -369,7 +369,7 @@ export class SiteSimulator {
     const axes: [number, number, number] = [0, 0, 0];
     for (let i = 0; i < 3; i++) {
       const dynamic = i === 2 ? vertical : i === 0 ? lateral : 0;
-      const raw = a.gravity[i] + dynamic + rng.normal() * (irregular + cfg.noiseG);
+      const raw = (a.gravity[i] ?? 0) + dynamic + rng.normal() * (irregular + cfg.noiseG);
       // The frame carries signed 8.8 fixed point within the sensor's range; the decoder rounds to 4 digits.
       const fixed = Math.round(Math.max(-ACCEL_RANGE_G, Math.min(ACCEL_RANGE_G, raw)) * 256) / 256;
       axes[i] = Math.round(fixed * 1e4) / 1e4;
@@ -534,11 +534,11 @@ export function minewAccelServiceData(
   bytes[1] = 0x03;
   bytes[2] = battery;
   for (let i = 0; i < 3; i++) {
-    const raw = Math.round(Math.max(-128, Math.min(127.996, accel[i])) * 256) & 0xffff;
+    const raw = Math.round(Math.max(-128, Math.min(127.996, accel[i] ?? 0)) * 256) & 0xffff;
     bytes[3 + 2 * i] = raw >>> 8;
     bytes[4 + 2 * i] = raw & 0xff;
   }
   const macBytes = mac.split(':').map((h) => parseInt(h, 16));
-  for (let i = 0; i < 6; i++) bytes[9 + i] = macBytes[5 - i];
+  for (let i = 0; i < 6; i++) bytes[9 + i] = macBytes[5 - i] ?? 0;
   return bytes;
 }

@@ -387,7 +387,9 @@ function readPolygon(value: unknown, path: string, errors: string[]): Point[] | 
 function signedArea(points: readonly Point[]): number {
   let area = 0;
   for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
-    area += points[j][0] * points[i][1] - points[i][0] * points[j][1];
+    const [xi, yi] = points[i] as Point;
+    const [xj, yj] = points[j] as Point;
+    area += xj * yi - xi * yj;
   }
   return area / 2;
 }

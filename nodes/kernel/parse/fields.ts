@@ -192,7 +192,7 @@ export function readCov(
       return undefined;
     }
   }
-  const [a, b, c, d] = cells as number[];
+  const [a, b, c, d] = cells as [number, number, number, number];
   if (a < 0 || d < 0) {
     problems.push(`${path} must have a non-negative diagonal, not ${a} and ${d}`);
     return undefined;

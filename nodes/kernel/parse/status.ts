@@ -23,7 +23,7 @@ export function parseStatus(topic: unknown, payload: unknown): Parsed<NodeStatus
       ok: false,
       problems: [`a status needs msg.topic dogtracker/v1/status/{node}, not ${excerpt(topic)}`],
     };
-  const node = match[1];
+  const node = match[1] ?? '';
   if (node.length > MESSAGE_LIMITS.maxIdChars)
     return {
       ok: false,
