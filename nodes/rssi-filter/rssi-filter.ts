@@ -13,6 +13,7 @@ import { formatSkew } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { checkTopicScanner } from '../kernel/scanner-topic';
+import { ScannerMismatch } from '../common/scanner-mismatch';
 import { linkSite } from '../common/site-link';
 import { settingsOrThrow } from '../kernel/settings';
 import { RSSI_FILTER_SETTINGS } from '../kernel/settings/rssi-filter';
@@ -20,9 +21,6 @@ import { RssiSmoother, type RssiFilterOptions, type SmoothingMode } from './rssi
 
 /** Scanner names labelled as themselves without a site; the rest are `other`. */
 const UNLISTED_SCANNER_LABELS = 32;
-/** Scanners warned about are remembered up to this many (a flood of names cannot grow the set). */
-const MAX_WARNED = 100;
-
 interface RssiFilterDef extends NodeDef {
   mode?: SmoothingMode;
   processNoise?: string | number;
@@ -64,10 +62,10 @@ export = (RED: NodeAPI): void => {
       node.error(settingsProblem);
       node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
     }
-    const mismatchWarned = new Set<string>();
     let attention = ''; // a problem the status shows until readings flow again
     let shown = '';
     const labels = new SiteLabels(def.site ? 0 : UNLISTED_SCANNER_LABELS);
+    const mismatch = new ScannerMismatch(node, labels);
     if (def.site && smoother) {
       const filter = smoother;
       linkSite(RED, node, def.site, (view) => {
@@ -103,19 +101,7 @@ export = (RED: NodeAPI): void => {
       const { batch, refused, total } = parsed;
       const problems = [...parsed.problems];
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
-      if (mismatched.length > 0 && topicScanner !== undefined) {
-        pipelineMetrics.readingsDropped.inc(
-          { reason: 'scanner-mismatch', scanner: labels.label(topicScanner) },
-          mismatched.length,
-        );
-        attention = `${topicScanner.slice(0, 40)} sent readings of ${mismatched[0].scanner.slice(0, 40)}`;
-        if (!mismatchWarned.has(topicScanner) && mismatchWarned.size < MAX_WARNED) {
-          mismatchWarned.add(topicScanner);
-          node.warn(
-            `readings on ${excerpt(msg.topic)} name scanner ${excerpt(mismatched[0].scanner)}: dropped (a scanner speaks only for itself)`,
-          );
-        }
-      }
+      attention = mismatch.report(mismatched, topicScanner, msg.topic) ?? attention;
       const out: RssiReading[] = [];
       for (let i = 0; i < kept.length; i++) {
         const reading = kept[i];

@@ -14,6 +14,7 @@ import { checkTopicScanner } from '../kernel/scanner-topic';
 import { readSettings } from '../kernel/settings';
 import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
 import { reportReading } from '../common/heard-beacons';
+import { ScannerMismatch } from '../common/scanner-mismatch';
 import { linkSite } from '../common/site-link';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
@@ -48,16 +49,13 @@ function optionsFrom(def: TrilaterateDef): { options: Partial<LocatorOptions>; p
   };
 }
 
-/** Scanners warned about are remembered up to this many (a flood of names cannot grow the set). */
-const MAX_WARNED = 100;
-
 export = (RED: NodeAPI): void => {
   function Trilaterate(this: Node, def: TrilaterateDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const scannerLabels = new SiteLabels();
+    const mismatch = new ScannerMismatch(node, scannerLabels);
     const dogLabels = new SiteLabels();
-    const mismatchWarned = new Set<string>();
     let attention = ''; // a problem the status shows until positions flow again
 
     const onRefused = (reading: RssiReading, v: Extract<ClockVerdict, { accepted: false }>): void => {
@@ -124,19 +122,7 @@ export = (RED: NodeAPI): void => {
       const { refused, total } = parsed;
       const problems = [...parsed.problems];
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
-      if (mismatched.length > 0 && topicScanner !== undefined) {
-        pipelineMetrics.readingsDropped.inc(
-          { reason: 'scanner-mismatch', scanner: scannerLabels.label(topicScanner) },
-          mismatched.length,
-        );
-        attention = `${topicScanner.slice(0, 40)} sent readings of ${mismatched[0].scanner.slice(0, 40)}`;
-        if (!mismatchWarned.has(topicScanner) && mismatchWarned.size < MAX_WARNED) {
-          mismatchWarned.add(topicScanner);
-          node.warn(
-            `readings on ${excerpt(msg.topic)} name scanner ${excerpt(mismatched[0].scanner)}: dropped (a scanner speaks only for itself)`,
-          );
-        }
-      }
+      attention = mismatch.report(mismatched, topicScanner, msg.topic) ?? attention;
       const out: NodeMessageInFlow[] = [];
       // One reading's failure costs only that reading: the positions of every window closed so far go out.
       for (let i = 0; i < kept.length; i++) {
