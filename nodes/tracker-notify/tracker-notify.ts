@@ -7,6 +7,7 @@ import * as path from 'path';
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage, payloadText } from '../kernel/checks';
+import { registerAppAccess } from '../common/app-access';
 import { linkSite } from '../common/site-link';
 import type { SiteView } from '../kernel/site-view';
 import { loadBcrypt } from './bcrypt';
@@ -68,6 +69,7 @@ export = (RED: NodeAPI): void => {
     let service: NotifyService | undefined;
     let segment = '';
     let view: SiteView | undefined;
+    let unregisterAccess = (): void => undefined;
     const clock = notifyClock();
 
     const showStatus = (): void => {
@@ -130,6 +132,12 @@ export = (RED: NodeAPI): void => {
         onError: (err) => node.warn(err.message),
       });
       served.set(segment, { service, title: def.title || 'Dog tracker alerts', urls });
+      const sessions = service;
+      unregisterAccess = registerAppAccess(urls.map, (token, now) => {
+        const login = sessions.sessions.get(token, now)?.login;
+        const person = login === undefined ? undefined : sessions.notifier.person(login);
+        return person && { login: person.login, name: person.name, role: person.role };
+      });
       if (def.site) linkSite(RED, node, def.site, (v) => (view = v));
       showStatus();
     } catch (err) {
@@ -149,6 +157,7 @@ export = (RED: NodeAPI): void => {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      unregisterAccess();
       if (!service) return done();
       if (served.get(segment)?.service === service) served.delete(segment);
       service.close().then(done, done);
