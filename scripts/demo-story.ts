@@ -16,8 +16,14 @@ export const DEMO_IDS = {
   influx: 'dt-demo-db',
 } as const;
 
-/** The demo's person, whose bcrypt hash examples/demo.json carries as tracker-notify's credential. */
+/**
+ * The demo's person. examples/demo.json carries no hash (a flow carries no secrets): its tracker-notify's
+ * credential is `${DT_DEMO_HASHES}`, from DOGTRACKER_DEMO_HASHES, which the start script fills with a
+ * bcrypt hash of this password (or of DOGTRACKER_DEMO_PASSWORD) unless it is set.
+ */
 export const DEMO_LOGIN = { login: 'demo', password: 'dogtracker' } as const;
+
+export const HASHES_ENV = 'DOGTRACKER_DEMO_HASHES';
 
 /** The global context key the function node reads the story from. */
 export const STORY_KEY = 'dogtrackerDemo';
@@ -89,6 +95,8 @@ export interface BannerFacts {
   broker: string;
   flow: readonly FlowNode[] | undefined;
   influxUrl: string | undefined;
+  /** The demo person's password, as hashed for this run; undefined: DOGTRACKER_DEMO_HASHES was given. */
+  password: string | undefined;
 }
 
 /** The lines printed once Node-RED listens and the flows run. */
@@ -104,7 +112,7 @@ export function bannerLines(f: BannerFacts): string[] {
   if (has(DEMO_IDS.notify)) {
     lines.push(
       `  phone app   ${join(f.nodeRoot, 'dogtracker/api/notify/app/')}`,
-      `              log in as ${DEMO_LOGIN.login}, password ${DEMO_LOGIN.password}; press "Alerts on this device"`,
+      `              log in as ${DEMO_LOGIN.login}, ${f.password === undefined ? `the password hashed in ${HASHES_ENV}` : `password ${f.password}`}; press "Alerts on this device"`,
       '              for a push notification in this browser (it needs the internet to reach the push service)',
     );
   }

@@ -9,7 +9,17 @@
 import { rmSync } from 'fs';
 import type { Server } from 'http';
 import * as path from 'path';
-import { bannerLines, demoSite, prepareDemoFlow, readFlow, STORY_KEY, storyHandle } from './demo-story';
+import { loadBcrypt } from '../nodes/tracker-notify/bcrypt';
+import {
+  bannerLines,
+  DEMO_LOGIN,
+  demoSite,
+  HASHES_ENV,
+  prepareDemoFlow,
+  readFlow,
+  STORY_KEY,
+  storyHandle,
+} from './demo-story';
 import { startEmbeddedBroker } from './embedded-broker';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -47,6 +57,13 @@ async function main(): Promise<void> {
     process.env.MQTT_URL = embedded.url;
     broker = `embedded broker ${embedded.url} (demo only, no logins; set MQTT_URL to use another)`;
     say(`embedded MQTT broker (demo only, no logins): ${embedded.url}; set MQTT_URL to use another`);
+  }
+
+  // The demo person's login, hashed now so that no flow file carries a hash.
+  let password: string | undefined;
+  if (!process.env[HASHES_ENV]) {
+    password = process.env.DOGTRACKER_DEMO_PASSWORD || DEMO_LOGIN.password;
+    process.env[HASHES_ENV] = JSON.stringify({ [DEMO_LOGIN.login]: await loadBcrypt().hash(password, 10) });
   }
 
   // The settings copy the demo into a fresh user directory when they are loaded: choose the copy first.
@@ -91,6 +108,7 @@ async function main(): Promise<void> {
         // The flow as it runs now (the first start has just written it).
         flow: readFlow(flowPath),
         influxUrl,
+        password,
       });
       say('-'.repeat(100));
       for (const line of lines) say(line);
