@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { DEMO_STORY, placeOnPath } from '../../nodes/kernel/demo-scenario';
+import { DEMO_STORY, DemoScenario, placeOnPath } from '../../nodes/kernel/demo-scenario';
+import { parseSite } from '../../nodes/kernel/site-document';
 import { freePort, requireBinary } from '../support/services';
 import { root } from './shipped-broker';
 
@@ -238,6 +239,49 @@ describe('the demo story (nodes/kernel/demo-scenario.ts) against the demo yard',
       const p = placeOnPath(bella, t);
       assert.ok(outside(p.x, p.y) <= -(marginM + 2), `Bella at ${t} s: (${p.x}, ${p.y})`);
     }
+  });
+});
+
+describe('DemoScenario', () => {
+  const demo = JSON.parse(readFileSync(path.join(root, 'examples', 'demo.json'), 'utf8')) as Array<{
+    type: string;
+    config?: string;
+  }>;
+  const parsed = parseSite(demo.find((n) => n.type === 'tracker-site')?.config ?? '');
+  assert.ok(parsed.ok);
+  const site = parsed.site;
+  const t0 = Date.UTC(2026, 0, 1);
+
+  it('repeats the story every cycle and starts it over on restart, with event time going on', () => {
+    const story = new DemoScenario(site, { startTs: t0 });
+    const at = (ts: number): string => JSON.stringify(story.position('rex', ts));
+    const out = at(t0 + 30_000);
+    assert.equal(out, at(t0 + 30_000 + DEMO_STORY.cycleS * 1000));
+    assert.notEqual(out, at(t0 + 5_000));
+    story.restart(t0 + 100_000);
+    assert.equal(at(t0 + 130_000), out);
+    assert.match(story.describe(t0 + 130_000), /^0:30 of 3:00 · Rex sniffing about in the field · Bella/);
+  });
+
+  it('gives contract readings of every scanner, in time order, each once, within the range asked', () => {
+    const story = new DemoScenario(site, { startTs: t0 });
+    let last = t0;
+    const scanners = new Set<string>();
+    for (let to = t0 + 1000; to <= t0 + 200_000; to += 1000) {
+      const readings = story.advance(to);
+      assert.ok(readings.length > 0);
+      for (const r of readings) {
+        assert.ok(r.ts > last && r.ts <= to, `reading at ${r.ts - t0} ms asked up to ${to - t0}`);
+        assert.ok(Number.isInteger(r.rssi) && r.rssi <= 0 && r.rssi >= -127);
+        assert.ok(r.dog === 'rex' || r.dog === 'bella');
+        assert.equal(r.id, `mac:${r.mac}`);
+        scanners.add(r.scanner);
+      }
+      for (let i = 1; i < readings.length; i++) assert.ok(readings[i].ts >= readings[i - 1].ts);
+      last = to;
+    }
+    assert.equal(story.advance(last).length, 0, 'nothing twice');
+    assert.deepEqual([...scanners].sort(), site.scanners.map((s) => s.id).sort());
   });
 });
 
