@@ -90,7 +90,11 @@ async function main(): Promise<void> {
   require(red);
 
   // node-red's lib/red.js is the module red.js runs (one copy in the require cache).
-  const RED = require(require.resolve('node-red')) as NodeRedModule;
+  const RED = require(require.resolve('node-red')) as Partial<NodeRedModule>;
+  if (typeof RED.events?.once !== 'function') {
+    say('this Node-RED has no runtime events: no banner (see the log for its address)');
+    return;
+  }
   RED.events.once('flows:started', () => {
     const server = RED.server;
     if (!server) return;

@@ -135,6 +135,29 @@ describe('npm start (scripts/start.ts)', function () {
     assert.equal(hello.text, 'hello');
   });
 
+  it('prints a banner with the editor URL on the port Node-RED took (PORT=0), without demo lines for another flow', async () => {
+    started = await start({ PORT: '0' }, dir);
+    const current = started;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (!current.log().includes('stop with Ctrl-C')) return;
+        current.child.stdout?.off('data', check);
+        resolve();
+      };
+      current.child.stdout?.on('data', () => setImmediate(check));
+      current.child.once('exit', () => reject(new Error(`no banner:\n${current.log()}`)));
+      check();
+    });
+    const editor = /editor\s+(http:\/\/127\.0\.0\.1:(\d+)\/)\n/.exec(current.log());
+    assert.ok(editor && Number(editor[2]) > 0, current.log());
+    assert.equal((await fetch(editor[1])).status, 200);
+    assert.doesNotMatch(
+      current.log(),
+      /phone app|live map|InfluxDB/,
+      'the hello flow has no app, map or InfluxDB',
+    );
+  });
+
   it('takes a free port, and says which, when the wanted one is in use', async () => {
     const blocker = net.createServer();
     const port = await freePort();
