@@ -12,8 +12,8 @@ import * as path from 'path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { RssiReading } from '../nodes/kernel/contract';
 import { SiteSimulator } from '../nodes/kernel/simulation';
-import { validateSite, type Site } from '../nodes/kernel/site-document';
 import { SiteView } from '../nodes/kernel/site-view';
+import { ADV_INTERVAL_MS, siteWith } from './bench-site';
 import { readingFromSimulated } from '../nodes/beacon-scan/playback';
 import { RssiSmoother } from '../nodes/rssi-filter/rssi-smoother';
 import { Locator } from '../nodes/trilaterate/locator';
@@ -30,49 +30,12 @@ const QUICK = process.env.BENCH_QUICK === '1';
 /** Seconds run before measuring (start-up, JIT, first connections) and measured. */
 const WARMUP_S = QUICK ? 4 : 10;
 const MEASURE_S = QUICK ? 12 : 40;
-const SCANNERS: Array<[string, number, number]> = [
-  ['sw', 0, 0],
-  ['se', 20, 0],
-  ['e', 20, 15],
-  ['ne', 20, 30],
-  ['nw', 0, 30],
-  ['w', 0, 15],
-];
-/** 4 advertisements per second per collar: what beacon-scan lets through (SCAN_MAX_PER_SECOND 4). */
-const ADV_INTERVAL_MS = 245;
 const CLK_TCK = 100;
 /** Only the cases whose name contains this (e.g. `hub, 20`); BENCH_NODE_OPTIONS goes to the Node-RED child. */
 const ONLY = process.env.BENCH_ONLY ?? '';
 const childOptions: Record<string, string> = process.env.BENCH_NODE_OPTIONS
   ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
   : {};
-
-function siteWith(dogs: number): Site {
-  const result = validateSite({
-    name: 'bench yard',
-    origin: { lat: 52.0907, lon: 5.1214, rotationDeg: 0 },
-    defaults: { rssiAt1m: -59, pathLossExponent: 2.2, tagHeight: 0.5 },
-    scanners: SCANNERS.map(([id, x, y]) => ({ id, x, y, z: 1.5 })),
-    dogs: Array.from({ length: dogs }, (_, i) => ({
-      id: `dog${i}`,
-      beacon: `ac:23:3f:a3:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
-    })),
-    zones: [
-      {
-        id: 'yard',
-        kind: 'safe',
-        polygon: [
-          [-2, -2],
-          [22, -2],
-          [22, 32],
-          [-2, 32],
-        ],
-      },
-    ],
-  });
-  if (!result.ok) throw new Error(result.errors.join('; '));
-  return result.site;
-}
 
 /** CPU seconds (user + system) of a process so far. */
 function cpuSeconds(pid: number): number {

@@ -9,7 +9,10 @@ import { SiteSimulator } from '../nodes/kernel/simulation';
 import { RssiSmoother, type RssiFilterOptions } from '../nodes/rssi-filter/rssi-smoother';
 import { Locator } from '../nodes/trilaterate/locator';
 import { SiteView } from '../nodes/kernel/site-view';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { BENCH_NOISE, CASES, START_TS, summarize } from './trilaterate-cases';
+import type { RuntimeThroughput } from './runtime-throughput';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 900);
 const STEP_MS = 50;
@@ -109,6 +112,25 @@ export async function run(): Promise<void> {
     `\nrssi-filter core alone: ${Math.round(perSecond)} readings/s on one core (shared, loaded machine); ` +
       `a Pi Zero W (~15x slower) about ${Math.round(perSecond / 15)} readings/s`,
   );
+  // Through the real Node-RED runtime, in a child process of its own (its CPU time is the pipeline's).
+  for (const [dogs, seconds] of [
+    [20, 300],
+    [200, 30],
+  ]) {
+    const line = execFileSync(
+      process.execPath,
+      [path.join(__dirname, 'runtime-throughput.js'), String(dogs), String(seconds)],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n')
+      .pop();
+    const r = JSON.parse(line ?? '{}') as RuntimeThroughput;
+    console.log(
+      `rssi-filter -> trilaterate through Node-RED (batches per scanner per second, ${dogs} dogs, ` +
+        `${r.readings} readings): ${Math.round(r.perCpuSecond)} readings per CPU-second`,
+    );
+  }
 }
 
 if (require.main === module) void run();

@@ -52,6 +52,12 @@ export const pipelineMetrics = {
     labelNames: ['reason', 'scanner'] as const,
     registers: [registry],
   }),
+  limitReached: new Counter({
+    name: 'dogtracker_limit_reached_total',
+    help: 'Entries dropped because a memory limit was full (rssi-filter maxPairs: pairs evicted; trilaterate maxTracks: tracks evicted), per node type and limit',
+    labelNames: ['node', 'limit'] as const,
+    registers: [registry],
+  }),
   positions: new Counter({
     name: 'dogtracker_positions_total',
     help: 'Positions computed, per dog',

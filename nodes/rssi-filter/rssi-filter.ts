@@ -5,7 +5,10 @@
 // for the topic, not the payload); a reading stamped too far ahead is refused by the smoother's clock.
 // Either is counted, shown in the status and logged once per scanner, not per reading. The site is
 // optional (a filter on a Pi has none): with one, metrics are labelled by its scanners only, the rest
-// `other`; without, by the first few scanner names heard.
+// `other`; without, by the first few scanner names heard. With a site the pair limit grows to what it
+// needs (2 x scanners x dogs, when that is above Max pairs); a full table is counted, warned and shown.
+// Per reading it allocates nothing it does not keep: readings are smoothed in place (the node owns the msg
+// it received), and the metrics are added once per scanner run of a batch, not once per reading.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage, excerpt, nonFinitePath } from '../kernel/checks';
 import { topics, type RssiReading } from '../kernel/contract';
@@ -14,6 +17,7 @@ import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
 import { checkTopicScanner } from '../kernel/scanner-topic';
 import { ScannerMismatch } from '../common/scanner-mismatch';
+import { LimitWatch } from '../common/limit-watch';
 import { linkSite } from '../common/site-link';
 import { settingsOrThrow } from '../kernel/settings';
 import { RSSI_FILTER_SETTINGS } from '../kernel/settings/rssi-filter';
@@ -21,6 +25,8 @@ import { RssiSmoother, type RssiFilterOptions, type SmoothingMode } from './rssi
 
 /** Scanner names labelled as themselves without a site; the rest are `other`. */
 const UNLISTED_SCANNER_LABELS = 32;
+/** With a site, pairs kept: this many per (scanner, dog) (new collars, visitors' beacons). */
+const PAIRS_PER_SITE_PAIR = 2;
 interface RssiFilterDef extends NodeDef {
   mode?: SmoothingMode;
   processNoise?: string | number;
@@ -66,12 +72,22 @@ export = (RED: NodeAPI): void => {
     let shown = '';
     const labels = new SiteLabels(def.site ? 0 : UNLISTED_SCANNER_LABELS);
     const mismatch = new ScannerMismatch(node, labels);
+    const pairLimit = new LimitWatch({
+      node: 'rssi-filter',
+      limit: 'maxPairs',
+      warning: (limit) =>
+        `max pairs (${limit}) reached: the least recently heard (scanner, beacon) pairs are evicted and ` +
+        'start unsmoothed when heard again; set Max pairs above the pairs heard (scanners x beacons)',
+      status: (limit) => `max pairs ${limit} reached: raise Max pairs`,
+      warn: (text) => node.warn(text),
+    });
     if (def.site && smoother) {
       const filter = smoother;
       linkSite(RED, node, def.site, (view) => {
         const ids = view.scanners.map((s) => s.id);
         labels.setListed(ids);
         filter.setScanners(ids);
+        filter.setPairLimit(PAIRS_PER_SITE_PAIR * ids.length * view.dogs.length);
         shown = '';
         showStatus(filter);
       });
@@ -80,14 +96,15 @@ export = (RED: NodeAPI): void => {
     function showStatus(filter: RssiSmoother): void {
       const worst = filter.clock.ahead()[0];
       const pairs = filter.pairCount;
+      const full = pairLimit.attention;
       const status = worst
         ? {
             fill: 'yellow',
             shape: 'ring',
             text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
           }
-        : attention
-          ? { fill: 'yellow', shape: 'ring', text: attention }
+        : attention || full
+          ? { fill: 'yellow', shape: 'ring', text: attention || full }
           : { fill: 'green', shape: 'dot', text: `${pairs} pair${pairs === 1 ? '' : 's'}` };
       const key = JSON.stringify(status);
       if (key === shown) return;
@@ -103,41 +120,70 @@ export = (RED: NodeAPI): void => {
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
       attention = mismatch.report(mismatched, topicScanner, msg.topic) ?? attention;
       const out: RssiReading[] = [];
+      // Metrics of a run of readings from one scanner (a batch is one scanner's), added when it ends.
+      let runScanner: string | undefined;
+      let runReadings = 0;
+      let runGaps = 0;
+      let runDuplicates = 0;
+      let runNewestTs = -Infinity;
+      const endRun = (): void => {
+        if (runScanner === undefined) return;
+        const scanner = { scanner: labels.label(runScanner) };
+        pipelineMetrics.readings.inc(scanner, runReadings);
+        if (runGaps > 0) pipelineMetrics.seqGaps.inc(scanner, runGaps);
+        if (runDuplicates > 0) pipelineMetrics.duplicates.inc(scanner, runDuplicates);
+        if (Number.isFinite(runNewestTs)) pipelineMetrics.lastReading.set(scanner, runNewestTs / 1000);
+        runScanner = undefined;
+      };
       for (let i = 0; i < kept.length; i++) {
         const reading = kept[i];
         let result;
         try {
-          result = smoother.accept(reading);
+          result = smoother.accept(reading, true);
         } catch (err) {
           problems.push(
             `reading ${i + 1} (scanner ${excerpt(reading.scanner)}) failed: ${errorMessage(err)}`,
           );
           continue;
         }
-        const scanner = { scanner: labels.label(reading.scanner) };
-        pipelineMetrics.readings.inc(scanner);
-        if (result.stream.gap > 0) pipelineMetrics.seqGaps.inc(scanner, result.stream.gap);
-        if (result.verdict === 'duplicate') pipelineMetrics.duplicates.inc(scanner);
-        if (Number.isFinite(result.stream.newestTs))
-          pipelineMetrics.lastReading.set(scanner, result.stream.newestTs / 1000);
+        if (reading.scanner !== runScanner) {
+          endRun();
+          runScanner = reading.scanner;
+          runReadings = 0;
+          runGaps = 0;
+          runDuplicates = 0;
+          runNewestTs = -Infinity;
+        }
+        runReadings++;
+        runGaps += result.stream.gap;
+        if (result.verdict === 'duplicate') runDuplicates++;
+        // newestTs only grows per scanner: the run's last is its newest.
+        runNewestTs = result.stream.newestTs;
         if (result.skew) {
-          pipelineMetrics.clockSkew.inc(scanner);
+          pipelineMetrics.clockSkew.inc({ scanner: labels.label(reading.scanner) });
           if (result.skew.first)
             node.warn(
               `scanner ${excerpt(reading.scanner)}: clock ${formatSkew(result.skew.aheadMs)} ahead of the ${result.skew.reference}; its readings are dropped until it is back in step`,
             );
         }
         if (result.reading) {
-          const bad = nonFinitePath(result.reading);
+          // The cheap test first; the path (which builds strings) only for a reading that fails it.
+          const bad = hasNonFinite(result.reading) ? nonFinitePath(result.reading) : undefined;
           if (bad) problems.push(`reading ${i + 1} dropped: ${bad} is not a finite number`);
           else out.push(result.reading);
         }
       }
+      endRun();
+      pairLimit.update(smoother.stats.evicted, smoother.pairCount, smoother.maxPairs);
       if (out.length > 0) {
         attention = '';
-        const scanners = new Set(out.map((r) => r.scanner));
-        const topic = scanners.size === 1 ? topics.rssi(out[0].scanner) : msg.topic;
-        send({ ...msg, topic, payload: batch ? out : out[0] });
+        const first = out[0].scanner;
+        let oneScanner = true;
+        for (let i = 1; i < out.length && oneScanner; i++) oneScanner = out[i].scanner === first;
+        // The node owns the msg it received: it goes on with the new topic and payload.
+        msg.topic = oneScanner ? topics.rssi(first) : msg.topic;
+        msg.payload = batch ? out : out[0];
+        send(msg);
       }
       showStatus(smoother);
       if (problems.length > 0) {
@@ -150,3 +196,17 @@ export = (RED: NodeAPI): void => {
 
   RED.nodes.registerType('rssi-filter', RssiFilter);
 };
+
+/** Whether any number in a reading (nested objects included) is not finite; no strings built. */
+function hasNonFinite(value: unknown, depth = 0): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (depth > 8 || typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNonFinite(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (hasNonFinite((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}

@@ -4,7 +4,11 @@
 // outlier gate on the innovation. Readings arrive with `ts` (event time); a reading older than the
 // pair's newest is still used as a measurement, but with no time step (time never runs backwards
 // inside a filter). Pairs not heard for `forgetAfterMs` of event time are forgotten, and at most
-// `maxPairs` are kept (the least recently heard is evicted first), so memory stays bounded.
+// `maxPairs` are kept (the least recently heard are evicted first), so memory stays bounded.
+// The bookkeeping is amortised, since it runs for every reading a hub hears: pairs sit in a Map per
+// scanner keyed by the collar's mac (no key string built per reading), each stamped when last heard;
+// a sweep by event time (every quarter of `forgetAfterMs`) drops the stale ones, and a full table evicts
+// the least recently heard sixteenth at once, instead of reordering a Map on every reading.
 // Event time is the event clock's (kernel/event-clock.ts): a reading stamped far ahead of the other
 // scanners (live: of the wall clock) is refused, so one Pi's wrong clock cannot make every pair stale.
 import { excerpt } from '../kernel/checks';
@@ -31,7 +35,7 @@ export interface RssiFilterOptions {
   windowSize: number;
   /** A pair not heard for this long (event time) is forgotten, ms. */
   forgetAfterMs: number;
-  /** Most pairs kept; the least recently heard is evicted beyond it. */
+  /** Most pairs kept; the least recently heard are evicted beyond it. */
   maxPairs: number;
   /** A reading more than this ahead of the other scanners (live: of the wall clock) is refused, ms. */
   maxAheadMs: number;
@@ -81,6 +85,7 @@ export interface FilterStats {
   duplicates: number;
   seqGaps: number;
   forgotten: number;
+  /** Pairs evicted because `maxPairs` were kept (the limit was reached). */
   evicted: number;
   /** Readings refused by the event clock (stamped too far ahead). */
   clockSkew: number;
@@ -95,7 +100,12 @@ interface PairState {
   rejections: number;
   window: Float64Array | undefined;
   windowCount: number;
+  /** When this pair was last heard, in readings taken (the eviction order). */
+  heard: number;
 }
+
+/** A full table evicts this fraction of its pairs at once (at least one). */
+const EVICT_FRACTION = 1 / 16;
 
 export class RssiSmoother {
   readonly options: RssiFilterOptions;
@@ -111,16 +121,25 @@ export class RssiSmoother {
   };
   /** The stream's event time, bounded against wrong scanner clocks. */
   readonly clock: EventClock;
-  private readonly pairs = new Map<string, PairState>();
+  /** Pairs by scanner, then by collar mac. */
+  private readonly pairs = new Map<string, Map<string, PairState>>();
+  private pairTotal = 0;
+  /** The pair limit in force: `maxPairs`, or more for a site that needs more (see `setPairLimit`). */
+  private pairLimit: number;
+  /** Readings taken so far: the stamp of a pair heard now. */
+  private heardCount = 0;
   private readonly streams = new SeqTracker();
   /** Newest event time seen, ms: the filter's "now". */
   private now = -Infinity;
+  /** Event time of the next sweep for stale pairs. */
+  private nextSweep = -Infinity;
   private readonly scratch: number[] = [];
 
   constructor(options: Partial<RssiFilterOptions> = {}) {
     this.options = checkOptions({ ...DEFAULT_FILTER_OPTIONS, ...options });
     const { maxAheadMs, live, now } = this.options;
     this.clock = new EventClock({ maxAheadMs, live, now });
+    this.pairLimit = this.options.maxPairs;
   }
 
   /** The site's scanners: their clocks are always tracked (others only a few at a time). */
@@ -129,11 +148,25 @@ export class RssiSmoother {
   }
 
   get pairCount(): number {
-    return this.pairs.size;
+    return this.pairTotal;
   }
 
-  /** Takes one (valid) reading; returns the filtered copy, or why there is none. */
-  accept(reading: RssiReading): FilterResult {
+  /** The most pairs kept now (`maxPairs`, or the site's need when larger). */
+  get maxPairs(): number {
+    return this.pairLimit;
+  }
+
+  /** Raises the pair limit above `maxPairs` (a site that needs more); never lowers it below `maxPairs`. */
+  setPairLimit(limit: number): void {
+    this.pairLimit = Math.max(this.options.maxPairs, Math.floor(limit));
+  }
+
+  /**
+   * Takes one (valid) reading; returns the filtered reading, or why there is none. The filtered reading is
+   * a copy, or with `inPlace` the reading itself with `rssi`, `rssiRaw` and `rssiVar` set (a Node-RED node
+   * owns the msg it received, so the adapter saves a copy of every reading).
+   */
+  accept(reading: RssiReading, inPlace = false): FilterResult {
     this.stats.readings++;
     const skew = this.clock.observe(reading.scanner, reading.ts);
     if (!skew.accepted) {
@@ -151,16 +184,17 @@ export class RssiSmoother {
     const time = this.clock.time ?? reading.ts;
     if (time > this.now) {
       this.now = time;
-      this.forgetStale();
+      if (time >= this.nextSweep) this.forgetStale();
     }
-    const key = `${reading.scanner}\u0000${reading.mac}`;
-    let pair = this.pairs.get(key);
-    if (pair) {
-      this.pairs.delete(key); // re-inserted below: the Map stays ordered by last heard
-    } else {
+    let pair = this.pairs.get(reading.scanner)?.get(reading.mac);
+    if (!pair) {
       pair = this.newPair(reading);
+    } else if (pair.lastTs < this.now - this.options.forgetAfterMs) {
+      // Stale but not swept yet: it starts afresh, as if it had been forgotten.
+      this.reset(pair, reading.ts);
+      this.stats.forgotten++;
     }
-    this.pairs.set(key, pair);
+    pair.heard = ++this.heardCount;
     const accepted =
       this.options.mode === 'kalman' ? this.kalman(pair, reading) : this.windowed(pair, reading);
     if (reading.ts > pair.lastTs) pair.lastTs = reading.ts;
@@ -169,34 +203,85 @@ export class RssiSmoother {
       return { verdict: 'outlier', stream };
     }
     this.stats.filtered++;
-    return {
-      verdict: 'filtered',
-      stream,
-      reading: {
-        ...reading,
-        rssi: round2(pair.level),
-        rssiRaw: reading.rssi,
-        rssiVar: round2(pair.variance),
-      },
-    };
+    const rssi = round2(pair.level);
+    const rssiVar = round2(pair.variance);
+    if (inPlace) {
+      reading.rssiRaw = reading.rssi;
+      reading.rssi = rssi;
+      reading.rssiVar = rssiVar;
+      return { verdict: 'filtered', stream, reading };
+    }
+    return { verdict: 'filtered', stream, reading: { ...reading, rssi, rssiRaw: reading.rssi, rssiVar } };
   }
 
+  /** A new pair for the reading's (scanner, mac), made room for and added to the table. */
   private newPair(reading: RssiReading): PairState {
-    if (this.pairs.size >= this.options.maxPairs) {
-      const oldest = this.pairs.keys().next().value;
-      if (oldest !== undefined) {
-        this.pairs.delete(oldest);
-        this.stats.evicted++;
-      }
+    if (this.pairTotal >= this.pairLimit) this.makeRoom();
+    let byMac = this.pairs.get(reading.scanner);
+    if (!byMac) {
+      byMac = new Map();
+      this.pairs.set(reading.scanner, byMac);
     }
-    return {
+    const pair: PairState = {
       level: Number.NaN,
       variance: Number.NaN,
       lastTs: reading.ts,
       rejections: 0,
       window: this.options.mode === 'kalman' ? undefined : new Float64Array(this.options.windowSize),
       windowCount: 0,
+      heard: 0,
     };
+    byMac.set(reading.mac, pair);
+    this.pairTotal++;
+    return pair;
+  }
+
+  private reset(pair: PairState, ts: number): void {
+    pair.level = Number.NaN;
+    pair.variance = Number.NaN;
+    pair.lastTs = ts;
+    pair.rejections = 0;
+    pair.windowCount = 0;
+  }
+
+  /** The table is full: forget the stale pairs, and if that is not enough, evict the least recently heard. */
+  private makeRoom(): void {
+    this.forgetStale();
+    if (this.pairTotal < this.pairLimit) return;
+    const evict = Math.max(
+      1,
+      Math.floor(this.pairLimit * EVICT_FRACTION),
+      this.pairTotal - this.pairLimit + 1,
+    );
+    const stamps = new Float64Array(this.pairTotal);
+    let i = 0;
+    for (const byMac of this.pairs.values()) for (const pair of byMac.values()) stamps[i++] = pair.heard;
+    stamps.sort();
+    // Stamps are unique (one per reading taken), so exactly `evict` pairs are at or below this one.
+    const newestEvicted = stamps[evict - 1] ?? Infinity;
+    this.removeWhere((pair) => pair.heard <= newestEvicted);
+    this.stats.evicted += evict;
+  }
+
+  /** Forgets pairs not heard for forgetAfterMs of event time; next sweep a quarter of that later. */
+  private forgetStale(): void {
+    const horizon = this.now - this.options.forgetAfterMs;
+    this.nextSweep = this.now + this.options.forgetAfterMs / 4;
+    this.stats.forgotten += this.removeWhere((pair) => pair.lastTs < horizon);
+  }
+
+  private removeWhere(drop: (pair: PairState) => boolean): number {
+    let removed = 0;
+    for (const [scanner, byMac] of this.pairs) {
+      for (const [mac, pair] of byMac) {
+        if (!drop(pair)) continue;
+        byMac.delete(mac);
+        removed++;
+      }
+      if (byMac.size === 0) this.pairs.delete(scanner);
+    }
+    this.pairTotal -= removed;
+    return removed;
   }
 
   /** One Kalman step; false when the gate refused the reading. */
@@ -267,16 +352,6 @@ export class RssiSmoother {
     if (innovation * innovation <= g * g * innovationVariance) return false;
     pair.rejections++;
     return true;
-  }
-
-  /** Forgets pairs not heard for forgetAfterMs; the Map is ordered by last heard, so stop at the first fresh one. */
-  private forgetStale(): void {
-    const horizon = this.now - this.options.forgetAfterMs;
-    for (const [key, pair] of this.pairs) {
-      if (pair.lastTs >= horizon) break;
-      this.pairs.delete(key);
-      this.stats.forgotten++;
-    }
   }
 }
 

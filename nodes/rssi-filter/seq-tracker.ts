@@ -1,7 +1,9 @@
 // Per-scanner stream accounting: each scanner numbers its readings (`seq`, +1 per message), so the hub
 // can count the ones lost on the way and drop the ones that arrive twice (MQTT QoS 1 redelivers), and it
 // keeps the newest event time heard from each scanner. Pure, bounded memory: a ring of the last
-// SEQ_WINDOW seq numbers per scanner, at most `maxScanners` scanners (the least recently heard go first).
+// SEQ_WINDOW seq numbers per scanner, at most `maxScanners` scanners (the least recently heard go first:
+// each is stamped when heard, and only a new scanner beyond the limit looks for the oldest stamp, so a
+// reading costs one Map lookup and no reordering).
 
 /** How far back a seq is still recognised as a duplicate; a seq further back means the scanner restarted. */
 export const SEQ_WINDOW = 1024;
@@ -22,10 +24,13 @@ interface ScannerStream {
   seen: Float64Array | undefined;
   seenTs: Float64Array | undefined;
   newestTs: number;
+  /** When this scanner was last heard, in checks made (the eviction order). */
+  heard: number;
 }
 
 export class SeqTracker {
   private readonly scanners = new Map<string, ScannerStream>();
+  private checks = 0;
 
   // 256 scanners (16 kB of seq history each) are far more than a site has, and cap a flood of names at 4 MB.
   constructor(private readonly maxScanners = 256) {}
@@ -45,50 +50,58 @@ export class SeqTracker {
    */
   check(scanner: string, seq: number | undefined, ts: number, moveTime = true): StreamResult {
     let s = this.scanners.get(scanner);
-    if (s) {
-      // Least recently heard first, so eviction takes the scanner gone quiet longest.
-      this.scanners.delete(scanner);
-      this.scanners.set(scanner, s);
-    } else {
-      if (this.scanners.size >= this.maxScanners) {
-        const oldest = this.scanners.keys().next().value;
-        if (oldest !== undefined) this.scanners.delete(oldest);
-      }
-      s = { highest: -1, seen: undefined, seenTs: undefined, newestTs: moveTime ? ts : -Infinity };
+    if (!s) {
+      if (this.scanners.size >= this.maxScanners) this.evictOldest();
+      s = { highest: -1, seen: undefined, seenTs: undefined, newestTs: moveTime ? ts : -Infinity, heard: 0 };
       this.scanners.set(scanner, s);
     }
+    s.heard = ++this.checks;
     // A reading the event clock refused (stamped far ahead) still uses up its seq, but its ts is not news.
     if (moveTime && ts > s.newestTs) s.newestTs = ts;
     if (seq === undefined) return { verdict: 'none', gap: 0, newestTs: s.newestTs };
-    return { ...this.classify(s, seq, ts), newestTs: s.newestTs };
+    return this.classify(s, seq, ts);
   }
 
-  private classify(s: ScannerStream, seq: number, ts: number): { verdict: SeqVerdict; gap: number } {
+  /** Drops the scanner heard least recently (a scan of at most maxScanners, only for a new scanner). */
+  private evictOldest(): void {
+    let oldest: string | undefined;
+    let oldestHeard = Infinity;
+    for (const [name, s] of this.scanners) {
+      if (s.heard < oldestHeard) {
+        oldestHeard = s.heard;
+        oldest = name;
+      }
+    }
+    if (oldest !== undefined) this.scanners.delete(oldest);
+  }
+
+  private classify(s: ScannerStream, seq: number, ts: number): StreamResult {
+    const newestTs = s.newestTs;
     if (!s.seen || !s.seenTs || s.highest < 0) {
       s.seen = new Float64Array(SEQ_WINDOW).fill(-1);
       s.seenTs = new Float64Array(SEQ_WINDOW);
       s.highest = seq;
       mark(s.seen, s.seenTs, seq, ts);
-      return { verdict: 'new', gap: 0 };
+      return { verdict: 'new', gap: 0, newestTs };
     }
     if (seq > s.highest) {
       const gap = seq - s.highest - 1;
       // Slots skipped over hold numbers of a past lap; they can never match a seq inside the window.
       s.highest = seq;
       mark(s.seen, s.seenTs, seq, ts);
-      return { verdict: 'new', gap };
+      return { verdict: 'new', gap, newestTs };
     }
     const slot = seq % SEQ_WINDOW;
     const seenBefore = s.seen[slot] === seq;
-    if (seenBefore && s.seenTs[slot] === ts) return { verdict: 'duplicate', gap: 0 };
+    if (seenBefore && s.seenTs[slot] === ts) return { verdict: 'duplicate', gap: 0, newestTs };
     if (seenBefore || s.highest - seq >= SEQ_WINDOW) {
       s.seen.fill(-1);
       s.highest = seq;
       mark(s.seen, s.seenTs, seq, ts);
-      return { verdict: 'restart', gap: 0 };
+      return { verdict: 'restart', gap: 0, newestTs };
     }
     mark(s.seen, s.seenTs, seq, ts);
-    return { verdict: 'late', gap: 0 };
+    return { verdict: 'late', gap: 0, newestTs };
   }
 }
 

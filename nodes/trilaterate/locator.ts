@@ -50,7 +50,10 @@ export interface LocatorOptions {
   modelSigmaDb: number;
   /** The search region reaches this far beyond the scanners, m (a dog outside the yard is still found). */
   regionMarginM: number;
-  /** Most tracks kept (dogs plus other beacons); the least recently heard is dropped beyond it. */
+  /**
+   * Most tracks kept (dogs plus other beacons); the least recently heard is dropped beyond it. A site with
+   * more dogs raises it to twice its dogs (see `trackLimit`).
+   */
   maxTracks: number;
   /** A track not heard for this long is forgotten, ms. */
   forgetAfterMs: number;
@@ -95,6 +98,8 @@ export interface LocatorStats {
   refusedFixes: number;
   /** Readings refused by the event clock (stamped too far ahead). */
   clockSkew: number;
+  /** Tracks dropped because the track limit was reached. */
+  evictedTracks: number;
 }
 
 interface ScannerWindow {
@@ -129,6 +134,7 @@ export class Locator {
     positions: 0,
     refusedFixes: 0,
     clockSkew: 0,
+    evictedTracks: 0,
   };
   /** The stream's event time, bounded against wrong scanner clocks. */
   readonly clock: EventClock;
@@ -139,6 +145,8 @@ export class Locator {
   private readonly tracks = new Map<string, Track>();
   private windowEnd = Number.NaN;
   private gains = new ScannerGains(DEFAULT_LOCATOR_OPTIONS.gainLearningRate);
+  /** maxTracks, or twice the site's dogs when that is more. */
+  private trackLimitNow = DEFAULT_LOCATOR_OPTIONS.maxTracks;
 
   constructor(site: LocatorSite, options: Partial<LocatorOptions> = {}) {
     this.options = checkLocatorOptions({ ...DEFAULT_LOCATOR_OPTIONS, ...options });
@@ -155,6 +163,11 @@ export class Locator {
     return this.tracks.size;
   }
 
+  /** The most tracks kept now: `maxTracks`, or twice the site's dogs when that is more. */
+  get trackLimit(): number {
+    return this.trackLimitNow;
+  }
+
   /** The gain corrections learned so far, dB per scanner (added to the site's rssiOffset). */
   get scannerGains(): ReadonlyMap<string, number> {
     return this.gains.all;
@@ -166,6 +179,7 @@ export class Locator {
    */
   setSite(site: LocatorSite): void {
     this.site = site;
+    this.trackLimitNow = Math.max(this.options.maxTracks, 2 * site.dogs.length);
     this.anchors = new Map(
       site.scanners.map((s) => [
         s.id,
@@ -265,9 +279,12 @@ export class Locator {
     if (track) {
       this.tracks.delete(key); // re-inserted: the Map stays ordered by last heard
     } else {
-      if (this.tracks.size >= this.options.maxTracks) {
+      if (this.tracks.size >= this.trackLimitNow) {
         const oldest = this.tracks.keys().next().value;
-        if (oldest !== undefined) this.tracks.delete(oldest);
+        if (oldest !== undefined) {
+          this.tracks.delete(oldest);
+          this.stats.evictedTracks++;
+        }
       }
       const d = this.site.defaults;
       track = {

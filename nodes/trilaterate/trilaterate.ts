@@ -16,6 +16,7 @@ import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
 import { reportReading } from '../common/heard-beacons';
 import { ScannerMismatch } from '../common/scanner-mismatch';
 import { linkSite } from '../common/site-link';
+import { LimitWatch } from '../common/limit-watch';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
 interface TrilaterateDef extends NodeDef {
@@ -44,6 +45,7 @@ function optionsFrom(def: TrilaterateDef): { options: Partial<LocatorOptions>; p
       regionMarginM: v.margin,
       tracker: { maxSpeed: v.maxSpeed },
       maxAheadMs: v.maxSkew * 1000,
+      maxTracks: v.maxTracks,
     },
     problems: [],
   };
@@ -80,9 +82,19 @@ export = (RED: NodeAPI): void => {
     }
     if (settingsProblem) node.error(settingsProblem);
 
+    const trackLimit = new LimitWatch({
+      node: 'trilaterate',
+      limit: 'maxTracks',
+      warning: (limit) =>
+        `max tracks (${limit}) reached: the least recently heard tracks are dropped and their dogs get no positions for a while; set Max tracks above the dogs and beacons tracked`,
+      status: (limit) => `max tracks ${limit} reached: raise Max tracks`,
+      warn: (text) => node.warn(text),
+    });
     let shown = '';
     const showStatus = (): void => {
       if (!locator) return;
+      trackLimit.update(locator.stats.evictedTracks, locator.trackCount, locator.trackLimit);
+      const full = trackLimit.attention;
       const worst = locator.clock.ahead()[0];
       const status = worst
         ? {
@@ -90,8 +102,8 @@ export = (RED: NodeAPI): void => {
             shape: 'ring',
             text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
           }
-        : attention
-          ? { fill: 'yellow', shape: 'ring', text: attention }
+        : attention || full
+          ? { fill: 'yellow', shape: 'ring', text: attention || full }
           : { fill: 'green', shape: 'dot', text: `${locator.trackCount} tracked` };
       const key = JSON.stringify(status);
       if (key === shown) return;

@@ -16,7 +16,13 @@ export const RSSI_FILTER_SETTINGS = {
     help: 'readings in the median or trimmed-mean window',
   },
   forgetS: { type: 'number', min: 0, minExclusive: true, default: 60, unit: 's' },
-  maxPairs: { type: 'integer', min: 1, default: 10000 },
+  maxPairs: {
+    type: 'integer',
+    min: 1,
+    max: 10_000_000,
+    default: 10000,
+    help: '(scanner, beacon) pairs smoothed at once, about 350 bytes each; with a site, at least 2 x scanners x dogs',
+  },
   // How far ahead of the other scanners (live: of the hub's clock) a reading may be.
   maxSkew: { type: 'number', min: 0, max: 86400, default: 5, unit: 's' },
   site: { type: 'string', default: '' },

@@ -13,6 +13,13 @@ export const TRILATERATE_SETTINGS = {
   margin: { type: 'number', min: 0, default: 2, unit: 'm' },
   // How far ahead of the other scanners (live: of the hub's clock) a reading may be.
   maxSkew: { type: 'number', min: 0, max: 86400, default: 5, unit: 's' },
+  maxTracks: {
+    type: 'integer',
+    min: 1,
+    max: 1_000_000,
+    default: 1000,
+    help: 'dogs and other beacons tracked at once; a site with more dogs raises it to twice its dogs',
+  },
 } as const satisfies SettingsTable;
 
 /** The locator's options in its own units. */
