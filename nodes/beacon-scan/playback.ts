@@ -212,6 +212,13 @@ export function readingFromSimulated(a: SimulatedAdvert): RawReading {
     reading.frame = 'eddystone-uid';
     reading.eddystone = { namespace: ed[1], instance: ed[2] };
   }
+  // An accelerometer advert reads as beacon-scan's decoder gives a Minew accelerometer frame (frames.ts),
+  // so dog-activity classifies simulated dogs from it as it would real ones.
+  if (a.frame === 'minew-accel' && a.accel) {
+    reading.frame = 'minew-accel';
+    reading.minew = { mac: a.mac, accel: [a.accel[0], a.accel[1], a.accel[2]] };
+  }
+  if (a.battery !== undefined) reading.battery = a.battery;
   reading.dog = a.dog;
   return reading;
 }

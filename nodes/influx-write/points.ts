@@ -5,6 +5,10 @@
 //   alert     tags dog, zone, event, severity  fields x, y, since, kind, text
 //   health    tag node                      every numeric field (wifi.* and mesh.* flattened as wifiX, meshX)
 //   health    tags node, neighbor, iface    one point per mesh neighbour: its numeric fields (tq, lastSeenMs, ...)
+//   activity  tags dog, state, source       fields restS, movingS, ... (dog-activity/activity-points.ts)
+//   notification  tags dog or node, zone, category, event, severity, what, channel, login
+//                                           fields alert, device, text (strings), step, status
+// (the last two are docs/CONTRACT-EXTENSIONS.md's: dog-activity's output 1, tracker-notify's output 2).
 // Timestamps are the message's `ts` in milliseconds.
 //
 // Every field has one InfluxDB type, decided by its name alone: a float, except the counts and bit
@@ -12,10 +16,19 @@
 // field's type (InfluxDB rejects such a point with a "field type conflict").
 import { excerpt, isObject, type JsonObject } from '../kernel/checks';
 import { batchTooLarge, decodePayload, joinProblems, parseMessage } from '../kernel/parse';
+import { ACTIVITY_INTEGER_FIELDS, activityLine } from '../dog-activity/activity-points';
+import type { Activity } from '../dog-activity/activity-core';
 import { formatLine, type FieldValue } from './line-protocol';
 import type { ReadingSampler } from './reading-sampler';
 
-export const MEASUREMENTS = { rssi: 'rssi', position: 'position', alert: 'alert', health: 'health' } as const;
+export const MEASUREMENTS = {
+  rssi: 'rssi',
+  position: 'position',
+  alert: 'alert',
+  health: 'health',
+  activity: 'activity',
+  notification: 'notification',
+} as const;
 
 /** Fields written as InfluxDB integers, per measurement. Every other numeric field is a float. */
 export const INTEGER_FIELDS: Readonly<Record<keyof typeof MEASUREMENTS, ReadonlySet<string>>> = {
@@ -23,6 +36,8 @@ export const INTEGER_FIELDS: Readonly<Record<keyof typeof MEASUREMENTS, Readonly
   position: new Set(['scanners']),
   alert: new Set(['since']),
   health: new Set(['throttled', 'meshOriginators', 'tq']),
+  activity: ACTIVITY_INTEGER_FIELDS,
+  notification: new Set(['step', 'status']),
 };
 
 export interface Conversion {
@@ -138,6 +153,32 @@ function alertLine(msg: JsonObject): string {
   return formatLine(MEASUREMENTS.alert, tags, fields, timestamp(msg));
 }
 
+function notificationLine(msg: JsonObject): string {
+  const what = requiredString(msg, 'what');
+  const fields: Fields = [];
+  const integers = INTEGER_FIELDS.notification;
+  for (const key of ['alert', 'device']) {
+    const value = optionalString(msg, key);
+    if (value !== undefined) fields.push([key, { kind: 'string', value }]);
+  }
+  for (const key of ['step', 'status']) addNumber(fields, integers, 'notification', key, msg[key]);
+  // Always present, as an alert's: what happened and why, for a table or an annotation.
+  const detail = optionalString(msg, 'detail');
+  fields.push(['text', { kind: 'string', value: detail === undefined ? what : `${what}: ${detail}` }]);
+  const tags: Tags = [
+    ['dog', optionalString(msg, 'dog')],
+    ['node', optionalString(msg, 'node')],
+    ['zone', optionalString(msg, 'zone')],
+    ['category', optionalString(msg, 'category')],
+    ['event', optionalString(msg, 'event')],
+    ['severity', optionalString(msg, 'severity')],
+    ['what', what],
+    ['channel', optionalString(msg, 'channel')],
+    ['login', optionalString(msg, 'login')],
+  ];
+  return formatLine(MEASUREMENTS.notification, tags, fields, timestamp(msg));
+}
+
 const HEALTH_SKIP = new Set(['v', 'ts']);
 
 function healthLines(msg: JsonObject): string[] {
@@ -195,6 +236,10 @@ function messageLines(type: string, msg: JsonObject, sampler: ReadingSampler | u
       return [positionLine(msg)];
     case 'alert':
       return [alertLine(msg)];
+    case 'activity':
+      return [activityLine(msg as unknown as Activity)];
+    case 'notification':
+      return [notificationLine(msg)];
     default:
       return healthLines(msg);
   }

@@ -4,8 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import type { RssiReading } from '../../nodes/kernel/contract';
 import { SourcePipeline } from '../../nodes/beacon-scan/pipeline';
+import { decodeServiceData } from '../../nodes/beacon-scan/frames';
+import { activityInputs } from '../../nodes/dog-activity/inputs';
 import {
   Playback,
+  readingFromSimulated,
   SimulatedSource,
   type EventSource,
   type PlaybackSink,
@@ -266,5 +269,41 @@ describe('Playback', () => {
       const span = batch[batch.length - 1].ts - batch[0].ts;
       assert.ok(span < 1000, `a batch spans ${span} ms of event time`);
     }
+  });
+});
+
+describe('readingFromSimulated', () => {
+  it('passes a simulated accelerometer advert on as the decoder gives a real Minew accelerometer frame', () => {
+    // A real frame: version a1, type 03, battery 87 %, x 0.5 g, y -0.25 g, z 1 g (signed 8.8), MAC reversed.
+    const bytes = Uint8Array.from([
+      0xa1, 0x03, 87, 0x00, 0x80, 0xff, 0xc0, 0x01, 0x00, 0x4b, 0x80, 0xa3, 0x3f, 0x23, 0xac,
+    ]);
+    const decoded = decodeServiceData('ffe1', bytes) as { frame: string; minew: unknown; battery?: number };
+    const reading = readingFromSimulated({
+      ts: 1763800000000,
+      scanner: 'pi-yard-ne',
+      dog: 'rex',
+      mac: 'ac:23:3f:a3:80:4b',
+      id: 'mac:ac:23:3f:a3:80:4b',
+      rssi: -70,
+      txPower: -59,
+      frame: 'minew-accel',
+      accel: [0.5, -0.25, 1],
+      battery: 87,
+    });
+    assert.equal(reading.frame, decoded.frame);
+    assert.deepEqual(reading.minew, decoded.minew);
+    assert.equal(reading.battery, decoded.battery);
+    // dog-activity takes it as an accelerometer frame.
+    assert.deepEqual(activityInputs(reading).problems, []);
+    // A plain advert carries no accelerometer fields.
+    const plain = readingFromSimulated({
+      ...reading,
+      frame: undefined,
+      accel: undefined,
+      battery: undefined,
+    } as never);
+    assert.equal(plain.minew, undefined);
+    assert.notEqual(plain.frame, 'minew-accel');
   });
 });

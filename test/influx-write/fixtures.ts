@@ -72,3 +72,47 @@ export const health = {
     ],
   },
 };
+
+/** dog-activity's output 1 (docs/CONTRACT-EXTENSIONS.md). */
+export const activity = {
+  v: 1,
+  type: 'activity',
+  dog: 'rex',
+  ts: 1763800020000,
+  state: 'rest',
+  source: 'accel',
+  restS: 60,
+  movingS: 0,
+  runningS: 0,
+  samples: 59,
+  level: 0.021,
+  stillMin: 42,
+  today: {
+    day: '2025-11-22',
+    activeMin: 96,
+    restMin: 512,
+    longestRestMin: 143,
+    nightRestlessMin: 7,
+    observedMin: 608,
+  },
+  baseline: { days: 7, activeMin: 181.4, restMin: 1130.2, longestRestMin: 170.1, nightRestlessMin: 9.3 },
+};
+
+/** tracker-notify's output 2: one step of an alert's notification history. */
+export const notification = {
+  v: 1,
+  type: 'notification',
+  ts: 1763800009120,
+  alert: 'mi6z0abc-Xy3kQ9aZ0b',
+  what: 'delivered',
+  category: 'escape',
+  event: 'exit',
+  severity: 'critical',
+  dog: 'rex',
+  zone: 'yard',
+  login: 'ben',
+  channel: 'push',
+  device: 'Qm9vX3Bob25l',
+  step: 0,
+  status: 201,
+};

@@ -13,7 +13,7 @@ import { pipelineMetrics } from '../../nodes/common/metrics';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
-import { alert, health, position, reading } from './fixtures';
+import { activity, alert, health, notification, position, reading } from './fixtures';
 
 interface Report {
   topic: string;
@@ -267,6 +267,110 @@ describe('influx-write node with InfluxDB 1.x', function () {
     assert.equal(writtenAfter - writtenBefore, 6);
   });
 
+  it("stores dog-activity's activity and tracker-notify's notification history, read back with InfluxQL and typed by name", async () => {
+    await helper.load([trackerInflux, influxWrite], flow());
+    const writer = helper.getNode('w1');
+    const reports = reportsOf(helper.getNode('out1'));
+    const later = {
+      ...activity,
+      ts: activity.ts + 60_000,
+      state: 'moving',
+      stillMin: 0,
+      restS: 10,
+      movingS: 50,
+    };
+    writer.receive({ payload: [activity, later] });
+    writer.receive({ payload: JSON.stringify(notification) });
+    writer.receive({
+      payload: { ...notification, ts: notification.ts + 5, what: 'acknowledged', channel: 'app' },
+    });
+    await until(() => sum(reports, 'written') === 4, '4 points written');
+    assert.deepEqual(
+      await series(
+        influx,
+        db,
+        'SELECT state, source, restS, movingS, stillMin, activeMin, baselineDays FROM activity GROUP BY dog',
+      ),
+      [
+        {
+          time: activity.ts,
+          dog: 'rex',
+          state: 'rest',
+          source: 'accel',
+          restS: 60,
+          movingS: 0,
+          stillMin: 42,
+          activeMin: 96,
+          baselineDays: 7,
+        },
+        {
+          time: later.ts,
+          dog: 'rex',
+          state: 'moving',
+          source: 'accel',
+          restS: 10,
+          movingS: 50,
+          stillMin: 0,
+          activeMin: 96,
+          baselineDays: 7,
+        },
+      ],
+    );
+    // Minutes at rest per dog, as the Grafana panel asks.
+    const rest = await series(
+      influx,
+      db,
+      `SELECT sum(restS) / 60 AS restMin FROM activity WHERE dog = 'rex' GROUP BY dog`,
+    );
+    assert.equal(Math.round(Number(rest[0].restMin) * 60), 70);
+    assert.deepEqual(
+      await series(
+        influx,
+        db,
+        'SELECT "alert", device, step, status, "text" FROM notification GROUP BY what, channel, login, category, dog, zone',
+      ),
+      [
+        {
+          time: notification.ts + 5,
+          what: 'acknowledged',
+          channel: 'app',
+          login: 'ben',
+          category: 'escape',
+          dog: 'rex',
+          zone: 'yard',
+          alert: notification.alert,
+          device: notification.device,
+          step: 0,
+          status: 201,
+          text: 'acknowledged',
+        },
+        {
+          time: notification.ts,
+          what: 'delivered',
+          channel: 'push',
+          login: 'ben',
+          category: 'escape',
+          dog: 'rex',
+          zone: 'yard',
+          alert: notification.alert,
+          device: notification.device,
+          step: 0,
+          status: 201,
+          text: 'delivered',
+        },
+      ],
+    );
+    const keys = await influx.query('SHOW FIELD KEYS', db);
+    const typeOf = (measurement: string, field: string): unknown => {
+      const s = keys.results[0].series?.find((x) => x.name === measurement);
+      return s?.values.find((row) => row[0] === field)?.[1];
+    };
+    assert.equal(typeOf('activity', 'stillMin'), 'integer');
+    assert.equal(typeOf('activity', 'restS'), 'float');
+    assert.equal(typeOf('notification', 'status'), 'integer');
+    assert.equal(typeOf('notification', 'alert'), 'string');
+  });
+
   it('reports the messages it cannot convert with done(err), stores the rest of the batch, and keeps working', async () => {
     await helper.load([trackerInflux, influxWrite], flow());
     const writer = helper.getNode('w1');
@@ -278,7 +382,7 @@ describe('influx-write node with InfluxDB 1.x', function () {
     assert.equal(
       String(await error),
       'Error: 2 of 4 messages not stored: payload[1].mac is required (a non-empty string); ' +
-        'payload[2] must be a contract message (an object of type rssi, position, alert, health), not "garbage"',
+        'payload[2] must be a contract message (an object of type rssi, position, alert, health, activity, notification), not "garbage"',
     );
     writer.receive({ payload: alert });
     await until(() => sum(reports, 'written') === 3, '3 points written');

@@ -10,7 +10,7 @@ import { toLineProtocol } from '../../nodes/influx-write/points';
 import { meshSample, parseMeshJson, parseOriginatorsJson } from '../../nodes/batman-health/batctl';
 import { buildHealth } from '../../nodes/batman-health/messages';
 import { IV_MJ, IV_OJ } from '../batman-health/fixtures';
-import { alert, health, position, reading } from './fixtures';
+import { activity, alert, health, notification, position, reading } from './fixtures';
 
 describe('influx-write: contract messages to line protocol', () => {
   it('writes an rssi reading as the contract says: tags scanner, dog, mac; rssi a float; ts in ms', () => {
@@ -50,6 +50,49 @@ describe('influx-write: contract messages to line protocol', () => {
     assert.deepEqual(toLineProtocol(missing).lines, [
       'alert,dog=rex,event=missing,severity=warning text="rex missing" 5',
     ]);
+  });
+
+  it('writes an activity with tags dog, state, source, the counts as integers and the rest as floats', () => {
+    assert.deepEqual(toLineProtocol(activity), {
+      lines: [
+        'activity,dog=rex,source=accel,state=rest restS=60,movingS=0,runningS=0,level=0.021,samples=59i,' +
+          'stillMin=42i,activeMin=96i,restMin=512i,longestRestMin=143i,nightRestlessMin=7i,baselineDays=7i,' +
+          'baselineActiveMin=181.4,baselineRestMin=1130.2,baselineLongestRestMin=170.1,baselineNightRestlessMin=9.3 ' +
+          '1763800020000',
+      ],
+      errors: [],
+    });
+  });
+
+  it('writes a notification step with its tags, alert and device strings, step and status integers, and a text', () => {
+    assert.deepEqual(
+      toLineProtocol([notification, { ...notification, what: 'failed', detail: 'no "route"' }]),
+      {
+        lines: [
+          'notification,category=escape,channel=push,dog=rex,event=exit,login=ben,severity=critical,what=delivered,zone=yard ' +
+            'alert="mi6z0abc-Xy3kQ9aZ0b",device="Qm9vX3Bob25l",step=0i,status=201i,text="delivered" 1763800009120',
+          'notification,category=escape,channel=push,dog=rex,event=exit,login=ben,severity=critical,what=failed,zone=yard ' +
+            'alert="mi6z0abc-Xy3kQ9aZ0b",device="Qm9vX3Bob25l",step=0i,status=201i,text="failed: no \\"route\\"" 1763800009120',
+        ],
+        errors: [],
+      },
+    );
+  });
+
+  it('refuses an activity or notification with a bad field, naming it with a short excerpt', () => {
+    const bad = toLineProtocol([
+      { ...activity, restS: Number.NaN },
+      { ...activity, today: { ...activity.today, activeMin: 'x'.repeat(5000) } },
+      { ...notification, what: 'exploded' },
+      { ...notification, step: 1.5 },
+    ]);
+    assert.deepEqual(bad.lines, []);
+    assert.equal(bad.errors.length, 4);
+    assert.match(bad.errors[0], /^payload\[0\]\.restS must be a finite number \(s of the minute\), not NaN/);
+    assert.match(bad.errors[1], /^payload\[1\]\.today\.activeMin must be an integer \(min\), not "x+…?"/);
+    assert.ok(bad.errors[1].length < 200, bad.errors[1]);
+    assert.match(bad.errors[2], /^payload\[2\]\.what must be one of opened, .*, not "exploded"/);
+    assert.match(bad.errors[3], /^payload\[3\]\.step must be an integer, not 1\.5/);
   });
 
   it('writes health as one point of numeric fields and one point per mesh neighbour (tag neighbor)', () => {
@@ -112,9 +155,9 @@ describe('influx-write: contract messages to line protocol', () => {
     assert.deepEqual(errors, [
       'payload[1].mac is required (a non-empty string)',
       'payload[2].x must be a finite number (m), not "12"',
-      'payload[3] must be a contract message (an object of type rssi, position, alert, health), not "garbage"',
+      'payload[3] must be a contract message (an object of type rssi, position, alert, health, activity, notification), not "garbage"',
       'payload[4].v must be 1 (the contract version), not 2',
-      'payload[5].type must be one of rssi, position, alert, health, not "weather"',
+      'payload[5].type must be one of rssi, position, alert, health, activity, notification, not "weather"',
       'payload[6].throttled must be an integer, not 0.5',
       'payload[7].ts must be a time between 1970 and 2100 (ms since the epoch), not -1',
       'payload[8]: health has no numeric field to store',

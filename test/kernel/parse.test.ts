@@ -189,7 +189,7 @@ describe('kernel message parsers', () => {
     assert.deepEqual(
       problems(parseAlert, { ...ALERT, event: 'explode', severity: 'dire', since: 1e300, zone: 3 }),
       [
-        'payload.event must be one of enter, exit, dwell, missing, found, neighbor-lost, neighbor-back, link-poor, link-ok, gateway-lost, gateway-back, temp-high, temp-ok, undervoltage, undervoltage-ok, node-offline, node-silent, node-back, not "explode"',
+        'payload.event must be one of enter, exit, dwell, missing, found, neighbor-lost, neighbor-back, link-poor, link-ok, gateway-lost, gateway-back, temp-high, temp-ok, undervoltage, undervoltage-ok, node-offline, node-silent, node-back, inactive, active, restless, accel-silent, accel-back, battery-low, battery-ok, scanner-offline, scanner-online, not "explode"',
         'payload.severity must be one of info, warning, critical, not "dire"',
         'payload.zone must be a non-empty string, not 3',
         'payload.since must be a time between 1970 and 2100 (ms since the epoch), not 1e+300',
@@ -274,6 +274,80 @@ describe('kernel message parsers', () => {
     assert.deepEqual([mixed.values.length, mixed.refused, mixed.total, mixed.batch], [2, 1, 3, true]);
   });
 
+  it('parse the activity and notification messages of the contract extensions, naming each bad field', () => {
+    const activity = {
+      v: 1,
+      type: 'activity',
+      dog: 'rex',
+      ts: 1763800020000,
+      state: 'rest',
+      source: 'accel',
+      restS: 60,
+      movingS: 0,
+      runningS: 0,
+      samples: 59,
+      level: 0.021,
+      stillMin: 42,
+      today: {
+        day: '2025-11-22',
+        activeMin: 96,
+        restMin: 512,
+        longestRestMin: 143,
+        nightRestlessMin: 7,
+        observedMin: 608,
+      },
+    };
+    const a = parseMessage(activity);
+    assert.equal(a.ok && a.value.type, 'activity');
+    assert.deepEqual(
+      problems(parseMessage, {
+        ...activity,
+        state: 'asleep',
+        restS: 61,
+        level: Number.POSITIVE_INFINITY,
+        today: { ...activity.today, day: '22/11/2025' },
+        baseline: { days: 0, activeMin: 1, restMin: 1, longestRestMin: 1 },
+      }),
+      [
+        'payload.state must be one of rest, moving, running, not "asleep"',
+        'payload.restS must be between 0 and 60 (s of the minute), not 61',
+        'payload.level must be a finite number (g or m/s), not Infinity',
+        'payload.today.day must be a date YYYY-MM-DD',
+        'payload.baseline.days must be between 1 and 366, not 0',
+        'payload.baseline.nightRestlessMin is required (a finite number (min))',
+      ],
+    );
+    const notification = {
+      v: 1,
+      type: 'notification',
+      ts: 1763800009120,
+      alert: 'mi6z0abc-Xy3kQ9aZ0b',
+      what: 'delivered',
+      category: 'escape',
+      event: 'exit',
+      severity: 'critical',
+      dog: 'rex',
+      status: 201,
+    };
+    const n = parseMessage(notification);
+    assert.equal(n.ok && n.value.type, 'notification');
+    assert.deepEqual(
+      problems(parseMessage, {
+        ...notification,
+        alert: '',
+        severity: 'meh',
+        status: 2.5,
+        detail: 'x'.repeat(2000),
+      }),
+      [
+        'payload.alert must be a non-empty string, not ""',
+        'payload.severity must be one of info, warning, critical, not "meh"',
+        'payload.status must be an integer (HTTP status), not 2.5',
+        'payload.detail must be at most 1000 characters, not 2000',
+      ],
+    );
+  });
+
   it('parse any message by its type, or only the types a node takes', () => {
     const any = parseMessage(HEALTH);
     assert.equal(any.ok && any.value.type, 'health');
@@ -282,7 +356,7 @@ describe('kernel message parsers', () => {
       ['payload.type must be one of position, alert, not "health"'],
     );
     assert.deepEqual(problems(parseMessage, [1]), [
-      'payload must be a contract message (an object of type rssi, position, alert, health), not an array of 1',
+      'payload must be a contract message (an object of type rssi, position, alert, health, activity, notification), not an array of 1',
     ]);
   });
 });

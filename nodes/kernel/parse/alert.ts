@@ -5,7 +5,7 @@ import { FieldReader, MESSAGE_LIMITS, notAnObject, type Parsed } from './fields'
 
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
-/** Events about a dog (the contract) and about a node (batman-health, docs/CONTRACT-EXTENSIONS.md). */
+/** Events about a dog (the contract, dog-activity) and about a node (batman-health): docs/CONTRACT-EXTENSIONS.md. */
 export const ALERT_EVENTS: readonly string[] = [
   'enter',
   'exit',
@@ -25,6 +25,17 @@ export const ALERT_EVENTS: readonly string[] = [
   'node-offline',
   'node-silent',
   'node-back',
+  // dog-activity (docs/CONTRACT-EXTENSIONS.md), stored by influx-write beside geofence-alert's.
+  'inactive',
+  'active',
+  'restless',
+  'accel-silent',
+  'accel-back',
+  // What tracker-notify reads where a node emits them.
+  'battery-low',
+  'battery-ok',
+  'scanner-offline',
+  'scanner-online',
 ];
 
 /** An `alert` (`type` required). The value is a shallow copy with `v` and `severity` (`info`) filled in. */

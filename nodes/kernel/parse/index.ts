@@ -3,14 +3,18 @@
 // quoting at most a short excerpt of the bad value. Pure: no Node-RED here.
 import { excerpt, isObject } from '../checks';
 import type { Alert, Health, Position, RssiReading } from '../contract';
+import { parseActivity, type ActivityMessage } from './activity';
 import { parseAlert } from './alert';
 import { notAnObject, type Parsed } from './fields';
 import { parseHealth } from './health';
+import { parseNotification, type NotificationMessage } from './notification';
 import { parsePosition } from './position';
 import { parseRssi } from './rssi';
 
 export { parseAlert, ALERT_EVENTS, SEVERITIES } from './alert';
 export { parseHealth } from './health';
+export { parseActivity, ACTIVITY_SOURCES, ACTIVITY_STATES, type ActivityMessage } from './activity';
+export { parseNotification, NOTIFICATION_STEPS, type NotificationMessage } from './notification';
 export { parsePosition } from './position';
 export { parseRssi, FRAME_KINDS, RSSI_RANGE_DBM } from './rssi';
 export { parseStatus, isStatusTopic, STATUS_TOPIC, type NodeStatusMessage } from './status';
@@ -32,12 +36,15 @@ export type AnyMessage =
   | { type: 'rssi'; message: RssiReading }
   | { type: 'position'; message: Position }
   | { type: 'alert'; message: Alert }
-  | { type: 'health'; message: Health };
+  | { type: 'health'; message: Health }
+  | { type: 'activity'; message: ActivityMessage }
+  | { type: 'notification'; message: NotificationMessage };
 
-const TYPES = ['rssi', 'position', 'alert', 'health'] as const;
+const TYPES = ['rssi', 'position', 'alert', 'health', 'activity', 'notification'] as const;
 
 /**
- * Any of the four contract messages, by its `type` (required here: nothing else says which it is), or
+ * Any of the four contract messages or the two of docs/CONTRACT-EXTENSIONS.md (dog-activity's `activity`,
+ * tracker-notify's `notification`), by its `type` (required here: nothing else says which it is), or
  * only those of `accept`.
  */
 export function parseMessage(
@@ -62,6 +69,10 @@ export function parseMessage(
       return wrap('position', parsePosition(value, path));
     case 'alert':
       return wrap('alert', parseAlert(value, path));
+    case 'activity':
+      return wrap('activity', parseActivity(value, path));
+    case 'notification':
+      return wrap('notification', parseNotification(value, path));
     default:
       return wrap('health', parseHealth(value, path));
   }
