@@ -13,7 +13,7 @@
     try {
       var tokens = JSON.parse(localStorage.getItem('auth-tokens') || 'null');
       if (tokens && tokens.access_token) h.Authorization = 'Bearer ' + tokens.access_token;
-    } catch (e) {
+    } catch {
       // No editor login in this browser.
     }
     return h;
