@@ -1,6 +1,7 @@
 // The site document of the contract: types and validation. Pure: no Node-RED here.
 import { excerpt, isFiniteNumber, isNonEmptyString, isObject, normalizeMac, type JsonObject } from './checks';
 import type { Severity } from './contract';
+import { selfCrossing } from './polygon-crossing';
 
 export type ZoneKind = 'safe' | 'forbidden' | 'info';
 export const ZONE_KINDS: readonly ZoneKind[] = ['safe', 'forbidden', 'info'];
@@ -64,10 +65,30 @@ export interface CircleZone extends ZoneBase {
 
 export type Zone = PolygonZone | CircleZone;
 
+export type BackdropType = 'png' | 'jpeg' | 'webp';
+export const BACKDROP_TYPES: readonly BackdropType[] = ['png', 'jpeg', 'webp'];
+
+/**
+ * A picture of the plan (a drawing, an aerial photo) shown under the site, unrotated in plan metres:
+ * its lower-left corner at (x, y), `width` east and `height` north. The nodes ignore it; maps draw it.
+ */
+export interface Backdrop {
+  /** `data:image/{png|jpeg|webp};base64,…`, at most SITE_LIMITS.maxBackdropChars characters. */
+  image: string;
+  type: BackdropType;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** 0 (invisible) to 1; default 0.8. */
+  opacity: number;
+}
+
 /** A validated site with every default filled in. */
 export interface Site {
   name: string;
   origin?: Origin;
+  backdrop?: Backdrop;
   defaults: SiteDefaults;
   scanners: readonly Scanner[];
   dogs: readonly Dog[];
@@ -104,6 +125,8 @@ export const SITE_LIMITS = {
   maxZones: 500,
   maxPolygonVertices: 1000,
   maxTotalVertices: 10_000,
+  /** Characters of the backdrop's data URL (2 MB: an image of about 1.5 MB). */
+  maxBackdropChars: 2_000_000,
   /** Characters of a site's JSON text; anything longer is refused before it is parsed. */
   maxTextChars: 4_000_000,
 } as const;
@@ -165,6 +188,7 @@ export function validateSite(doc: unknown): SiteResult {
 
   const name = optionalString(doc, 'name', 'name', errors, SITE_LIMITS.maxNameChars) ?? 'Site';
   const origin = readOrigin(doc.origin, errors);
+  const backdrop = readBackdrop(doc.backdrop, errors);
   const defaults = readDefaults(doc.defaults, errors);
   const scanners = readList(doc, 'scanners', SITE_LIMITS.maxScanners, errors, (item, path) =>
     readScanner(item, path, defaults, errors),
@@ -199,6 +223,7 @@ export function validateSite(doc: unknown): SiteResult {
   if (errors.length > 0) return { ok: false, errors };
   const site: Site = { name, defaults, scanners: values(scanners), dogs: values(dogs), zones: values(zones) };
   if (origin) site.origin = origin;
+  if (backdrop) site.backdrop = backdrop;
   return { ok: true, site: freezeSite(site), warnings };
 }
 
@@ -219,6 +244,60 @@ function readOrigin(value: unknown, errors: string[]): Origin | undefined {
   const lon = requiredNumber(value, 'lon', 'origin.lon', errors, -180, 180);
   const rotationDeg = optionalNumber(value, 'rotationDeg', 'origin.rotationDeg', errors, -360, 360) ?? 0;
   return lat === undefined || lon === undefined ? undefined : { lat, lon, rotationDeg };
+}
+
+/** The first bytes of each image type, base64-encoded as a data URL starts them. */
+const IMAGE_MAGIC: Record<BackdropType, string> = { png: 'iVBORw0KGgo', jpeg: '/9j/', webp: 'UklGR' };
+
+function readBackdrop(value: unknown, errors: string[]): Backdrop | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) {
+    errors.push('backdrop must be an object with image, x, y, width and height');
+    return undefined;
+  }
+  const image = value.image;
+  let type: BackdropType | undefined;
+  if (typeof image !== 'string')
+    errors.push('backdrop.image must be a data URL of a PNG, JPEG or WebP image');
+  else if (image.length > L.maxBackdropChars)
+    errors.push(`backdrop.image is ${image.length} characters; at most ${L.maxBackdropChars} (about 1.5 MB)`);
+  else {
+    const match = /^data:image\/(png|jpeg|webp);base64,/.exec(image);
+    const body = match ? image.slice(match[0].length) : '';
+    type = match?.[1] as BackdropType | undefined;
+    // SVG (scripts) and remote URLs (a third party told of every viewer) are refused.
+    if (!type)
+      errors.push(`backdrop.image must be a data:image/png, jpeg or webp;base64 URL, not ${excerpt(image)}`);
+    else if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) {
+      errors.push('backdrop.image is not valid base64');
+      type = undefined;
+    } else if (!body.startsWith(IMAGE_MAGIC[type])) {
+      errors.push(`backdrop.image does not hold a ${type.toUpperCase()} image`);
+      type = undefined;
+    }
+  }
+  const x = requiredNumber(value, 'x', 'backdrop.x', errors, ...COORDINATE);
+  const y = requiredNumber(value, 'y', 'backdrop.y', errors, ...COORDINATE);
+  const width = requiredNumber(
+    value,
+    'width',
+    'backdrop.width',
+    errors,
+    Number.MIN_VALUE,
+    2 * L.maxCoordinateM,
+  );
+  const height = requiredNumber(
+    value,
+    'height',
+    'backdrop.height',
+    errors,
+    Number.MIN_VALUE,
+    2 * L.maxCoordinateM,
+  );
+  const opacity = optionalNumber(value, 'opacity', 'backdrop.opacity', errors, 0, 1) ?? 0.8;
+  if (typeof image !== 'string' || !type || x === undefined || y === undefined) return undefined;
+  if (width === undefined || height === undefined) return undefined;
+  return { image, type, x, y, width, height, opacity };
 }
 
 function readDefaults(value: unknown, errors: string[]): SiteDefaults {
@@ -377,6 +456,15 @@ function readPolygon(value: unknown, path: string, errors: string[]): Point[] | 
   if (bad > MAX_LISTED_VERTEX_ERRORS)
     errors.push(`${path}: and ${bad - MAX_LISTED_VERTEX_ERRORS} more bad vertices`);
   if (points.length !== value.length) return undefined;
+  // Inside and outside of a crossing outline depend on the rule a reader picks: refused.
+  const crossing = selfCrossing(points);
+  if (crossing) {
+    const [i, j] = crossing;
+    errors.push(
+      `${path} crosses itself at vertex ${i} (edge ${i}–${(i + 1) % points.length} meets edge ${j}–${(j + 1) % points.length})`,
+    );
+    return undefined;
+  }
   if (Math.abs(signedArea(points)) < 1e-9) {
     errors.push(`${path} has no area (its points are collinear or repeated)`);
     return undefined;
@@ -565,5 +653,6 @@ function freezeSite(site: Site): Site {
   Object.freeze(site.zones);
   Object.freeze(site.defaults);
   if (site.origin) Object.freeze(site.origin);
+  if (site.backdrop) Object.freeze(site.backdrop);
   return Object.freeze(site);
 }

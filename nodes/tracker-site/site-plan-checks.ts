@@ -3,6 +3,9 @@
 import { expectedRssi, distance3d } from '../kernel/path-loss';
 import { parseSite, type Site, type Zone } from '../kernel/site-document';
 
+// The site's validation refuses crossing outlines itself (kernel/polygon-crossing.ts).
+export { selfCrossing } from '../kernel/polygon-crossing';
+
 /** Weakest RSSI a scanner decodes (as the simulator's receivers), dBm. */
 export const SENSITIVITY_DBM = -98;
 
@@ -22,16 +25,13 @@ export interface PlanCheck {
   site?: Site;
 }
 
-/** Validates like the runtime, then adds: polygons that cross themselves (errors), zones no scanner hears. */
+/** Validates like the runtime, then adds: zones no scanner hears (warnings). */
 export function checkPlan(text: string): PlanCheck {
   const result = parseSite(text);
   const errors = result.ok ? [] : [...result.errors];
   const warnings = result.ok ? [...result.warnings] : [];
   if (result.ok) {
     result.site.zones.forEach((z, i) => {
-      const crossing = z.shape === 'polygon' ? selfCrossing(z.polygon) : undefined;
-      if (crossing)
-        errors.push(`zones[${i}].polygon crosses itself (edge ${crossing[0]} crosses edge ${crossing[1]})`);
       if (result.site.scanners.length > 0 && !heardAnywhere(result.site, z))
         warnings.push(
           `zones[${i}] "${z.id}" is outside every scanner's reach: no position can be computed there`,
@@ -51,49 +51,6 @@ export function checkPlan(text: string): PlanCheck {
 function problem(level: 'error' | 'warning', message: string): PlanProblem {
   const m = /^(scanners|dogs|zones)\[(\d+)\]/.exec(message);
   return m ? { level, list: m[1], index: Number(m[2]), message } : { level, message };
-}
-
-/** The first pair of non-adjacent edges (i: from point i to i+1) that intersect, or undefined. */
-export function selfCrossing(points: ReadonlyArray<readonly [number, number]>): [number, number] | undefined {
-  const n = points.length;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      // Adjacent edges share a point; the last edge is adjacent to the first.
-      if (j === i + 1 || (i === 0 && j === n - 1)) continue;
-      if (segmentsCross(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n])) return [i, j];
-    }
-  }
-  return undefined;
-}
-
-type P = readonly [number, number];
-
-function orient(a: P, b: P, c: P): number {
-  return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
-}
-
-function onSegment(a: P, b: P, p: P): boolean {
-  return (
-    Math.min(a[0], b[0]) <= p[0] &&
-    p[0] <= Math.max(a[0], b[0]) &&
-    Math.min(a[1], b[1]) <= p[1] &&
-    p[1] <= Math.max(a[1], b[1])
-  );
-}
-
-function segmentsCross(a: P, b: P, c: P, d: P): boolean {
-  const o1 = orient(a, b, c);
-  const o2 = orient(a, b, d);
-  const o3 = orient(c, d, a);
-  const o4 = orient(c, d, b);
-  if (((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0))) return true;
-  // Touching counts: a vertex on another edge makes the outline ambiguous too.
-  return (
-    (o1 === 0 && onSegment(a, b, c)) ||
-    (o2 === 0 && onSegment(a, b, d)) ||
-    (o3 === 0 && onSegment(c, d, a)) ||
-    (o4 === 0 && onSegment(c, d, b))
-  );
 }
 
 /** True when some scanner hears a collar at some vertex (or the centre, or the rim) of the zone. */

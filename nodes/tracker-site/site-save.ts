@@ -20,7 +20,7 @@ const SLICE_MS = 8;
 const WEB_DIR = path.join(__dirname, 'web');
 
 /** Browser files by the name the editor asks for. */
-function assetTable(): Map<string, string> {
+export function assetTable(): Map<string, string> {
   const leaflet = path.dirname(require.resolve('leaflet/dist/leaflet.js'));
   // The package exports only its main file and CSS: its folder is the main file's.
   const geoman = path.dirname(require.resolve('@geoman-io/leaflet-geoman-free'));
@@ -58,7 +58,7 @@ export async function writeAtomically(file: string, text: string): Promise<void>
 }
 
 /** Runs the suggestion a slice at a time so the runtime keeps serving other work meanwhile. */
-function suggestInSlices(site: Site): Promise<NextScanner> {
+export function suggestInSlices(site: Site): Promise<NextScanner> {
   const steps = suggestScannerSteps(site, { sensitivityDbm: SENSITIVITY_DBM });
   return new Promise((resolve, reject) => {
     const slice = (): void => {

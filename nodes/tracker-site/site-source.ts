@@ -14,11 +14,17 @@ export interface SiteUpdate {
 
 export class SiteSource {
   private view: SiteView | undefined;
+  private acceptedText: string | undefined;
   private errors: string[] = [];
   private readonly listeners = new Set<SiteListener>();
 
   get current(): SiteView | undefined {
     return this.view;
+  }
+
+  /** The text of the current site, as given. */
+  get text(): string | undefined {
+    return this.acceptedText;
   }
 
   /** Why the last text was refused, or undefined when the current site is up to date. */
@@ -33,6 +39,7 @@ export class SiteSource {
       return { ok: false, errors: result.errors, warnings: [] };
     }
     this.errors = [];
+    this.acceptedText = text;
     this.view = new SiteView(result.site);
     for (const listener of this.listeners) listener(this.view);
     return { ok: true, errors: [], warnings: result.warnings };

@@ -5,6 +5,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { errorMessage } from '../kernel/checks';
 import { serveMetrics } from '../common/metrics-route';
 import { registerSiteCheck } from './site-check';
+import { registerSiteAdmin } from './site-admin';
 import { registerSiteEditor } from './site-save';
 import { SiteSource } from './site-source';
 import type { TrackerSiteNode } from './tracker-site-node';
@@ -36,10 +37,21 @@ export = (RED: NodeAPI): void => {
     let reloadTimer: NodeJS.Timeout | undefined;
     let closed = false;
 
+    const origin: TrackerSiteNode['origin'] =
+      def.source === 'file' ? { kind: 'file', file: resolvePath(def.path ?? '') } : { kind: 'inline' };
     Object.defineProperties(node, {
       view: { get: () => source.current },
       problem: { get: () => source.problem },
+      text: { get: () => source.text },
+      origin: { value: origin },
     });
+    node.replaceInline = (text) => {
+      if (origin.kind !== 'inline')
+        return { ok: false, errors: ['this site is a file: write the file'], warnings: [] };
+      const result = source.update(text);
+      if (result.ok) node.log('site changed from the admin screen (kept until the next deploy)');
+      return result;
+    };
     node.subscribe = (listener) => source.subscribe(listener);
 
     const apply = (text: string, origin: string): void => {
@@ -92,6 +104,7 @@ export = (RED: NodeAPI): void => {
 
   RED.nodes.registerType('tracker-site', TrackerSite);
   registerSiteEditor(RED, resolvePath);
+  registerSiteAdmin(RED);
 
   // The editor's check of a document typed in or a file on the host (site-check.ts sets its limits).
   registerSiteCheck(RED);

@@ -40,7 +40,7 @@ describe('plan checks: polygons that cross themselves', () => {
         [5, 0],
         [0, 10],
       ]),
-      [0, 2],
+      [0, 3],
     );
   });
 });

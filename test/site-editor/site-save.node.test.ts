@@ -89,7 +89,7 @@ describe('site editor admin routes', () => {
         level: 'error',
         list: 'zones',
         index: 0,
-        message: 'zones[0].polygon crosses itself (edge 0 crosses edge 2)',
+        message: 'zones[0].polygon crosses itself at vertex 0 (edge 0–1 meets edge 2–3)',
       },
     ]);
     const dup = { ...CONTRACT_SITE, scanners: [CONTRACT_SITE.scanners[0], CONTRACT_SITE.scanners[0]] };

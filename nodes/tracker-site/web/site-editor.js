@@ -637,7 +637,7 @@
         };
       };
       var b = doc.backdrop || {};
-      var fileInput = h('input', { type: 'file', accept: 'image/*', name: 'backdrop-file', class: 'dse-file', onchange: function () {
+      var fileInput = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', name: 'backdrop-file', class: 'dse-file', onchange: function () {
         if (fileInput.files && fileInput.files[0]) loadBackdrop(fileInput.files[0]);
       } });
       var setBackdrop = function (key) {
@@ -880,6 +880,12 @@
       var reader = new FileReader();
       reader.onload = function () {
         var url = String(reader.result);
+        // As the site's validation: PNG, JPEG or WebP, a data URL of at most 2 MB.
+        if (!/^data:image\/(png|jpeg|webp);base64,/.test(url) || url.length > 2000000) {
+          message = 'Refused: the backdrop must be a PNG, JPEG or WebP of at most about 1.5 MB';
+          renderStatus();
+          return;
+        }
         var img = new Image();
         img.onload = function () {
           var next = clone(doc);

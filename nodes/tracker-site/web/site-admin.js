@@ -1,0 +1,72 @@
+/* global document, window, fetch, localStorage */
+// The phone app's site screen: loads the map's site, runs the Plan editor on it, checks and saves through
+// this page's routes (site-admin.ts). Without the app's login the routes use Node-RED's editor auth: the
+// editor's token, when this browser has one, is sent along.
+(function () {
+  'use strict';
+  var el = document.getElementById('plan');
+  var kind = document.getElementById('kind');
+  var loadError = document.getElementById('load-error');
+
+  function headers() {
+    var h = { 'Content-Type': 'application/json' };
+    try {
+      var tokens = JSON.parse(localStorage.getItem('auth-tokens') || 'null');
+      if (tokens && tokens.access_token) h.Authorization = 'Bearer ' + tokens.access_token;
+    } catch {
+      // No editor login in this browser.
+    }
+    return h;
+  }
+  function post(url, body) {
+    return fetch(url, { method: 'POST', headers: headers(), body: JSON.stringify(body), credentials: 'same-origin' }).then(
+      function (r) {
+        return r.json().catch(function () {
+          return { ok: false, errors: ['the hub answered ' + r.status], warnings: [], problems: [] };
+        });
+      },
+    );
+  }
+  function fail(text) {
+    loadError.textContent = text;
+    loadError.hidden = false;
+  }
+
+  fetch('document', { headers: headers(), credentials: 'same-origin' })
+    .then(function (r) {
+      if (!r.ok) throw new Error(r.status === 401 ? 'Log in first.' : r.status === 403 ? 'Only admins may change the site.' : 'The hub answered ' + r.status);
+      return r.json();
+    })
+    .then(function (doc) {
+      document.getElementById('title').textContent = doc.name || 'Site';
+      kind.textContent = doc.kind === 'file' ? 'site file' : 'in the flow';
+      if (doc.problem) fail(doc.problem);
+      window.sitePlan = window.DogSiteEditor.create(el, {
+        value: doc.config,
+        check: function (text) {
+          return post('check', { config: text });
+        },
+        coverage: function (text, suggest) {
+          return post('check', { config: text, coverage: true, suggest: !!suggest });
+        },
+        heard: function () {
+          return fetch('heard', { headers: headers(), credentials: 'same-origin' })
+            .then(function (r) {
+              return r.json();
+            })
+            .then(function (r) {
+              return r.beacons || [];
+            });
+        },
+        save: function (text) {
+          return post('save', { config: text }).then(function (res) {
+            if (res && res.ok && !res.file) res.file = 'the hub (until the next deploy)';
+            return res;
+          });
+        },
+      });
+    })
+    .catch(function (err) {
+      fail(err.message);
+    });
+})();
