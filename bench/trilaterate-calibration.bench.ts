@@ -324,7 +324,8 @@ export function run(): void {
   );
   console.log(`\n| layout | ${VARIANTS.join(' | ')} |`);
   console.log(`|---|${VARIANTS.map(() => '---').join('|')}|`);
-  for (const layout of LAYOUTS) {
+  const only = process.env.BENCH_LAYOUTS; // e.g. "house,L-shaped": only layouts whose name holds one
+  for (const layout of LAYOUTS.filter((l) => !only || only.split(',').some((w) => l.name.includes(w)))) {
     const errors = VARIANTS.map(() => [] as number[]);
     for (const seed of SEEDS) {
       const cal = drawCalibration(layout, seed);
