@@ -46,8 +46,8 @@ export interface LocatorOptions {
   biasSigmaDb: number;
   /**
    * Learn each scanner's gain error from the fixes (see scanner-gains.ts): the weight of one fix in the
-   * running average; 0 turns it off. 0.03 was best in the trilaterate benchmark (0.01: 4.58 m, 0.03:
-   * 4.36 m, 0.1: 4.37 m RMSE in the yard; off: 5.30 m).
+   * running average; 0 turns it off. 0.01 with a level-offset sigma of 8 dB and a model sigma of 7 dB was
+   * best over the trilaterate and trilaterate-calibration benchmarks (see README).
    */
   gainLearningRate: number;
   /**
@@ -81,9 +81,9 @@ export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
   intervalMs: 1000,
   trackAll: false,
   tracking: true,
-  biasSigmaDb: 4,
-  gainLearningRate: 0.03,
-  modelSigmaDb: 5,
+  biasSigmaDb: 8,
+  gainLearningRate: 0.01,
+  modelSigmaDb: 7,
   calibration: true,
   regionMarginM: 2,
   maxTracks: 1000,
