@@ -70,6 +70,24 @@ export const pipelineMetrics = {
     labelNames: ['event', 'severity'] as const,
     registers: [registry],
   }),
+  scannerOffsetDb: new Gauge({
+    name: 'dogtracker_scanner_rssi_offset_learned_db',
+    help: 'Receive offset learned by scanner-to-scanner calibration, added to the site rssiOffset, per scanner',
+    labelNames: ['scanner'] as const,
+    registers: [registry],
+  }),
+  scannerExponentDelta: new Gauge({
+    name: 'dogtracker_scanner_path_loss_exponent_learned_delta',
+    help: 'Path-loss exponent correction learned by scanner-to-scanner calibration, per scanner',
+    labelNames: ['scanner'] as const,
+    registers: [registry],
+  }),
+  dogLevelOffsetDb: new Gauge({
+    name: 'dogtracker_collar_level_offset_db',
+    help: "Level offset learned from a dog's fixes (its collar's power against the site's rssiAt1m), per dog",
+    labelNames: ['dog'] as const,
+    registers: [registry],
+  }),
   influxQueue: new Gauge({
     name: 'dogtracker_influx_queue_points',
     help: 'Points waiting to be written to InfluxDB (memory and disk)',

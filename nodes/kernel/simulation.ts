@@ -36,6 +36,16 @@ export interface NoiseModel {
   scannerOffsetSigmaDb: number;
   /** The true path-loss exponent is the site's plus this (the site is wrong by this much). */
   exponentError: number;
+  /** Outlier sizes drawn uniformly from this range, dB (either sign); absent: `outlierDb` ±30 %. */
+  outlierRangeDb?: readonly [number, number];
+}
+
+/** Scanners that advertise a beacon of their own, heard by the other scanners (for calibration). */
+export interface ScannerBeaconOptions {
+  /** dBm each scanner's beacon reads at 1 m from a reference receiver. */
+  rssiAt1m: number;
+  /** Each scanner's transmit power error, dB, that nobody knows (by scanner id; absent: 0). */
+  txErrorDb?: Readonly<Record<string, number>>;
 }
 
 export interface MotionModel {
@@ -240,6 +250,9 @@ export class SiteSimulator {
   private readonly rng: Random;
   private readonly accel: Required<Omit<AccelOptions, 'dogs'>> | undefined;
   private nowTs: number;
+  /** Scanner-beacon links: their stream and their frozen shadowing (by scanner pair). */
+  private linkRng: Random | undefined;
+  private readonly linkShadowing = new Map<string, number>();
 
   constructor(site: Site, options: SimulationOptions) {
     this.noise = { ...DEFAULT_NOISE, ...options.noise };
@@ -478,11 +491,53 @@ export class SiteSimulator {
         ((scanner.x - d.x) * Math.cos(d.heading) + (scanner.y - d.y) * Math.sin(d.heading)) / range;
       rssi -= n.bodyShadowingDb * Math.max(0, -towards);
     }
-    if (rng.chance(n.outlierRate)) rssi += (rng.chance(0.5) ? 1 : -1) * n.outlierDb * rng.uniform(0.7, 1.3);
+    if (rng.chance(n.outlierRate)) rssi += outlier(rng, n);
     // Loss rises over the last 6 dB above the sensitivity.
     const margin = rssi - n.sensitivityDbm;
     if (margin < 0 || (margin < 6 && rng.chance(1 - margin / 6))) return undefined;
     return Math.max(-127, Math.min(0, Math.round(rssi)));
+  }
+
+  /**
+   * One advertisement of every scanner's own beacon (id `scanner:<id>`, at the scanner's antenna) as each
+   * other scanner hears it at `ts`. Scanners stand still, so a link's shadowing is drawn once and is the
+   * same both ways; fading, outliers and loss as for collars. Draws from a stream of its own: the dogs'
+   * adverts of a seed are unchanged by it.
+   */
+  scannerBeaconAdverts(ts: number, beacons: ScannerBeaconOptions): SimulatedAdvert[] {
+    const n = this.noise;
+    const rng = (this.linkRng ??= this.rng.fork(0x5ca11));
+    const heard: SimulatedAdvert[] = [];
+    for (const tx of this.scanners) {
+      const id = `scanner:${tx.id}`;
+      const mac = macFromId(id);
+      const txPower = beacons.rssiAt1m + (beacons.txErrorDb?.[tx.id] ?? 0);
+      for (const rx of this.scanners) {
+        if (rx === tx || rng.chance(n.packetLoss)) continue;
+        const key = tx.id < rx.id ? `${tx.id}\n${rx.id}` : `${rx.id}\n${tx.id}`;
+        let shadow = this.linkShadowing.get(key);
+        if (shadow === undefined) this.linkShadowing.set(key, (shadow = rng.normal() * n.shadowingSigmaDb));
+        const range = distance3d(tx.x, tx.y, tx.z, rx.x, rx.y, rx.z);
+        let rssi = expectedRssi(range, {
+          rssiAt1m: txPower,
+          pathLossExponent: rx.pathLossExponent + n.exponentError,
+          rssiOffset: this.trueOffset.get(rx.id) ?? rx.rssiOffset,
+        });
+        rssi += shadow + rng.normal() * n.fastFadingSigmaDb;
+        if (rng.chance(n.outlierRate)) rssi += outlier(rng, n);
+        if (rssi < n.sensitivityDbm) continue;
+        heard.push({
+          ts,
+          scanner: rx.id,
+          dog: id,
+          mac,
+          id,
+          rssi: Math.max(-127, Math.min(0, Math.round(rssi))),
+          txPower,
+        });
+      }
+    }
+    return heard;
   }
 
   private shadowing(d: DogState, scannerId: string): number {
@@ -503,6 +558,12 @@ export class SiteSimulator {
     }
     return prev.db;
   }
+}
+
+function outlier(rng: Random, n: NoiseModel): number {
+  const sign = rng.chance(0.5) ? 1 : -1;
+  const range = n.outlierRangeDb;
+  return sign * (range ? rng.uniform(range[0], range[1]) : n.outlierDb * rng.uniform(0.7, 1.3));
 }
 
 function boundsOf(scanners: readonly Scanner[]): { minX: number; minY: number; maxX: number; maxY: number } {

@@ -23,6 +23,13 @@ import type { Dog } from '../kernel/site-document';
 import type { LocatorSite, SiteScanners, ZoneSource } from '../kernel/site-view';
 import { solvePosition, type Anchor, type Cov2, type Fix, type Observation, type Region } from './solver';
 import { ScannerGains } from './scanner-gains';
+import {
+  LinkCalibration,
+  savedDogLevel,
+  scannerOfBeacon,
+  type CalibrationState,
+  type ScannerCalibration,
+} from './calibration';
 import { MotionTracker, type TrackerOptions } from './tracker';
 
 export interface LocatorOptions {
@@ -39,8 +46,8 @@ export interface LocatorOptions {
   biasSigmaDb: number;
   /**
    * Learn each scanner's gain error from the fixes (see scanner-gains.ts): the weight of one fix in the
-   * running average; 0 turns it off. 0.03 was best in the trilaterate benchmark (0.01: 4.58 m, 0.03:
-   * 4.36 m, 0.1: 4.37 m RMSE in the yard; off: 5.30 m).
+   * running average; 0 turns it off. 0.01 with a level-offset sigma of 8 dB and a model sigma of 7 dB was
+   * best over the trilaterate and trilaterate-calibration benchmarks (see README).
    */
   gainLearningRate: number;
   /**
@@ -48,6 +55,11 @@ export interface LocatorOptions {
    * errors, body shadowing. Measured with the shared simulator (see README, trilaterate benchmark).
    */
   modelSigmaDb: number;
+  /**
+   * Learn each scanner's receive offset and path-loss exponent from the scanners' own beacons
+   * (`scanner:<id>` readings, see calibration.ts) and apply them.
+   */
+  calibration: boolean;
   /** The search region reaches this far beyond the scanners, m (a dog outside the yard is still found). */
   regionMarginM: number;
   /**
@@ -72,9 +84,10 @@ export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
   intervalMs: 1000,
   trackAll: false,
   tracking: true,
-  biasSigmaDb: 4,
-  gainLearningRate: 0.03,
-  modelSigmaDb: 5,
+  biasSigmaDb: 8,
+  gainLearningRate: 0.01,
+  modelSigmaDb: 7,
+  calibration: true,
   regionMarginM: 2,
   maxTracks: 1000,
   forgetAfterMs: 300_000,
@@ -89,6 +102,8 @@ const RAW_READING_VARIANCE = 9;
 const BIAS_AVERAGING = 0.1;
 /** Readings kept per scanner per window (a collar advertising every 100 ms gives 10). */
 const MAX_WINDOW_READINGS = 32;
+/** Scanner-to-scanner calibration is refitted at most this often, ms of event time. */
+const CALIBRATION_REFIT_MS = 10_000;
 
 export interface LocatorStats {
   readings: number;
@@ -100,6 +115,8 @@ export interface LocatorStats {
   clockSkew: number;
   /** Tracks dropped because the track limit was reached. */
   evictedTracks: number;
+  /** Readings of scanners' own beacons (calibration links). */
+  scannerBeacons: number;
 }
 
 interface ScannerWindow {
@@ -135,11 +152,21 @@ export class Locator {
     refusedFixes: 0,
     clockSkew: 0,
     evictedTracks: 0,
+    scannerBeacons: 0,
   };
   /** The stream's event time, bounded against wrong scanner clocks. */
   readonly clock: EventClock;
   private site: LocatorSite;
+  /** The site's scanners, and the same with the calibration applied (what the fixes use). */
+  private sitedAnchors = new Map<string, Anchor>();
   private anchors = new Map<string, Anchor>();
+  private readonly links = new LinkCalibration();
+  private calibrated = new Map<string, ScannerCalibration>();
+  private lastFitTs = -Infinity;
+  /** Each dog's learned level offset (its collar's power against the site), dB: seeds new tracks. */
+  private readonly dogLevels = new Map<string, number>();
+  /** Counts changes of what calibration learned, so an adapter knows when to save it. */
+  calibrationVersion = 0;
   private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
   /** Tracks by beacon key, least recently heard first. */
   private readonly tracks = new Map<string, Track>();
@@ -173,6 +200,64 @@ export class Locator {
     return this.gains.all;
   }
 
+  /** Per scanner, what scanner-to-scanner calibration learned (empty until links were heard). */
+  get calibration(): ReadonlyMap<string, ScannerCalibration> {
+    return this.calibrated;
+  }
+
+  /** Each dog's learned level offset, dB (its collar's power error against the site, roughly). */
+  get dogLevelOffsets(): ReadonlyMap<string, number> {
+    return this.dogLevels;
+  }
+
+  /** What calibration learned, as JSON to keep across restarts. */
+  calibrationState(): CalibrationState {
+    return { v: 1, links: this.links.exportLinks(), dogs: Object.fromEntries(this.dogLevels) };
+  }
+
+  /** Takes back a saved state (anything not well formed is ignored) and refits at once. */
+  restoreCalibration(state: unknown): void {
+    if (typeof state !== 'object' || state === null || (state as { v?: unknown }).v !== 1) return;
+    const { links, dogs } = state as { links?: unknown; dogs?: unknown };
+    this.links.importLinks(links);
+    if (typeof dogs === 'object' && dogs !== null)
+      for (const [dog, value] of Object.entries(dogs).slice(0, this.options.maxTracks)) {
+        const level = savedDogLevel(value);
+        if (level !== undefined) this.dogLevels.set(dog, level);
+      }
+    this.refit();
+  }
+
+  /** Forgets everything calibration learned (links, scanner corrections, dog levels). */
+  resetCalibration(): void {
+    this.links.clear();
+    this.dogLevels.clear();
+    for (const track of this.tracks.values()) track.biasDb = 0;
+    this.refit();
+  }
+
+  private refit(): void {
+    this.calibrated = this.options.calibration
+      ? this.links.fit([...this.sitedAnchors.values()], this.site.defaults.rssiAt1m)
+      : new Map<string, ScannerCalibration>();
+    this.anchors = new Map(
+      [...this.sitedAnchors].map(([id, a]) => {
+        const c = this.calibrated.get(id);
+        return [
+          id,
+          c
+            ? {
+                ...a,
+                rssiOffset: a.rssiOffset + c.offsetDb,
+                pathLossExponent: Math.max(a.pathLossExponent + c.exponentDelta, 1),
+              }
+            : a,
+        ];
+      }),
+    );
+    this.calibrationVersion++;
+  }
+
   /**
    * Applies a new site. Dogs still in it keep their tracks, but their motion restarts and the open window
    * is dropped: the scanners (and so the coordinates) may have moved. Dogs no longer in it are dropped.
@@ -180,12 +265,13 @@ export class Locator {
   setSite(site: LocatorSite): void {
     this.site = site;
     this.trackLimitNow = Math.max(this.options.maxTracks, 2 * site.dogs.length);
-    this.anchors = new Map(
+    this.sitedAnchors = new Map(
       site.scanners.map((s) => [
         s.id,
         { id: s.id, x: s.x, y: s.y, z: s.z, rssiOffset: s.rssiOffset, pathLossExponent: s.pathLossExponent },
       ]),
     );
+    this.refit();
     this.region = regionAround(site, this.options.regionMarginM);
     this.clock.setKnown(site.scanners.map((s) => s.id));
     this.gains = new ScannerGains(this.options.gainLearningRate);
@@ -220,6 +306,14 @@ export class Locator {
       return [];
     }
     const closed = this.advanceTo(reading.ts);
+    const beaconOf = scannerOfBeacon(reading.id);
+    if (beaconOf !== undefined) {
+      // A scanner's own beacon: a calibration link, not a beacon to track.
+      this.stats.scannerBeacons++;
+      if (this.options.calibration && this.anchors.has(beaconOf))
+        this.links.observe(beaconOf, anchor.id, reading.rssi);
+      return closed;
+    }
     const track = this.trackFor(reading);
     if (!track) {
       this.stats.unknownBeacon++;
@@ -252,6 +346,10 @@ export class Locator {
     if (ts < this.windowEnd) return [];
     const end = this.windowEnd;
     this.windowEnd = Math.floor(ts / interval) * interval + interval;
+    if (this.links.dirty && end - this.lastFitTs >= CALIBRATION_REFIT_MS) {
+      this.lastFitTs = end;
+      this.refit();
+    }
     const out: Position[] = [];
     for (const [key, track] of this.tracks) {
       if (track.window.size > 0) {
@@ -297,7 +395,7 @@ export class Locator {
         lastHeardTs: reading.ts,
         windowTsSum: 0,
         windowCount: 0,
-        biasDb: 0,
+        biasDb: this.dogLevels.get(dog ? dog.id : key) ?? 0,
       };
     }
     this.tracks.set(key, track);
@@ -336,6 +434,8 @@ export class Locator {
     if (!fix) return undefined;
     if (fix.method === 'nlls') {
       track.biasDb += BIAS_AVERAGING * (fix.biasDb - track.biasDb);
+      if (this.dogLevels.size < this.options.maxTracks || this.dogLevels.has(track.dogId))
+        this.dogLevels.set(track.dogId, track.biasDb);
       if (this.options.gainLearningRate > 0)
         this.gains.learn(fix.x, fix.y, fix.biasDb, track.rssiAt1m, track.tagHeight, observations);
     }

@@ -90,6 +90,30 @@ export = (RED: NodeAPI): void => {
       status: (limit) => `max tracks ${limit} reached: raise Max tracks`,
       warn: (text) => node.warn(text),
     });
+    // What calibration learned survives a restart in the node's context (a persistent context store keeps
+    // it across Node-RED restarts; the default memory store across redeploys only).
+    const CONTEXT_KEY = 'calibration';
+    let savedVersion = -1;
+    let lastSave = 0;
+    const saveCalibration = (force = false): void => {
+      if (!locator || locator.calibrationVersion === savedVersion) return;
+      if (!force && Date.now() - lastSave < 30_000) return;
+      savedVersion = locator.calibrationVersion;
+      lastSave = Date.now();
+      try {
+        node.context().set(CONTEXT_KEY, locator.calibrationState());
+        for (const [id, c] of locator.calibration) {
+          pipelineMetrics.scannerOffsetDb.set({ scanner: scannerLabels.label(id) }, c.offsetDb);
+          pipelineMetrics.scannerExponentDelta.set({ scanner: scannerLabels.label(id) }, c.exponentDelta);
+        }
+        for (const [dog, db] of locator.dogLevelOffsets)
+          pipelineMetrics.dogLevelOffsetDb.set({ dog: dogLabels.label(dog) }, db);
+      } catch (err) {
+        node.warn(`calibration not saved: ${errorMessage(err)}`);
+      }
+    };
+    node.on('close', () => saveCalibration(true));
+
     let shown = '';
     const showStatus = (): void => {
       if (!locator) return;
@@ -104,7 +128,14 @@ export = (RED: NodeAPI): void => {
           }
         : attention || full
           ? { fill: 'yellow', shape: 'ring', text: attention || full }
-          : { fill: 'green', shape: 'dot', text: `${locator.trackCount} tracked` };
+          : {
+              fill: 'green',
+              shape: 'dot',
+              text:
+                locator.calibration.size > 0
+                  ? `${locator.trackCount} tracked, ${locator.calibration.size} scanners calibrated`
+                  : `${locator.trackCount} tracked`,
+            };
       const key = JSON.stringify(status);
       if (key === shown) return;
       shown = key;
@@ -115,7 +146,10 @@ export = (RED: NodeAPI): void => {
       if (settingsProblem) return;
       try {
         if (locator) locator.setSite(view);
-        else locator = new Locator(view, options);
+        else {
+          locator = new Locator(view, options);
+          locator.restoreCalibration(node.context().get(CONTEXT_KEY));
+        }
         scannerLabels.setListed(view.scanners.map((s) => s.id));
         dogLabels.setListed(view.dogs.map((d) => d.id));
         shown = '';
@@ -130,6 +164,16 @@ export = (RED: NodeAPI): void => {
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (settingsProblem) return done(new Error(settingsProblem));
       if (!locator) return done(new Error(`no site: ${link.problem}`));
+      if (msg.topic === 'reset-calibration' || msg.payload === 'reset-calibration') {
+        locator.resetCalibration();
+        pipelineMetrics.scannerOffsetDb.reset();
+        pipelineMetrics.scannerExponentDelta.reset();
+        pipelineMetrics.dogLevelOffsetDb.reset();
+        saveCalibration(true);
+        shown = '';
+        showStatus();
+        return done();
+      }
       const parsed = readingsFrom(msg.payload);
       const { refused, total } = parsed;
       const problems = [...parsed.problems];
@@ -165,6 +209,7 @@ export = (RED: NodeAPI): void => {
         attention = '';
         send([out]);
       }
+      saveCalibration();
       showStatus();
       if (problems.length > 0) {
         done(new Error(summarizeProblems(problems, total, refused)));

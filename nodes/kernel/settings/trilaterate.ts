@@ -8,7 +8,7 @@ export const TRILATERATE_SETTINGS = {
   interval: { type: 'number', min: 0.05, max: 3600, default: 1, unit: 's' },
   trackAll: { type: 'boolean', default: false },
   tracking: { type: 'boolean', default: true },
-  modelSigma: { type: 'number', min: 0, minExclusive: true, max: 30, default: 5, unit: 'dB' },
+  modelSigma: { type: 'number', min: 0, minExclusive: true, max: 30, default: 7, unit: 'dB' },
   maxSpeed: { type: 'number', min: 0, minExclusive: true, default: 12, unit: 'm/s' },
   margin: { type: 'number', min: 0, default: 2, unit: 'm' },
   // How far ahead of the other scanners (live: of the hub's clock) a reading may be.
