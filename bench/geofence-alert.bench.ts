@@ -5,6 +5,7 @@ import { DEFAULT_OPTIONS } from '../nodes/geofence-alert/fence-options';
 import { FenceOutput, Geofence } from '../nodes/geofence-alert/geofence';
 import type { FencePosition } from '../nodes/geofence-alert/position-input';
 import { SiteView } from '../nodes/kernel/site-view';
+import { qualityTable } from './geofence-quality';
 
 const DOGS = 100;
 const ZONES = 50;
@@ -121,4 +122,8 @@ export function run(): void {
   console.log(
     `  saved state: ${(snapshotBytes / 1024).toFixed(0)} KiB of JSON, snapshot + stringify ${snapshotMs.toFixed(1)} ms`,
   );
+  console.log(
+    'geofence alert quality (seeded simulated tracker output, 1 position/s, pool r 3 m, yard fence):',
+  );
+  for (const line of qualityTable()) console.log(line);
 }

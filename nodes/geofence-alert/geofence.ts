@@ -12,6 +12,7 @@ import type { Dog, Zone, ZoneKind } from '../kernel/site-document';
 import type { DogDirectory, ZoneSource } from '../kernel/site-view';
 import { MAX_UNLISTED_DOGS, type FenceOptions } from './fence-options';
 import { normalQuantile } from './normal-quantile';
+import { pool, pooledGaussian, positionCov, readPooled, type Covariance, type PooledState } from './evidence';
 import type { FencePosition } from './position-input';
 import { compileShape, type BoundaryDistance, type ZoneShape } from './zone-shape';
 
@@ -26,6 +27,13 @@ export type ZoneSide = Side | 'unknown';
  * position claiming to be exact would otherwise decide on a hair's breadth at the fence.
  */
 export const MIN_SIGMA_M = 0.3;
+/** The pooled position may be more precise than one position, but not beyond this (m, 1 sigma). */
+const MIN_POOLED_SIGMA_M = 0.1;
+/**
+ * Pooled evidence counts only this far (m) past a boundary: it is for a dog settled in a zone (a pool of
+ * r 3 m), not one skirting a boundary or cutting a corner, which the per-position rule decides.
+ */
+const MIN_POOLED_DEPTH_M = 2;
 
 /** Payload of the second output: one dog's full zone state. */
 export interface DogZoneState {
@@ -105,6 +113,8 @@ interface ZoneTrack {
 interface DogTrack {
   id: string;
   last?: FencePosition;
+  /** The dog's recent positions pooled (evidence for a dog that stays put; see evidence.ts). */
+  pooled?: PooledState;
   missing: boolean;
   zones: Map<string, ZoneTrack>;
   /** The zones that apply to this dog in the current site; rebuilt after a site change. */
@@ -120,6 +130,7 @@ export interface FenceSnapshot {
 
 interface DogSnapshot {
   last?: FencePosition;
+  pooled?: PooledState;
   missing: boolean;
   zones: Record<string, ZoneTrack>;
 }
@@ -128,6 +139,8 @@ export class Geofence {
   private readonly options: FenceOptions;
   /** Standard deviations past a boundary that give the configured confidence. */
   private readonly z: number;
+  /** The same for the pooled evidence of a dog that stays put. */
+  private readonly zPooled: number;
   private site: FenceSite | undefined;
   private zonesById = new Map<string, CompiledZone>();
   private siteDogs: readonly Dog[] = [];
@@ -149,6 +162,7 @@ export class Geofence {
   constructor(options: FenceOptions, now?: () => number) {
     this.options = options;
     this.z = normalQuantile(options.confidence);
+    this.zPooled = normalQuantile(options.pooledConfidence);
     this.now = now;
     this.eventClock = new EventClock({ maxAheadMs: options.maxAheadMs, now });
   }
@@ -211,6 +225,14 @@ export class Geofence {
       this.nextMissingDue = Math.min(this.nextMissingDue, p.ts + this.options.missingMs);
     }
     dog.last = p;
+    if (this.options.poolMs > 0)
+      dog.pooled = pool(
+        dog.pooled,
+        p,
+        positionCov(p, MIN_SIGMA_M),
+        this.options.poolMs,
+        this.options.correlatedPositions,
+      );
     this.evaluate(dog, p, out);
     this.sweepMissing(this.clockTs, out);
     return true;
@@ -290,6 +312,7 @@ export class Geofence {
       for (const [id, track] of dog.zones) zones[id] = { ...track };
       const entry: DogSnapshot = { missing: dog.missing, zones };
       if (dog.last) entry.last = dog.last;
+      if (dog.pooled) entry.pooled = { ...dog.pooled };
       dogs[dog.id] = entry;
     }
     const snap: FenceSnapshot = { v: 1, dogs };
@@ -421,6 +444,12 @@ export class Geofence {
     const zones = this.applicableZones(dog);
     if (zones.length === 0) return;
     const sigmaMax = Math.max(MIN_SIGMA_M, p.cov ? Math.sqrt(largestEigenvalue(p.cov)) : p.accuracy);
+    // Pooled evidence only once there is more than one position's worth of it.
+    const pooled =
+      dog.pooled && dog.pooled.ts === p.ts
+        ? pooledGaussian(dog.pooled, this.options.correlatedPositions)
+        : undefined;
+    const usable = pooled && pooled.n > 1.5 ? pooled : undefined;
     for (const compiled of zones) {
       let track = dog.zones.get(compiled.zone.id);
       if (!track) {
@@ -428,8 +457,13 @@ export class Geofence {
         dog.zones.set(compiled.zone.id, track);
         out.changed.add(dog.id);
       }
-      const side = this.classify(compiled.shape, p, sigmaMax);
-      this.step(dog, compiled, track, side, p, out);
+      let side = this.classify(compiled.shape, p, sigmaMax);
+      let fromPool = false;
+      if (side === undefined && usable) {
+        side = this.classifyPooled(compiled.shape, usable.x, usable.y, usable.cov);
+        fromPool = side !== undefined;
+      }
+      this.step(dog, compiled, track, side, fromPool, p, out);
     }
   }
 
@@ -454,14 +488,38 @@ export class Geofence {
   }
 
   /**
-   * Hysteresis in time: a new side becomes the state once every position for `holdMs` has said it;
-   * a position that cannot tell, or says the old side, cancels the change.
+   * The side the dog's pooled position is on, with the pooled confidence (no margin: the pool is for
+   * dogs near a boundary), or undefined when even all the recent positions together cannot tell.
+   */
+  private classifyPooled(shape: ZoneShape, x: number, y: number, cov: Covariance): Side | undefined {
+    const m = this.distance;
+    shape.measure(x, y, m);
+    const [[a, b], [, c]] = cov;
+    const variance =
+      m.nx === 0 && m.ny === 0
+        ? (a + c) / 2 + Math.sqrt(((a - c) / 2) ** 2 + b * b)
+        : m.nx * m.nx * a + 2 * m.nx * m.ny * b + m.ny * m.ny * c;
+    const reach = Math.max(
+      MIN_POOLED_DEPTH_M,
+      this.zPooled * Math.sqrt(Math.max(variance, MIN_POOLED_SIGMA_M * MIN_POOLED_SIGMA_M)),
+    );
+    if (m.d >= reach) return 'outside';
+    if (-m.d >= reach) return 'inside';
+    return undefined;
+  }
+
+  /**
+   * Hysteresis in time: a new side becomes the state once the evidence for `holdMs` has said it (each
+   * position, or when one cannot tell, the dog's pooled positions: `fromPool`), or at once when the pooled
+   * evidence says it and the pooled hold is 0; evidence that cannot tell, or says the old side, cancels
+   * the change.
    */
   private step(
     dog: DogTrack,
     compiled: CompiledZone,
     track: ZoneTrack,
     side: Side | undefined,
+    fromPool: boolean,
     p: FencePosition,
     out: FenceOutput,
   ): void {
@@ -475,7 +533,12 @@ export class Geofence {
         track.pending = { state: side, since: p.ts };
         out.changed.add(dog.id);
       }
-      if (p.ts - track.pending.since >= this.options.holdMs) this.confirm(dog, compiled, track, side, p, out);
+      const held = p.ts - track.pending.since;
+      if (held >= this.options.holdMs || (fromPool && held >= this.options.pooledHoldMs)) {
+        // Pooled evidence was gathering since the pool began: the dog has been there since then.
+        if (fromPool && dog.pooled) track.pending.since = Math.min(track.pending.since, dog.pooled.since);
+        this.confirm(dog, compiled, track, side, p, out);
+      }
     }
     if (
       track.state === 'inside' &&
@@ -528,6 +591,7 @@ export class Geofence {
       const due = Math.max(lastSeen ?? -Infinity, watchStart) + this.options.missingMs;
       if (now > due) {
         dog.missing = true;
+        dog.pooled = undefined;
         for (const track of dog.zones.values()) track.pending = undefined;
         out.changed.add(dog.id);
         out.alerts.push(
@@ -619,6 +683,8 @@ function readDogSnapshot(id: string, saved: unknown): DogTrack | undefined {
       position.cov = cov as unknown as FencePosition['cov'];
     dog.last = position;
   }
+  const pooled = readPooled(saved.pooled);
+  if (pooled && dog.last && pooled.ts === dog.last.ts) dog.pooled = pooled;
   for (const [zoneId, z] of Object.entries(saved.zones)) {
     if (!isRecord(z) || !KINDS.includes(z.kind as string) || !SIDES.includes(z.state as string))
       return undefined;
