@@ -157,6 +157,12 @@ export class Geofence {
   /** The positions' event time, bounded against a wrong timestamp of one dog. */
   readonly eventClock: EventClock;
   private readonly now: (() => number) | undefined;
+  /** The incremental summary: each dog's last counted contribution, the totals, dogs to look at again. */
+  private readonly contribution = new Map<string, { missing: boolean; outOfBounds: boolean }>();
+  private readonly summaryDirty = new Set<string>();
+  private summaryStale = true;
+  private missingCount = 0;
+  private outOfBoundsCount = 0;
 
   /** `now`: the wall clock, for the live skew check and to refuse saved times from the future. */
   constructor(options: FenceOptions, now?: () => number) {
@@ -184,6 +190,7 @@ export class Geofence {
    */
   setSite(site: FenceSite, out: FenceOutput): void {
     this.site = site;
+    this.summaryStale = true;
     this.siteDogs = site.dogs;
     this.siteDogIds = new Set(site.dogs.map((d) => d.id));
     this.eventClock.setKnown(this.siteDogIds);
@@ -220,7 +227,7 @@ export class Geofence {
     if (this.watchStart === undefined) this.watchStart = p.ts;
     if (dog.missing) {
       dog.missing = false;
-      out.changed.add(dog.id);
+      this.markChanged(out, dog.id);
       out.alerts.push(this.alert('found', dog.id, 'info', p.ts, dog.last?.ts ?? this.watchStart, p));
       this.nextMissingDue = Math.min(this.nextMissingDue, p.ts + this.options.missingMs);
     }
@@ -283,8 +290,46 @@ export class Geofence {
     return state;
   }
 
-  /** Dogs of the site and dogs seen in positions; how many are missing or out of bounds. */
+  /**
+   * `fullSummary()` kept up to date incrementally: only dogs changed since the last call are looked at
+   * again (a status shown after every message must not cost O(dogs x zones)).
+   */
   summary(): FenceSummary {
+    if (this.summaryStale) {
+      this.summaryStale = false;
+      this.summaryDirty.clear();
+      this.contribution.clear();
+      this.missingCount = 0;
+      this.outOfBoundsCount = 0;
+      for (const id of this.dogs.keys()) this.summaryDirty.add(id);
+    }
+    for (const id of this.summaryDirty) {
+      const before = this.contribution.get(id);
+      if (before) {
+        if (before.missing) this.missingCount--;
+        if (before.outOfBounds) this.outOfBoundsCount--;
+      }
+      const dog = this.dogs.get(id);
+      if (!dog) {
+        this.contribution.delete(id);
+        continue;
+      }
+      const now = { missing: dog.missing, outOfBounds: isOutOfBounds(dog) };
+      if (now.missing) this.missingCount++;
+      if (now.outOfBounds) this.outOfBoundsCount++;
+      this.contribution.set(id, now);
+    }
+    this.summaryDirty.clear();
+    const unlisted = this.site ? this.unlistedCount : this.dogs.size;
+    return {
+      dogs: (this.site ? this.siteDogs.length : 0) + unlisted,
+      missing: this.missingCount,
+      outOfBounds: this.outOfBoundsCount,
+    };
+  }
+
+  /** The summary counted afresh over every dog and zone (what `summary()` gave before; for the bench). */
+  fullSummary(): FenceSummary {
     let dogs = this.siteDogs.length;
     let missing = 0;
     let outOfBounds = 0;
@@ -353,12 +398,18 @@ export class Geofence {
       this.dogs.set(id, dog);
     }
     this.prune();
+    this.summaryStale = true;
     if (this.site) {
       const out = new FenceOutput();
       for (const dog of this.dogs.values()) this.reconcile(dog, out);
     }
     this.nextMissingDue = -Infinity;
     return problems;
+  }
+
+  private markChanged(out: FenceOutput, dogId: string): void {
+    out.changed.add(dogId);
+    this.summaryDirty.add(dogId);
   }
 
   private compile(zone: Zone, into: Map<string, CompiledZone>): void {
@@ -373,6 +424,7 @@ export class Geofence {
     let dog = this.dogs.get(dogId);
     if (!dog) {
       dog = { id: dogId, missing: false, zones: new Map() };
+      this.summaryDirty.add(dogId);
       this.dogs.set(dogId, dog);
       if (this.site && !this.siteDogIds.has(dogId)) {
         this.unlistedCount++;
@@ -401,6 +453,7 @@ export class Geofence {
       if (this.unlistedCount <= keep) break;
       if (this.siteDogIds.has(id)) continue;
       this.dogs.delete(id);
+      this.summaryDirty.add(id);
       this.unlistedCount--;
     }
   }
@@ -431,10 +484,10 @@ export class Geofence {
       const compiled = byId.get(id);
       if (!compiled) {
         dog.zones.delete(id);
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       } else if (compiled.zone.kind !== track.kind) {
         dog.zones.set(id, { kind: compiled.zone.kind, state: 'unknown', dwellSent: false });
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
     }
     if (dog.last && !dog.missing) this.evaluate(dog, dog.last, out);
@@ -455,7 +508,7 @@ export class Geofence {
       if (!track) {
         track = { kind: compiled.zone.kind, state: 'unknown', dwellSent: false };
         dog.zones.set(compiled.zone.id, track);
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
       let side = this.classify(compiled.shape, p, sigmaMax);
       let fromPool = false;
@@ -526,12 +579,12 @@ export class Geofence {
     if (side === undefined || side === track.state) {
       if (track.pending) {
         track.pending = undefined;
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
     } else {
       if (!track.pending || track.pending.state !== side) {
         track.pending = { state: side, since: p.ts };
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
       const held = p.ts - track.pending.since;
       if (held >= this.options.holdMs || (fromPool && held >= this.options.pooledHoldMs)) {
@@ -548,7 +601,7 @@ export class Geofence {
       p.ts - track.since >= compiled.dwellMs
     ) {
       track.dwellSent = true;
-      out.changed.add(dog.id);
+      this.markChanged(out, dog.id);
       out.alerts.push(this.zoneAlert('dwell', dog.id, compiled.zone, track.since, p));
     }
   }
@@ -568,7 +621,7 @@ export class Geofence {
     track.pending = undefined;
     track.dwellSent = false;
     out.transitions++;
-    out.changed.add(dog.id);
+    this.markChanged(out, dog.id);
     // From an unknown state (a new dog or zone, a first deploy) only the alarming sides are told:
     // outside a safe zone, inside a forbidden one. Inside a safe or info zone is taken silently, so a
     // fresh start does not announce every dog.
@@ -593,7 +646,7 @@ export class Geofence {
         dog.missing = true;
         dog.pooled = undefined;
         for (const track of dog.zones.values()) track.pending = undefined;
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
         out.alerts.push(
           this.alert('missing', dog.id, this.options.missingSeverity, now, lastSeen ?? watchStart, dog.last),
         );
@@ -657,6 +710,16 @@ function largestEigenvalue(cov: NonNullable<FencePosition['cov']>): number {
   const [[a, b], [, c]] = cov;
   const half = (a - c) / 2;
   return (a + c) / 2 + Math.sqrt(half * half + b * b);
+}
+
+function isOutOfBounds(dog: DogTrack): boolean {
+  for (const track of dog.zones.values())
+    if (
+      (track.kind === 'safe' && track.state === 'outside') ||
+      (track.kind === 'forbidden' && track.state === 'inside')
+    )
+      return true;
+  return false;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
