@@ -59,3 +59,20 @@ describe('geofence pooled evidence (seeded)', function () {
     assert.equal(state?.since, T0);
   });
 });
+
+describe('geofence incremental status summary', () => {
+  it('equals the summary counted afresh after every position, missing dog and site change', () => {
+    const dogs = ['rex', 'bella'];
+    const fence = new Geofence({ ...DEFAULT_OPTIONS, holdMs: 0, missingMs: 5000 });
+    fence.setSite(yardAndPool(), new FenceOutput());
+    let seed = 1;
+    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 40 - 5;
+    for (let t = 0; t < 300; t++) {
+      const dog = dogs[t % 7 === 0 ? 1 : 0] ?? 'rex';
+      fence.observe(position(dog, T0 + t * 1000, next(), next(), 0.5), new FenceOutput());
+      if (t === 150) fence.setSite(yardAndPool({ kind: 'forbidden' }), new FenceOutput());
+      assert.deepEqual(fence.summary(), fence.fullSummary(), `t ${t}`);
+    }
+    assert.ok(fence.fullSummary().outOfBounds > 0 || fence.fullSummary().missing > 0);
+  });
+});
