@@ -5,6 +5,7 @@ import { DEFAULT_OPTIONS } from '../nodes/geofence-alert/fence-options';
 import { FenceOutput, Geofence } from '../nodes/geofence-alert/geofence';
 import type { FencePosition } from '../nodes/geofence-alert/position-input';
 import { SiteView } from '../nodes/kernel/site-view';
+import { qualityTable } from './geofence-quality';
 
 const DOGS = 100;
 const ZONES = 50;
@@ -120,5 +121,69 @@ export function run(): void {
   );
   console.log(
     `  saved state: ${(snapshotBytes / 1024).toFixed(0)} KiB of JSON, snapshot + stringify ${snapshotMs.toFixed(1)} ms`,
+  );
+  summaryBench();
+  console.log(
+    'geofence alert quality (seeded simulated tracker output, 1 position/s, pool r 3 m, yard fence):',
+  );
+  for (const line of qualityTable()) console.log(line);
+}
+
+/** The status summary after every position, 500 dogs (the most a site lists) x 10 zones: counted afresh (before) vs incrementally. */
+export function summaryBench(): void {
+  const dogs = 500; // the most a site lists
+  const random = new Random(7);
+  const zones = Array.from({ length: 10 }, (_, i) => ({
+    id: `z${i}`,
+    kind: i % 2 === 0 ? 'safe' : 'forbidden',
+    circle: { x: 20 + (i % 5) * 40, y: 50 + Math.floor(i / 5) * 100, r: 15 },
+  }));
+  const site = SiteView.fromJson(
+    JSON.stringify({
+      name: 'Big',
+      scanners: [
+        { id: 's1', x: 0, y: 0 },
+        { id: 's2', x: 200, y: 0 },
+        { id: 's3', x: 0, y: 200 },
+      ],
+      dogs: Array.from({ length: dogs }, (_, i) => ({
+        id: `d${i}`,
+        beacon: `ac:23:3f:a3:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      })),
+      zones,
+    }),
+  );
+  const time = (full: boolean): number => {
+    const fence = new Geofence({ ...DEFAULT_OPTIONS });
+    fence.setSite(site, new FenceOutput());
+    const rounds = 20;
+    let sink = 0;
+    let summaryNs = 0;
+    for (let r = 0; r < rounds; r++)
+      for (let i = 0; i < dogs; i++) {
+        fence.observe(
+          {
+            dog: `d${i}`,
+            ts: T0 + r * 1000 + i,
+            x: random.uniform(0, 200),
+            y: random.uniform(0, 200),
+            accuracy: 1.5,
+          },
+          new FenceOutput(),
+        );
+        const start = process.hrtime.bigint();
+        const s = full ? fence.fullSummary() : fence.summary();
+        summaryNs += Number(process.hrtime.bigint() - start);
+        sink += s.outOfBounds;
+      }
+    if (sink < 0) console.log(sink);
+    return summaryNs / 1000 / (rounds * dogs);
+  };
+  const before = time(true);
+  const after = time(false);
+  console.log(`status summary after each position, ${dogs} dogs x 10 zones:`);
+  console.log(
+    `  counted afresh ${before.toFixed(2)} us/call, incremental ${after.toFixed(2)} us/call: ` +
+      `${(before / after).toFixed(0)}x less work`,
   );
 }

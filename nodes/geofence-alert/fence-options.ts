@@ -20,6 +20,14 @@ export interface FenceOptions {
    * trilaterate interval, all dogs at once, so this must be longer than that interval.
    */
   maxAheadMs: number;
+  /** Forgetting time (ms) of the pooled positions of a dog that stays put; 0 turns pooling off. */
+  poolMs: number;
+  /** Probability with which the pooled positions must put the dog on one side to count. */
+  pooledConfidence: number;
+  /** How long (ms) pooled evidence must hold before its event fires (it is gathered over time already). */
+  pooledHoldMs: number;
+  /** How many consecutive positions one position's error lasts (a smoothing tracker repeats it): K in evidence.ts. */
+  correlatedPositions: number;
   /** Also watch dogs the site does not list (trilaterate tracking every beacon), at most MAX_UNLISTED_DOGS. */
   followUnknown: boolean;
 }
@@ -39,6 +47,10 @@ export const DEFAULT_OPTIONS: FenceOptions = {
   missingMs: 120000,
   missingSeverity: 'warning',
   maxAheadMs: 30000,
+  poolMs: 60000,
+  pooledConfidence: 0.99999,
+  pooledHoldMs: 0,
+  correlatedPositions: 0,
   followUnknown: false,
 };
 
@@ -49,6 +61,10 @@ export interface FenceOptionFields {
   missingS?: unknown;
   missingSeverity?: unknown;
   maxSkew?: unknown;
+  poolS?: unknown;
+  pooledConfidence?: unknown;
+  pooledHoldS?: unknown;
+  correlatedPositions?: unknown;
   followUnknown?: unknown;
 }
 
@@ -71,6 +87,11 @@ export function readOptions(fields: FenceOptionFields): OptionsResult {
       missingMs: Math.round(v.missingS * 1000),
       missingSeverity: v.missingSeverity,
       maxAheadMs: Math.round(v.maxSkew * 1000),
+      poolMs: Math.round(v.poolS * 1000),
+      // Rounded: 99.999 / 100 is not 0.99999 in floating point.
+      pooledConfidence: Math.round(v.pooledConfidence * 1e6) / 1e8,
+      pooledHoldMs: Math.round(v.pooledHoldS * 1000),
+      correlatedPositions: v.correlatedPositions,
       followUnknown: v.followUnknown,
     },
   };

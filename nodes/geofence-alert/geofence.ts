@@ -12,6 +12,7 @@ import type { Dog, Zone, ZoneKind } from '../kernel/site-document';
 import type { DogDirectory, ZoneSource } from '../kernel/site-view';
 import { MAX_UNLISTED_DOGS, type FenceOptions } from './fence-options';
 import { normalQuantile } from './normal-quantile';
+import { pool, pooledGaussian, positionCov, readPooled, type Covariance, type PooledState } from './evidence';
 import type { FencePosition } from './position-input';
 import { compileShape, type BoundaryDistance, type ZoneShape } from './zone-shape';
 
@@ -26,6 +27,13 @@ export type ZoneSide = Side | 'unknown';
  * position claiming to be exact would otherwise decide on a hair's breadth at the fence.
  */
 export const MIN_SIGMA_M = 0.3;
+/** The pooled position may be more precise than one position, but not beyond this (m, 1 sigma). */
+const MIN_POOLED_SIGMA_M = 0.1;
+/**
+ * Pooled evidence counts only this far (m) past a boundary: it is for a dog settled in a zone (a pool of
+ * r 3 m), not one skirting a boundary or cutting a corner, which the per-position rule decides.
+ */
+const MIN_POOLED_DEPTH_M = 2;
 
 /** Payload of the second output: one dog's full zone state. */
 export interface DogZoneState {
@@ -105,6 +113,8 @@ interface ZoneTrack {
 interface DogTrack {
   id: string;
   last?: FencePosition;
+  /** The dog's recent positions pooled (evidence for a dog that stays put; see evidence.ts). */
+  pooled?: PooledState;
   missing: boolean;
   zones: Map<string, ZoneTrack>;
   /** The zones that apply to this dog in the current site; rebuilt after a site change. */
@@ -120,6 +130,7 @@ export interface FenceSnapshot {
 
 interface DogSnapshot {
   last?: FencePosition;
+  pooled?: PooledState;
   missing: boolean;
   zones: Record<string, ZoneTrack>;
 }
@@ -128,6 +139,8 @@ export class Geofence {
   private readonly options: FenceOptions;
   /** Standard deviations past a boundary that give the configured confidence. */
   private readonly z: number;
+  /** The same for the pooled evidence of a dog that stays put. */
+  private readonly zPooled: number;
   private site: FenceSite | undefined;
   private zonesById = new Map<string, CompiledZone>();
   private siteDogs: readonly Dog[] = [];
@@ -144,11 +157,18 @@ export class Geofence {
   /** The positions' event time, bounded against a wrong timestamp of one dog. */
   readonly eventClock: EventClock;
   private readonly now: (() => number) | undefined;
+  /** The incremental summary: each dog's last counted contribution, the totals, dogs to look at again. */
+  private readonly contribution = new Map<string, { missing: boolean; outOfBounds: boolean }>();
+  private readonly summaryDirty = new Set<string>();
+  private summaryStale = true;
+  private missingCount = 0;
+  private outOfBoundsCount = 0;
 
   /** `now`: the wall clock, for the live skew check and to refuse saved times from the future. */
   constructor(options: FenceOptions, now?: () => number) {
     this.options = options;
     this.z = normalQuantile(options.confidence);
+    this.zPooled = normalQuantile(options.pooledConfidence);
     this.now = now;
     this.eventClock = new EventClock({ maxAheadMs: options.maxAheadMs, now });
   }
@@ -170,6 +190,7 @@ export class Geofence {
    */
   setSite(site: FenceSite, out: FenceOutput): void {
     this.site = site;
+    this.summaryStale = true;
     this.siteDogs = site.dogs;
     this.siteDogIds = new Set(site.dogs.map((d) => d.id));
     this.eventClock.setKnown(this.siteDogIds);
@@ -206,11 +227,19 @@ export class Geofence {
     if (this.watchStart === undefined) this.watchStart = p.ts;
     if (dog.missing) {
       dog.missing = false;
-      out.changed.add(dog.id);
+      this.markChanged(out, dog.id);
       out.alerts.push(this.alert('found', dog.id, 'info', p.ts, dog.last?.ts ?? this.watchStart, p));
       this.nextMissingDue = Math.min(this.nextMissingDue, p.ts + this.options.missingMs);
     }
     dog.last = p;
+    if (this.options.poolMs > 0)
+      dog.pooled = pool(
+        dog.pooled,
+        p,
+        positionCov(p, MIN_SIGMA_M),
+        this.options.poolMs,
+        this.options.correlatedPositions,
+      );
     this.evaluate(dog, p, out);
     this.sweepMissing(this.clockTs, out);
     return true;
@@ -261,8 +290,46 @@ export class Geofence {
     return state;
   }
 
-  /** Dogs of the site and dogs seen in positions; how many are missing or out of bounds. */
+  /**
+   * `fullSummary()` kept up to date incrementally: only dogs changed since the last call are looked at
+   * again (a status shown after every message must not cost O(dogs x zones)).
+   */
   summary(): FenceSummary {
+    if (this.summaryStale) {
+      this.summaryStale = false;
+      this.summaryDirty.clear();
+      this.contribution.clear();
+      this.missingCount = 0;
+      this.outOfBoundsCount = 0;
+      for (const id of this.dogs.keys()) this.summaryDirty.add(id);
+    }
+    for (const id of this.summaryDirty) {
+      const before = this.contribution.get(id);
+      if (before) {
+        if (before.missing) this.missingCount--;
+        if (before.outOfBounds) this.outOfBoundsCount--;
+      }
+      const dog = this.dogs.get(id);
+      if (!dog) {
+        this.contribution.delete(id);
+        continue;
+      }
+      const now = { missing: dog.missing, outOfBounds: isOutOfBounds(dog) };
+      if (now.missing) this.missingCount++;
+      if (now.outOfBounds) this.outOfBoundsCount++;
+      this.contribution.set(id, now);
+    }
+    this.summaryDirty.clear();
+    const unlisted = this.site ? this.unlistedCount : this.dogs.size;
+    return {
+      dogs: (this.site ? this.siteDogs.length : 0) + unlisted,
+      missing: this.missingCount,
+      outOfBounds: this.outOfBoundsCount,
+    };
+  }
+
+  /** The summary counted afresh over every dog and zone (what `summary()` gave before; for the bench). */
+  fullSummary(): FenceSummary {
     let dogs = this.siteDogs.length;
     let missing = 0;
     let outOfBounds = 0;
@@ -290,6 +357,7 @@ export class Geofence {
       for (const [id, track] of dog.zones) zones[id] = { ...track };
       const entry: DogSnapshot = { missing: dog.missing, zones };
       if (dog.last) entry.last = dog.last;
+      if (dog.pooled) entry.pooled = { ...dog.pooled };
       dogs[dog.id] = entry;
     }
     const snap: FenceSnapshot = { v: 1, dogs };
@@ -330,12 +398,18 @@ export class Geofence {
       this.dogs.set(id, dog);
     }
     this.prune();
+    this.summaryStale = true;
     if (this.site) {
       const out = new FenceOutput();
       for (const dog of this.dogs.values()) this.reconcile(dog, out);
     }
     this.nextMissingDue = -Infinity;
     return problems;
+  }
+
+  private markChanged(out: FenceOutput, dogId: string): void {
+    out.changed.add(dogId);
+    this.summaryDirty.add(dogId);
   }
 
   private compile(zone: Zone, into: Map<string, CompiledZone>): void {
@@ -350,6 +424,7 @@ export class Geofence {
     let dog = this.dogs.get(dogId);
     if (!dog) {
       dog = { id: dogId, missing: false, zones: new Map() };
+      this.summaryDirty.add(dogId);
       this.dogs.set(dogId, dog);
       if (this.site && !this.siteDogIds.has(dogId)) {
         this.unlistedCount++;
@@ -378,6 +453,7 @@ export class Geofence {
       if (this.unlistedCount <= keep) break;
       if (this.siteDogIds.has(id)) continue;
       this.dogs.delete(id);
+      this.summaryDirty.add(id);
       this.unlistedCount--;
     }
   }
@@ -408,10 +484,10 @@ export class Geofence {
       const compiled = byId.get(id);
       if (!compiled) {
         dog.zones.delete(id);
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       } else if (compiled.zone.kind !== track.kind) {
         dog.zones.set(id, { kind: compiled.zone.kind, state: 'unknown', dwellSent: false });
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
     }
     if (dog.last && !dog.missing) this.evaluate(dog, dog.last, out);
@@ -421,15 +497,26 @@ export class Geofence {
     const zones = this.applicableZones(dog);
     if (zones.length === 0) return;
     const sigmaMax = Math.max(MIN_SIGMA_M, p.cov ? Math.sqrt(largestEigenvalue(p.cov)) : p.accuracy);
+    // Pooled evidence only once there is more than one position's worth of it.
+    const pooled =
+      dog.pooled && dog.pooled.ts === p.ts
+        ? pooledGaussian(dog.pooled, this.options.correlatedPositions)
+        : undefined;
+    const usable = pooled && pooled.n > 1.5 ? pooled : undefined;
     for (const compiled of zones) {
       let track = dog.zones.get(compiled.zone.id);
       if (!track) {
         track = { kind: compiled.zone.kind, state: 'unknown', dwellSent: false };
         dog.zones.set(compiled.zone.id, track);
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
-      const side = this.classify(compiled.shape, p, sigmaMax);
-      this.step(dog, compiled, track, side, p, out);
+      let side = this.classify(compiled.shape, p, sigmaMax);
+      let fromPool = false;
+      if (side === undefined && usable) {
+        side = this.classifyPooled(compiled.shape, usable.x, usable.y, usable.cov);
+        fromPool = side !== undefined;
+      }
+      this.step(dog, compiled, track, side, fromPool, p, out);
     }
   }
 
@@ -454,28 +541,57 @@ export class Geofence {
   }
 
   /**
-   * Hysteresis in time: a new side becomes the state once every position for `holdMs` has said it;
-   * a position that cannot tell, or says the old side, cancels the change.
+   * The side the dog's pooled position is on, with the pooled confidence (no margin: the pool is for
+   * dogs near a boundary), or undefined when even all the recent positions together cannot tell.
+   */
+  private classifyPooled(shape: ZoneShape, x: number, y: number, cov: Covariance): Side | undefined {
+    const m = this.distance;
+    shape.measure(x, y, m);
+    const [[a, b], [, c]] = cov;
+    const variance =
+      m.nx === 0 && m.ny === 0
+        ? (a + c) / 2 + Math.sqrt(((a - c) / 2) ** 2 + b * b)
+        : m.nx * m.nx * a + 2 * m.nx * m.ny * b + m.ny * m.ny * c;
+    const reach = Math.max(
+      MIN_POOLED_DEPTH_M,
+      this.zPooled * Math.sqrt(Math.max(variance, MIN_POOLED_SIGMA_M * MIN_POOLED_SIGMA_M)),
+    );
+    if (m.d >= reach) return 'outside';
+    if (-m.d >= reach) return 'inside';
+    return undefined;
+  }
+
+  /**
+   * Hysteresis in time: a new side becomes the state once the evidence for `holdMs` has said it (each
+   * position, or when one cannot tell, the dog's pooled positions: `fromPool`), or at once when the pooled
+   * evidence says it and the pooled hold is 0; evidence that cannot tell, or says the old side, cancels
+   * the change.
    */
   private step(
     dog: DogTrack,
     compiled: CompiledZone,
     track: ZoneTrack,
     side: Side | undefined,
+    fromPool: boolean,
     p: FencePosition,
     out: FenceOutput,
   ): void {
     if (side === undefined || side === track.state) {
       if (track.pending) {
         track.pending = undefined;
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
     } else {
       if (!track.pending || track.pending.state !== side) {
         track.pending = { state: side, since: p.ts };
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
       }
-      if (p.ts - track.pending.since >= this.options.holdMs) this.confirm(dog, compiled, track, side, p, out);
+      const held = p.ts - track.pending.since;
+      if (held >= this.options.holdMs || (fromPool && held >= this.options.pooledHoldMs)) {
+        // Pooled evidence was gathering since the pool began: the dog has been there since then.
+        if (fromPool && dog.pooled) track.pending.since = Math.min(track.pending.since, dog.pooled.since);
+        this.confirm(dog, compiled, track, side, p, out);
+      }
     }
     if (
       track.state === 'inside' &&
@@ -485,7 +601,7 @@ export class Geofence {
       p.ts - track.since >= compiled.dwellMs
     ) {
       track.dwellSent = true;
-      out.changed.add(dog.id);
+      this.markChanged(out, dog.id);
       out.alerts.push(this.zoneAlert('dwell', dog.id, compiled.zone, track.since, p));
     }
   }
@@ -505,7 +621,7 @@ export class Geofence {
     track.pending = undefined;
     track.dwellSent = false;
     out.transitions++;
-    out.changed.add(dog.id);
+    this.markChanged(out, dog.id);
     // From an unknown state (a new dog or zone, a first deploy) only the alarming sides are told:
     // outside a safe zone, inside a forbidden one. Inside a safe or info zone is taken silently, so a
     // fresh start does not announce every dog.
@@ -528,8 +644,9 @@ export class Geofence {
       const due = Math.max(lastSeen ?? -Infinity, watchStart) + this.options.missingMs;
       if (now > due) {
         dog.missing = true;
+        dog.pooled = undefined;
         for (const track of dog.zones.values()) track.pending = undefined;
-        out.changed.add(dog.id);
+        this.markChanged(out, dog.id);
         out.alerts.push(
           this.alert('missing', dog.id, this.options.missingSeverity, now, lastSeen ?? watchStart, dog.last),
         );
@@ -595,6 +712,16 @@ function largestEigenvalue(cov: NonNullable<FencePosition['cov']>): number {
   return (a + c) / 2 + Math.sqrt(half * half + b * b);
 }
 
+function isOutOfBounds(dog: DogTrack): boolean {
+  for (const track of dog.zones.values())
+    if (
+      (track.kind === 'safe' && track.state === 'outside') ||
+      (track.kind === 'forbidden' && track.state === 'inside')
+    )
+      return true;
+  return false;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -619,6 +746,8 @@ function readDogSnapshot(id: string, saved: unknown): DogTrack | undefined {
       position.cov = cov as unknown as FencePosition['cov'];
     dog.last = position;
   }
+  const pooled = readPooled(saved.pooled);
+  if (pooled && dog.last && pooled.ts === dog.last.ts) dog.pooled = pooled;
   for (const [zoneId, z] of Object.entries(saved.zones)) {
     if (!isRecord(z) || !KINDS.includes(z.kind as string) || !SIDES.includes(z.state as string))
       return undefined;
