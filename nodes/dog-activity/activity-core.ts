@@ -8,6 +8,7 @@
 // whose tag sends no such frames are classified from the tracker's speed instead, and say so
 // (`source: "position"`): a lying dog's position jitters, so that is the weaker source.
 import { CONTRACT_VERSION, type Alert, type Position, type RssiReading } from '../kernel/contract';
+import { CollarWatch, type CollarWatchOptions } from './collar-watch';
 
 export type ActivityState = 'rest' | 'moving' | 'running';
 export type ActivitySource = 'accel' | 'position';
@@ -156,10 +157,13 @@ export class ActivityTracker {
   readonly options: ActivityOptions;
   private readonly dogs = new Map<string, DogActivity>();
   private readonly clock: LocalClock;
+  /** Battery and silence of the collars, from the same readings. */
+  readonly collars: CollarWatch;
 
-  constructor(options: Partial<ActivityOptions> = {}) {
+  constructor(options: Partial<ActivityOptions> = {}, collar: Partial<CollarWatchOptions> = {}) {
     this.options = { ...DEFAULT_ACTIVITY_OPTIONS, ...options };
     this.clock = new LocalClock(this.options.timeZone);
+    this.collars = new CollarWatch({ maxDogs: this.options.maxDogs, ...collar });
   }
 
   get dogCount(): number {
@@ -180,6 +184,7 @@ export class ActivityTracker {
 
   ingest(input: RssiReading | Position): IngestResult {
     const result: IngestResult = { activity: [], alerts: [] };
+    if (input.type === 'rssi') result.alerts.push(...this.collars.reading(input));
     const dog = input.dog;
     if (dog === undefined || dog === '') {
       result.ignored = 'no dog';

@@ -97,6 +97,11 @@ export function classifyAlert(payload: unknown): Classified {
         return { ...result('battery', 'open'), key: `battery|${dog}` };
       case 'battery-ok':
         return { ...result('battery', 'resolve'), key: `battery|${dog}` };
+      // No reading of the collar at all (dog-activity): as urgent to a family as a missing dog.
+      case 'collar-silent':
+        return { ...result('missing', 'open'), key: `collar|${dog}` };
+      case 'collar-back':
+        return { ...result('missing', 'resolve'), key: `collar|${dog}` };
       default:
         return result('zone', 'ignore');
     }

@@ -31,6 +31,8 @@ export const ALERT_EVENTS: readonly string[] = [
   'restless',
   'accel-silent',
   'accel-back',
+  'collar-silent',
+  'collar-back',
   // What tracker-notify reads where a node emits them.
   'battery-low',
   'battery-ok',
