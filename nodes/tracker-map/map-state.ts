@@ -76,6 +76,9 @@ export interface NodeState {
   tempC?: number;
   cpu?: number;
   throttled?: number;
+  uptimeS?: number;
+  /** From the health message's `mesh` (batman-adv): its neighbours, the originators it knows, its gateway. */
+  mesh?: { neighbors: number; originators?: number; gateway?: string };
 }
 
 export interface Snapshot {
@@ -262,11 +265,13 @@ export class MapState {
     const node = this.node(payload.node);
     if (node.healthTs === undefined || payload.ts >= node.healthTs) {
       node.healthTs = payload.ts;
-      for (const key of ['tempC', 'cpu', 'throttled'] as const) {
+      for (const key of ['tempC', 'cpu', 'throttled', 'uptimeS'] as const) {
         const value = payload[key];
         if (isFiniteNumber(value)) node[key] = value;
         else delete node[key];
       }
+      if (payload.mesh) node.mesh = meshSummary(payload.mesh);
+      else delete node.mesh;
       // A node that reports health is up, until its last will says otherwise.
       if (node.status === 'unknown') node.status = 'online';
     }
@@ -289,6 +294,15 @@ export class MapState {
     }
     return node;
   }
+}
+
+function meshSummary(mesh: NonNullable<Health['mesh']>): NonNullable<NodeState['mesh']> {
+  const summary: NonNullable<NodeState['mesh']> = {
+    neighbors: Array.isArray(mesh.neighbors) ? mesh.neighbors.length : 0,
+  };
+  if (isFiniteNumber(mesh.originators)) summary.originators = mesh.originators;
+  if (typeof mesh.gateway === 'string' && mesh.gateway !== '') summary.gateway = mesh.gateway.slice(0, 40);
+  return summary;
 }
 
 /** Some items of a batch were bad; `updates` holds those of the good ones, already applied. */

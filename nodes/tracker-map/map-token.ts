@@ -16,10 +16,15 @@ export interface MapTokenOptions {
   secret?: Buffer;
 }
 
-/** What a token is bound to: a digest of the client's credentials as its HTTP request carried them. */
-export function credentialBinding(authorization: string | string[] | undefined): string {
+/**
+ * What a token is bound to: a digest of the client's credentials as its HTTP request carried them (the
+ * Authorization header of httpNodeAuth, and the app's session cookie where a tracker-notify serves the map).
+ */
+export function credentialBinding(authorization: string | string[] | undefined, appSession?: string): string {
   const value = Array.isArray(authorization) ? authorization.join(',') : (authorization ?? '');
-  return createHash('sha256').update(value).digest('base64url');
+  const hash = createHash('sha256').update(value);
+  if (appSession !== undefined) hash.update(`\n${appSession}`);
+  return hash.digest('base64url');
 }
 
 export class MapTokens {

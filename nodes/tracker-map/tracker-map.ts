@@ -9,10 +9,13 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage, excerpt } from '../kernel/checks';
 import { formatSkew } from '../kernel/event-clock';
+import { appPerson, hasAppLogin } from '../common/app-access';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { linkSite } from '../common/site-link';
 import { readSettings } from '../kernel/settings';
 import { TRACKER_MAP_SETTINGS } from '../kernel/settings/tracker-map';
+import { COOKIE, parseCookies } from '../tracker-notify/routes';
+import { notifyClock } from '../tracker-notify/runtime-hooks';
 import { LiveChannel } from './live-channel';
 import { credentialBinding, MapTokens } from './map-token';
 import {
@@ -45,12 +48,38 @@ interface TrackerMapDef extends NodeDef {
 
 interface MapPage {
   title: string;
+  /** The page's URL path from the server's root, e.g. `/dogtracker/`: what the app login is keyed by. */
+  url: string;
   /** What this node instance's tokens open: its socket path and a nonce (a redeploy ends old tokens). */
   scope: string;
   tiles: { url: string; attribution: string };
 }
 
 const WEB_DIR = path.join(__dirname, 'web');
+
+// Where a tracker-notify serves this map, the page is its phone app: the manifest, the icons and the
+// service worker come from tracker-notify, relative to the page.
+const APP_HEAD = [
+  '<link rel="manifest" href="api/notify/manifest.webmanifest" />',
+  '<link rel="icon" href="api/notify/icon.svg" />',
+  '<link rel="apple-touch-icon" href="api/notify/apple-touch-icon.png" />',
+  '<meta name="apple-mobile-web-app-capable" content="yes" />',
+  '<meta name="mobile-web-app-capable" content="yes" />',
+].join('\n    ');
+
+/**
+ * Who may open a map's data: `'no-app-login'` leaves it to Node-RED's httpNodeAuth (already checked
+ * for HTTP; the WebSocket token carries it), otherwise the app's logged-in person, or undefined.
+ */
+function appAccess(mapUrl: string, cookie: string | undefined): ReturnType<typeof appPerson> {
+  return appPerson(mapUrl, cookie, notifyClock().now());
+}
+
+/** The token binding of a request: its Authorization header and, with an app login, its session. */
+function bindingOf(headers: { authorization?: string; cookie?: string }, app: boolean): string {
+  const session = app ? (parseCookies(headers.cookie).get(COOKIE) ?? '') : undefined;
+  return credentialBinding(headers.authorization, session);
+}
 
 export = (RED: NodeAPI): void => {
   const pages = new Map<string, MapPage>();
@@ -82,15 +111,38 @@ export = (RED: NodeAPI): void => {
     if (route.kind === 'slashless' || (route.kind === 'page' && !url.endsWith('/'))) {
       res.redirect(301, `${url}/`);
     } else if (route.kind === 'session') {
-      // A fresh token per request, bound to the credentials this request carried (httpNodeAuth checked them).
-      const { token, expiresAt } = tokens.issue(page.scope, credentialBinding(req.headers.authorization));
-      res.set('Cache-Control', 'no-store').json({ token, expiresAt, tiles: page.tiles, title: page.title });
+      res.set('Cache-Control', 'no-store');
+      const person = appAccess(page.url, req.headers.cookie);
+      if (person === undefined) {
+        res.status(401).json({ error: 'log in to the app first', appLogin: true });
+        return;
+      }
+      // A fresh token per request, bound to the credentials this request carried (httpNodeAuth checked
+      // them, or the app login did).
+      const app = person !== 'no-app-login';
+      const { token, expiresAt } = tokens.issue(page.scope, bindingOf(req.headers, app));
+      res.json({
+        token,
+        expiresAt,
+        tiles: page.tiles,
+        title: page.title,
+        ...(app ? { person } : {}),
+      });
     } else {
+      // The page itself is the app's shell: no map data in it (that needs the session above), so the
+      // service worker can keep it for opening with no network, and it shows the login form.
       const assetsUrl = route.segment === '' ? `${ASSETS_SEGMENT}/` : `../${ASSETS_SEGMENT}/`;
+      const app = hasAppLogin(page.url);
       res
         .set('Cache-Control', 'no-cache')
         .type('html')
-        .send(pageTemplate.replace(/%ASSETS%/g, assetsUrl).replace(/%TITLE%/g, escapeHtml(page.title)));
+        .send(
+          pageTemplate
+            .replace(/%ASSETS%/g, assetsUrl)
+            .replace(/%TITLE%/g, escapeHtml(page.title))
+            .replace('%APP_HEAD%', app ? APP_HEAD : '')
+            .replace('%APP%', app ? 'app' : 'map'),
+        );
     }
   }
 
@@ -172,14 +224,18 @@ export = (RED: NodeAPI): void => {
     if (problem === undefined && root !== undefined) {
       const page: MapPage = {
         title: def.title || 'Dog tracker',
+        url: `${root}${pagePath(segment).slice(1)}`,
         scope: `${socketPath(root, segment)}\n${randomBytes(12).toString('base64url')}`,
         tiles: { url: def.tileUrl ?? '', attribution: def.tileAttribution ?? '' },
       };
       pages.set(segment, page);
       const live = new LiveChannel({
         path: socketPath(root, segment),
-        authorize: (request, token) =>
-          tokens.check(token, page.scope, credentialBinding(request.headers.authorization)),
+        authorize: (request, token) => {
+          const person = appAccess(page.url, request.headers.cookie);
+          if (person === undefined) return 'log in to the app first';
+          return tokens.check(token, page.scope, bindingOf(request.headers, person !== 'no-app-login'));
+        },
         maxClients: settings.maxClients,
         greeting: () => JSON.stringify(state.snapshot()),
         onClientsChanged: (count) => {

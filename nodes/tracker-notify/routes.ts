@@ -34,21 +34,39 @@ export const STATIC_FILES: Readonly<Record<string, string>> = {
   'app.css': 'app.css',
   'sw.js': 'sw.js',
   'icon.svg': 'icon.svg',
+  // Made once from icon.svg with Chromium: Android wants 192 and 512 PNGs (and a maskable one for its
+  // round and squircle masks), iOS a 180 px apple-touch-icon (it ignores the manifest's icons).
+  'icon-192.png': 'icon-192.png',
+  'icon-512.png': 'icon-512.png',
+  'icon-maskable-512.png': 'icon-maskable-512.png',
+  'apple-touch-icon.png': 'apple-touch-icon.png',
 };
 
+/** The app's colour: the map page's header (theme-color there too). */
+export const THEME_COLOR = '#3b5b3a';
+
+/** The web app manifest: the live map is the app (start_url), the alerts and settings are its screens. */
 export function manifest(
   title: string,
   urls: { api: string; app: string; map: string },
 ): Record<string, unknown> {
   return {
+    id: urls.map,
     name: title,
-    short_name: title.slice(0, 12),
-    start_url: urls.app,
+    short_name: title.length <= 12 ? title : title.slice(0, 12).trim(),
+    description: 'Where the dogs are, and their alerts',
+    start_url: urls.map,
     scope: urls.map,
     display: 'standalone',
-    background_color: '#ffffff',
-    theme_color: '#2b6cb0',
-    icons: [{ src: `${urls.api}icon.svg`, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+    orientation: 'portrait',
+    background_color: '#f4f5f2',
+    theme_color: THEME_COLOR,
+    icons: [
+      { src: `${urls.api}icon-192.png`, sizes: '192x192', type: 'image/png', purpose: 'any' },
+      { src: `${urls.api}icon-512.png`, sizes: '512x512', type: 'image/png', purpose: 'any' },
+      { src: `${urls.api}icon-maskable-512.png`, sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+      { src: `${urls.api}icon.svg`, sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+    ],
   };
 }
 

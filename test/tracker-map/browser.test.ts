@@ -122,15 +122,17 @@ describe('tracker-map in Chromium', function () {
 
     // A walk north-east across the yard.
     for (let i = 0; i <= 10; i++) map.receive({ payload: position(4 + i, 6 + 2 * i, T0 + i * 1000) });
-    await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 14.0 m, y 26.0 m');
+    // The dogs' list is its own screen: on the map screen it is there but hidden.
+    const attached = { state: 'attached' } as const;
+    await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 14.0 m, y 26.0 m', attached);
     const before = await markerCentre(page, 'rex');
     map.receive({ payload: position(16, 28.5, T0 + 12000, 2.5) });
-    await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 16.0 m, y 28.5 m');
+    await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 16.0 m, y 28.5 m', attached);
     const after = await markerCentre(page, 'rex');
     // East is right and north is up on the plan.
     assert.ok(after.x > before.x + 2, `marker moved east: ${before.x} -> ${after.x}`);
     assert.ok(after.y < before.y - 2, `marker moved north: ${before.y} -> ${after.y}`);
-    assert.match(await page.locator('#dogs li[data-dog="rex"] .detail').innerText(), /1\.0 m\/s/);
+    assert.match((await page.locator('#dogs li[data-dog="rex"] .detail').textContent()) ?? '', /1\.0 m\/s/);
     assert.ok((await page.locator('path.dog-trail-rex').getAttribute('d'))!.length > 20, 'trail drawn');
 
     map.receive({
@@ -149,6 +151,7 @@ describe('tracker-map in Chromium', function () {
       topic: 'dogtracker/v1/alert/rex',
     });
     map.receive({ payload: position(21, 31, T0 + 13000, 2.5) });
+    await page.click('#tabs a[data-screen="alerts"]');
     const alert = page.locator('#alerts li.critical');
     await alert.waitFor();
     assert.match(await alert.innerText(), /Rex left Yard/);
@@ -156,8 +159,12 @@ describe('tracker-map in Chromium', function () {
     map.receive({ payload: 'online', topic: 'dogtracker/v1/status/pi-yard-ne' });
     map.receive({ payload: 'online', topic: 'dogtracker/v1/status/pi-yard-nw' });
     map.receive({ payload: 'offline', topic: 'dogtracker/v1/status/pi-yard-s' });
-    await page.waitForSelector('path.scanner-offline');
+    await page.waitForSelector('path.scanner-offline', attached);
+    await page.click('#tabs a[data-screen="health"]');
     await page.waitForSelector('#scanner-count >> text=2/3 online');
+    // The app's screens are the map's own without a tracker-notify: no login, no "me" screen.
+    assert.equal(await page.locator('#tab-me').isVisible(), false);
+    await page.click('#tabs a[data-screen="map"]');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'tracker-map-phone.png'), fullPage: true });
@@ -188,7 +195,9 @@ describe('tracker-map in Chromium', function () {
     await helper.load([trackerSite, trackerMapServed], flow);
     helper.getNode('map1').receive({ payload: position(3, 4, T0) });
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20000 });
-    await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 3.0 m, y 4.0 m');
+    await page.waitForSelector('#dogs li[data-dog="rex"] .detail >> text=x 3.0 m, y 4.0 m', {
+      state: 'attached',
+    });
   });
 
   it('opens on the geographic map when a tile URL is set, and still draws the site when no tile loads', async () => {

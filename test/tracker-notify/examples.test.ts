@@ -29,7 +29,7 @@ describe('tracker-notify examples', function () {
       start_url: string;
       scope: string;
     };
-    assert.deepEqual([manifest.start_url, manifest.scope], ['/dogtracker/api/notify/app/', '/dogtracker/']);
+    assert.deepEqual([manifest.start_url, manifest.scope], ['/dogtracker/', '/dogtracker/']);
   });
 
   it('examples/tracker-notify-email.json imports with only the e-mail node missing', async () => {

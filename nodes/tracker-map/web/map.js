@@ -1,7 +1,10 @@
-/* global L, document, window, fetch, WebSocket, location, setTimeout, setInterval, URL */
-// The dog tracker's live map page. Takes a snapshot and then updates from the tracker-map node's
-// WebSocket. Two views: the site plan in local metres (Leaflet's CRS.Simple, needs nothing from the
-// internet) and, when the site has an origin and a tile URL is configured, a geographic map.
+/* global L, document, window, fetch, WebSocket, location, setTimeout, setInterval, clearTimeout, URL, navigator, localStorage, caches, Notification, atob */
+// The dog tracker's live map page, and where a tracker-notify serves it, the phone app. Takes a snapshot
+// and then updates from the tracker-map node's WebSocket. Two views: the site plan in local metres
+// (Leaflet's CRS.Simple, needs nothing from the internet) and, when the site has an origin and a tile URL
+// is configured, a geographic map. Screens (bottom bar): map, alerts, dogs, health and, in the app, me.
+// The app keeps its last state in localStorage and its files in a cache the service worker answers from,
+// so it opens with no network, showing that state marked offline with its age.
 (function () {
   'use strict';
 
@@ -19,6 +22,15 @@
   var siteLayer = null;
   var dogLayers = {};
   var fitted = false;
+  /** `app`: a tracker-notify serves this map (its login, alerts, push); `map`: the plain live map. */
+  var appMode = document.documentElement.dataset.mode === 'app';
+  var api = new URL('api/notify/', location.href);
+  var person = null;
+  var hubAlerts = [];
+  var hubStatus = null;
+  /** Wall-clock time of the newest data shown (live, or from the saved state when offline). */
+  var dataAt = 0;
+  var live = false;
 
   var el = {
     map: document.getElementById('map'),
@@ -28,6 +40,18 @@
     scannerCount: document.getElementById('scanner-count'),
     conn: document.getElementById('conn'),
     mode: document.getElementById('mode'),
+    offline: document.getElementById('offline'),
+    offlineAge: document.getElementById('offline-age'),
+    hubAlertsBox: document.getElementById('hub-alerts-box'),
+    hubAlerts: document.getElementById('hub-alerts'),
+    alertBadge: document.getElementById('alert-badge'),
+    hubBox: document.getElementById('hub-box'),
+    hub: document.getElementById('hub'),
+    login: document.getElementById('login'),
+    loginError: document.getElementById('login-error'),
+    who: document.getElementById('who'),
+    pushStatus: document.getElementById('push-status'),
+    tabMe: document.getElementById('tab-me'),
   };
 
   // ---- state ------------------------------------------------------------------------------------
@@ -83,12 +107,17 @@
   }
 
   function handle(update) {
+    dataAt = Date.now();
+    scheduleSave();
     if (update.kind === 'snapshot') applySnapshot(update);
     else if (update.kind === 'position') applyPosition(update.position);
     else if (update.kind === 'alert') {
       state.alerts.push(update.alert);
       if (state.alerts.length > state.alertsKept) state.alerts.shift();
       renderAlerts();
+      renderDogs();
+      // The hub's record of it (who is on it) follows.
+      if (person) refreshHub();
     } else if (update.kind === 'node') {
       state.nodes[update.node.id] = update.node;
       renderScanners();
@@ -121,12 +150,21 @@
       map = L.map(el.map, { crs: L.CRS.Simple, minZoom: -4, maxZoom: 6, zoomSnap: 0.25, attributionControl: false });
     }
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
-    // Dogs stay above the site however often scanners are redrawn.
+    // Dogs stay above the site however often scanners are redrawn. A backdrop (the site's plan drawing,
+    // backdrop.js when present) goes under both, in its own pane.
+    map.createPane('backdrop').style.zIndex = 405;
     map.createPane('site').style.zIndex = 410;
     map.createPane('dogs').style.zIndex = 420;
     // Leaflet needs a view before vector layers are added.
     fit();
     siteLayer = L.layerGroup().addTo(map);
+    if (window.dogtrackerBackdrop) {
+      try {
+        window.dogtrackerBackdrop.draw(map, state.site, mode);
+      } catch (err) {
+        window.console.error('backdrop failed', err);
+      }
+    }
     drawSite();
     Object.keys(state.dogs).forEach(function (id) {
       drawDog(state.dogs[id]);
@@ -135,6 +173,11 @@
 
   function fit() {
     if (fitted || !map) return;
+    // On another screen the map has no size: fit when it shows.
+    if (!el.map.clientWidth) {
+      if (!map._loaded) map.setView([0, 0], mode === 'plan' ? 0 : 2);
+      return;
+    }
     var bounds = L.latLngBounds([]);
     var site = state.site;
     if (site && mode === 'plan') {
@@ -326,6 +369,7 @@
           'x ' + p.x.toFixed(1) + ' m, y ' + p.y.toFixed(1) + ' m',
           v == null ? null : v.toFixed(1) + ' m/s',
           '±' + (p.accuracy || 0).toFixed(1) + ' m',
+          battery(id),
         ].filter(Boolean);
         li.appendChild(text('span', 'detail', parts.join(' · ')));
         if (Date.now() - p.ts > STALE_MS) li.classList.add('stale');
@@ -336,6 +380,17 @@
       }
       el.dogs.appendChild(li);
     });
+  }
+
+  /** The collar battery as the latest battery alert of the dog tells it (positions do not carry it). */
+  function battery(id) {
+    for (var i = state.alerts.length - 1; i >= 0; i--) {
+      var a = state.alerts[i];
+      if (a.dog !== id || (a.event !== 'battery-low' && a.event !== 'battery-ok')) continue;
+      var level = typeof a.battery === 'number' && isFinite(a.battery) ? ' ' + Math.round(a.battery) + ' %' : '';
+      return (a.event === 'battery-low' ? 'battery low' : 'battery ok') + level;
+    }
+    return null;
   }
 
   function alertText(a) {
@@ -363,46 +418,382 @@
       });
   }
 
+  function duration(s) {
+    if (s < 3600) return Math.round(s / 60) + ' min';
+    if (s < 86400) return Math.round(s / 3600) + ' h';
+    return Math.round(s / 86400) + ' d';
+  }
+
   function renderScanners() {
     el.scanners.textContent = '';
     var ids = Object.keys(state.nodes);
     var online = 0;
+    if (ids.length === 0) el.scanners.appendChild(text('li', 'empty', 'No scanners yet'));
     ids.forEach(function (id) {
       var n = state.nodes[id];
       if (n.status === 'online') online++;
-      var li = text('li', n.status, id);
+      var li = text('li', n.status);
       li.dataset.node = id;
+      li.appendChild(text('span', 'name', id));
       var info = [n.status];
-      if (n.tempC != null) info.push(n.tempC.toFixed(0) + ' °C');
       if (n.healthTs != null) info.push('health ' + age(n.healthTs));
+      if (n.tempC != null) info.push(n.tempC.toFixed(0) + ' °C');
+      if (n.cpu != null) info.push('CPU ' + n.cpu.toFixed(0) + ' %');
+      if (n.uptimeS != null) info.push('up ' + duration(n.uptimeS));
+      if (n.mesh) {
+        var mesh = n.mesh.neighbors + ' mesh link' + (n.mesh.neighbors === 1 ? '' : 's');
+        if (n.mesh.originators != null) mesh += ', ' + n.mesh.originators + ' nodes known';
+        if (n.mesh.gateway) mesh += ', gateway ' + n.mesh.gateway;
+        info.push(mesh);
+      }
       li.title = info.join(', ');
+      li.appendChild(text('span', 'detail', info.join(' · ')));
       el.scanners.appendChild(li);
     });
     el.scannerCount.textContent = ids.length ? online + '/' + ids.length + ' online' : '';
   }
 
+  // ---- screens ------------------------------------------------------------------------------------
+
+  var SCREENS = ['map', 'alerts', 'dogs', 'health', 'me'];
+
+  function showScreen() {
+    var name = location.hash.replace(/^#/, '');
+    if (SCREENS.indexOf(name) < 0 || (name === 'me' && !appMode)) name = 'map';
+    var screens = document.querySelectorAll('.screen');
+    for (var i = 0; i < screens.length; i++) screens[i].classList.toggle('active', screens[i].dataset.screen === name);
+    var tabs = document.querySelectorAll('#tabs a');
+    for (var j = 0; j < tabs.length; j++) tabs[j].classList.toggle('active', tabs[j].dataset.screen === name);
+    el.mode.style.visibility = name === 'map' ? '' : 'hidden';
+    // Leaflet measures its box: it was hidden while another screen showed.
+    if (name === 'map' && map) {
+      map.invalidateSize();
+      fit();
+    }
+  }
+
+  // ---- last known state (opens with no network) ---------------------------------------------------
+
+  var SAVE_KEY = 'dogtracker:' + location.pathname;
+  var SAVED_TRAIL = 100;
+  var saveTimer = null;
+
+  function scheduleSave() {
+    if (saveTimer) return;
+    saveTimer = setTimeout(function () {
+      saveTimer = null;
+      save();
+    }, 2000);
+  }
+
+  function save() {
+    var dogs = Object.keys(state.dogs).map(function (id) {
+      var d = state.dogs[id];
+      return Object.assign({}, d, { trail: d.trail.slice(-SAVED_TRAIL) });
+    });
+    var nodes = Object.keys(state.nodes).map(function (id) {
+      return state.nodes[id];
+    });
+    var saved = {
+      dataAt: dataAt,
+      snapshot: { kind: 'snapshot', site: state.site, trailS: state.trailS, alertsKept: state.alertsKept, dogs: dogs, nodes: nodes, alerts: state.alerts },
+      tiles: tiles,
+      hubAlerts: hubAlerts,
+      hubStatus: hubStatus,
+      person: person,
+    };
+    try {
+      localStorage.setItem(SAVE_KEY, JSON.stringify(saved));
+    } catch (err) {
+      // Full or forbidden (private browsing): the app still works, only not offline.
+    }
+  }
+
+  /** Shows the saved state when nothing live has come yet; false when there is none. */
+  function restore() {
+    if (dataAt) return true;
+    var saved;
+    try {
+      saved = JSON.parse(localStorage.getItem(SAVE_KEY) || 'null');
+    } catch (err) {
+      saved = null;
+    }
+    if (!saved || !saved.snapshot) return false;
+    tiles = saved.tiles || tiles;
+    applySnapshot(saved.snapshot);
+    dataAt = saved.dataAt || 0;
+    person = saved.person || null;
+    hubAlerts = saved.hubAlerts || [];
+    hubStatus = saved.hubStatus || null;
+    renderHub();
+    return true;
+  }
+
+  function renderOffline() {
+    var show = !live && dataAt > 0;
+    el.offline.hidden = !show;
+    if (show) el.offlineAge.textContent = age(dataAt) + ' (' + new Date(dataAt).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) + ')';
+    el.offline.dataset.at = String(dataAt);
+  }
+
+  // ---- the app: login, the hub's alerts, push -----------------------------------------------------
+
+  function call(method, path, body) {
+    return fetch(new URL(path, api), {
+      method: method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (res) {
+      return res.text().then(function (t) {
+        var json = t ? JSON.parse(t) : undefined;
+        if (!res.ok && res.status !== 409) {
+          var err = new Error((json && json.error) || res.statusText);
+          err.status = res.status;
+          throw err;
+        }
+        return json;
+      });
+    });
+  }
+
+  function showLogin() {
+    person = null;
+    el.login.hidden = false;
+    live = false;
+    setConn('offline', 'log in');
+  }
+
+  el.login.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var f = e.target;
+    call('POST', 'login', { login: f.login.value, password: f.password.value }).then(
+      function () {
+        el.login.hidden = true;
+        el.loginError.textContent = '';
+        f.password.value = '';
+        connect();
+      },
+      function (err) {
+        el.loginError.textContent = err.message;
+      },
+    );
+  });
+
+  document.getElementById('logout').addEventListener('click', function () {
+    call('POST', 'logout').then(function () {
+      try {
+        localStorage.removeItem(SAVE_KEY);
+      } catch (err) {
+        // nothing saved
+      }
+      if (socket) socket.close();
+      location.hash = '#map';
+      showLogin();
+    });
+  });
+
+  function refreshHub() {
+    return Promise.all([call('GET', 'alerts'), call('GET', 'status').catch(function () {
+      return null;
+    })]).then(
+      function (answers) {
+        hubAlerts = answers[0] || [];
+        hubStatus = answers[1];
+        renderHub();
+        scheduleSave();
+      },
+      function (err) {
+        if (err.status === 401) showLogin();
+      },
+    );
+  }
+
+  function when(ms) {
+    return ms ? new Date(ms).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) : '';
+  }
+
+  function renderHub() {
+    el.hubAlertsBox.hidden = !appMode;
+    el.hubBox.hidden = !appMode;
+    if (!appMode) return;
+    el.who.textContent = person ? person.name + ' (' + person.login + ', ' + person.role + ')' : '';
+    el.hubAlerts.textContent = '';
+    if (hubAlerts.length === 0) el.hubAlerts.appendChild(text('li', 'empty', 'No alerts'));
+    var open = 0;
+    hubAlerts.forEach(function (a) {
+      if (a.state === 'open') open++;
+      var li = text('li', a.state + ' ' + ((a.alert && a.alert.severity) || 'info'));
+      li.dataset.id = a.id;
+      li.appendChild(text('div', 'title', a.title));
+      if (a.text && a.text !== a.title) li.appendChild(text('div', 'text', a.text));
+      var status =
+        a.state === 'acknowledged'
+          ? 'acknowledged by ' + a.ackBy + ' at ' + when(a.ackAt)
+          : a.state === 'resolved'
+            ? 'resolved ' + when(a.resolvedAt)
+            : 'open since ' + when(a.openedAt);
+      li.appendChild(text('div', 'state', status));
+      if (a.state === 'open' && person) {
+        var ack = text('button', 'ack', "I'm on it");
+        ack.type = 'button';
+        ack.onclick = function () {
+          ack.disabled = true;
+          call('POST', 'alerts/' + encodeURIComponent(a.id) + '/ack', {}).then(refreshHub, refreshHub);
+        };
+        li.appendChild(ack);
+      }
+      if (a.state !== 'resolved' && person && person.role === 'admin') {
+        var resolve = text('button', 'resolve', 'Resolved');
+        resolve.type = 'button';
+        resolve.onclick = function () {
+          resolve.disabled = true;
+          call('POST', 'alerts/' + encodeURIComponent(a.id) + '/resolve', {}).then(refreshHub, refreshHub);
+        };
+        li.appendChild(resolve);
+      }
+      el.hubAlerts.appendChild(li);
+    });
+    el.alertBadge.hidden = open === 0;
+    el.alertBadge.textContent = String(open);
+    el.hub.textContent = '';
+    if (hubStatus) {
+      el.hub.appendChild(
+        text(
+          'li',
+          'push ' + hubStatus.state,
+          hubStatus.state === 'ok'
+            ? 'Push service reachable'
+            : hubStatus.state === 'off'
+              ? 'Push is not set up'
+              : 'Push service unreachable' + (hubStatus.problem ? ': ' + hubStatus.problem : ''),
+        ),
+      );
+      if (hubStatus.pending) el.hub.appendChild(text('li', 'pending', hubStatus.pending + ' notifications waiting to be sent'));
+      el.hub.appendChild(text('li', 'devices', hubStatus.people + ' people, ' + hubStatus.devices + ' devices with push'));
+    }
+    hubAlerts
+      .filter(function (a) {
+        return a.state !== 'resolved' && (a.category === 'hub' || a.category === 'scanner-offline');
+      })
+      .forEach(function (a) {
+        el.hub.appendChild(text('li', 'hub-alert', a.title + ' (' + a.state + ')'));
+      });
+  }
+
+  function b64(s) {
+    var pad = '='.repeat((4 - (s.length % 4)) % 4);
+    var raw = atob((s + pad).replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(raw, function (c) {
+      return c.charCodeAt(0);
+    });
+  }
+
+  var registration = null;
+
+  /** The app's service worker (tracker-notify's sw.js, with the map's scope) and its files, for offline. */
+  function installApp() {
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.register(new URL('sw.js', api), { scope: './' }).then(
+      function (reg) {
+        registration = reg;
+      },
+      function (err) {
+        window.console.warn('service worker not registered: ' + err.message);
+      },
+    );
+    if (!window.caches) return;
+    var files = [location.pathname, new URL('manifest.webmanifest', api).pathname];
+    var links = document.querySelectorAll('script[src], link[rel=stylesheet], link[rel=apple-touch-icon]');
+    for (var i = 0; i < links.length; i++) files.push(links[i].src || links[i].href);
+    caches.open('dogtracker-shell-v1').then(function (cache) {
+      return cache.addAll(files);
+    }).catch(function (err) {
+      window.console.warn('app files not kept for offline: ' + err.message);
+    });
+  }
+
+  document.getElementById('enable-push').addEventListener('click', function () {
+    var status = el.pushStatus;
+    if (!('serviceWorker' in navigator) || !('PushManager' in window)) {
+      status.textContent = 'This browser cannot receive push (on an iPhone or iPad: add the app to the home screen first, then open it from there).';
+      return;
+    }
+    status.textContent = 'Turning on alerts for this device…';
+    var reg;
+    var key;
+    call('GET', 'vapid')
+      .then(function (v) {
+        key = v.publicKey;
+        return navigator.serviceWorker.ready;
+      })
+      .then(function (r) {
+        reg = r;
+        return Notification.requestPermission();
+      })
+      .then(function (permission) {
+        if (permission !== 'granted') throw new Error('notifications are not allowed');
+        return reg.pushManager.getSubscription();
+      })
+      .then(function (sub) {
+        if (sub) return sub;
+        // The browser asks its vendor's push service; without internet it may never answer.
+        return Promise.race([
+          reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64(key) }),
+          new Promise(function (resolve, reject) {
+            setTimeout(function () {
+              reject(new Error('the browser push service did not answer (is this device online?)'));
+            }, 20000);
+          }),
+        ]);
+      })
+      .then(function (sub) {
+        return call('POST', 'push/subscribe', { subscription: sub.toJSON(), label: navigator.userAgent.slice(0, 60) });
+      })
+      .then(
+        function () {
+          status.textContent = 'Alerts will come to this device.';
+        },
+        function (err) {
+          status.textContent = 'Push could not be turned on: ' + err.message;
+        },
+      );
+  });
+
   // ---- connection ---------------------------------------------------------------------------------
 
   var retryMs = 1000;
+  var retryTimer = null;
+  var socket = null;
 
   function setConn(s, label) {
     el.conn.dataset.state = s;
     el.conn.textContent = label;
+    live = s === 'live';
+    renderOffline();
   }
 
   function connect() {
+    clearTimeout(retryTimer);
     setConn('connecting', 'connecting');
     fetch('session', { cache: 'no-store', credentials: 'same-origin' })
       .then(function (res) {
+        if (res.status === 401 && appMode) return null;
         if (!res.ok) throw new Error('session ' + res.status);
         return res.json();
       })
       .then(function (session) {
+        if (!session) return showLogin();
         tiles = session.tiles || tiles;
+        if (session.person) {
+          person = session.person;
+          refreshHub();
+        }
         var url = new URL('ws', location.href);
         url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
         url.searchParams.set('token', session.token);
-        var ws = new WebSocket(url.toString());
+        var ws = (socket = new WebSocket(url.toString()));
         ws.onopen = function () {
           retryMs = 1000;
           setConn('live', 'live');
@@ -415,6 +806,9 @@
           }
         };
         ws.onclose = function (event) {
+          if (socket !== ws) return;
+          socket = null;
+          if (!el.login.hidden) return;
           // 1013: the map has as many viewers as it serves; say so, and try again later. Every other
           // close (redeploy, network, an expired or refused token) reconnects with a fresh session token.
           if (event.code === 1013) retry(event.reason || 'this map is full; try again later', 30000);
@@ -422,6 +816,8 @@
         };
       })
       .catch(function () {
+        // No network (or no hub): what was known last, marked offline with its age.
+        restore();
         retry();
       });
   }
@@ -429,7 +825,7 @@
   function retry(reason, delayMs) {
     setConn(reason ? 'full' : 'offline', reason || 'offline');
     if (reason) el.conn.title = reason;
-    setTimeout(connect, delayMs || retryMs);
+    retryTimer = setTimeout(connect, delayMs || retryMs);
     retryMs = Math.min(retryMs * 2, 15000);
   }
 
@@ -443,7 +839,17 @@
   setInterval(function () {
     var seen = el.dogs.querySelectorAll('.seen[data-ts]');
     for (var i = 0; i < seen.length; i++) seen[i].textContent = age(Number(seen[i].dataset.ts));
+    renderOffline();
   }, 1000);
+  // The hub's alerts change without a map message too (someone else acknowledged).
+  setInterval(function () {
+    if (person && live) refreshHub();
+  }, 15000);
 
+  window.addEventListener('hashchange', showScreen);
+  el.tabMe.hidden = !appMode;
+  showScreen();
+  renderHub();
+  if (appMode) installApp();
   connect();
 })();
