@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { NodeAPI } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { chromium, type BrowserContext } from 'playwright-core';
 import dogActivity = require('../../nodes/dog-activity/dog-activity');
 import trackerInflux = require('../../nodes/tracker-influx/tracker-influx');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import { toLineProtocol } from '../../nodes/influx-write/points';
-import { helper, onTab } from '../support/flow';
+import { helper, onTab, type Status } from '../support/flow';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
 import { baseUrl, serveHttpNode, trackerMapServed } from '../tracker-map/harness';
 import { siteText } from '../tracker-site/fixtures';
@@ -48,10 +48,14 @@ const ALERT = {
   ts: T0 + 480 * 5000,
 };
 
-function flow(influxUrl: string): Array<Record<string, unknown> & { id: string; type: string }> {
+function flow(
+  influxUrl: string,
+  activity: Record<string, unknown> = {},
+  influx: Record<string, unknown> = {},
+): Array<Record<string, unknown> & { id: string; type: string }> {
   return onTab([
     { id: 'site1', type: 'tracker-site', name: 'the site', config: siteText() },
-    { id: 'db1', type: 'tracker-influx', version: '1', url: influxUrl, database: DB, timeoutS: 5 },
+    { id: 'db1', type: 'tracker-influx', version: '1', url: influxUrl, database: DB, timeoutS: 5, ...influx },
     {
       id: 'a1',
       type: 'dog-activity',
@@ -60,8 +64,18 @@ function flow(influxUrl: string): Array<Record<string, unknown> & { id: string; 
       influx: 'db1',
       path: '',
       wires: [[], []],
+      ...activity,
     },
   ]);
+}
+
+/** The texts of every status the node has shown (the test helper spies on Node.prototype.status). */
+function statusTexts(node: Node): string[] {
+  const spy = node.status as unknown as { getCalls(): Array<{ thisValue: unknown; args: Status[] }> };
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => c.args[0]?.text ?? '');
 }
 
 describe('dog-activity history page', function () {
@@ -142,6 +156,38 @@ describe('dog-activity history page', function () {
     assert.match(await csv.text(), /^dog,day,zone/);
     const bad = await fetch(`${baseUrl()}/dogtracker/history/api/report?dog=rex&day=nope`);
     assert.equal(bad.status, 400);
+  });
+
+  it('serves under the map path only while deployed, and refuses a connection it cannot read', async () => {
+    await helper.load(NODES, flow(influx.url, { path: 'kennel' }));
+    assert.ok(statusTexts(helper.getNode('a1')).includes('waiting · history /dogtracker/kennel/history/'));
+    const page = await fetch(`${baseUrl()}/dogtracker/kennel/history/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script src="\.\.\/\.\.\/map-assets\/leaflet\/leaflet\.js">/);
+    const slashless = await fetch(`${baseUrl()}/dogtracker/kennel/history`, { redirect: 'manual' });
+    assert.equal(slashless.status, 301);
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/history/`)).status, 404);
+    await helper.unload();
+
+    // A redeploy in the same runtime (same handler) without the history: the node's entry is gone.
+    await helper.load(NODES, flow(influx.url, { path: 'kennel' }));
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/kennel/history/`)).status, 200);
+    await helper.setFlows(flow(influx.url, { path: 'kennel', influx: '' }), 'full');
+    assert.ok(statusTexts(helper.getNode('a1')).includes('waiting'));
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/kennel/history/`)).status, 404);
+    await helper.setFlows(flow(influx.url, { path: 'kennel' }), 'full');
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/kennel/history/`)).status, 200);
+    await helper.unload();
+
+    await helper.load(NODES, flow(influx.url, {}, { version: '2', bucket: 'b' }));
+    const node = helper.getNode('a1');
+    assert.ok(statusTexts(node).includes('bad settings'), statusTexts(node).join('|'));
+    const errors = (node.error as unknown as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> })
+      .getCalls()
+      .filter((c) => c.thisValue === node)
+      .map((c) => String(c.args[0]));
+    assert.match(errors.join('\n'), /history needs a tracker-influx for InfluxDB 1\.x/);
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/history/`)).status, 404);
   });
 
   it('replays the day in Chromium on a phone screen', async function () {
