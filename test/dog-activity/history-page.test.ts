@@ -9,7 +9,9 @@ import type { Node, NodeAPI } from 'node-red';
 import { chromium, type BrowserContext } from 'playwright-core';
 import dogActivity = require('../../nodes/dog-activity/dog-activity');
 import trackerInflux = require('../../nodes/tracker-influx/tracker-influx');
+import trackerNotify = require('../../nodes/tracker-notify/tracker-notify');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
+import { hashSync } from 'bcryptjs';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { helper, onTab, type Status } from '../support/flow';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
@@ -82,6 +84,7 @@ describe('dog-activity history page', function () {
   this.timeout(90_000);
   let influx: InfluxService;
   let serving = false;
+  let userDir = '';
 
   before(async function () {
     influx = await startInfluxdb(requireBinary(this, 'influxd', 'influxdb'));
@@ -93,12 +96,16 @@ describe('dog-activity history page', function () {
       body: lines.join('\n'),
     });
     assert.equal(res.status, 204, await res.text());
+    userDir = mkdtempSync(path.join(os.tmpdir(), 'history-page-'));
+    helper.settings({ userDir });
     await helper.startServer();
     serving = true;
     serveHttpNode();
   });
   after(async () => {
     if (serving) await helper.stopServer();
+    helper.settings({});
+    if (userDir) rmSync(userDir, { recursive: true, force: true });
     await influx?.dispose();
   });
   afterEach(() => helper.unload());
@@ -188,6 +195,36 @@ describe('dog-activity history page', function () {
       .map((c) => String(c.args[0]));
     assert.match(errors.join('\n'), /history needs a tracker-influx for InfluxDB 1\.x/);
     assert.equal((await fetch(`${baseUrl()}/dogtracker/history/`)).status, 404);
+  });
+
+  it('needs the app login when a tracker-notify serves the map', async () => {
+    const notify = {
+      id: 'n1',
+      type: 'tracker-notify',
+      path: '',
+      title: 'Yard alerts',
+      people: JSON.stringify([{ login: 'ben', name: 'Ben', role: 'viewer' }]),
+      escalation: '',
+      timeZone: 'UTC',
+      wires: [[], []],
+    };
+    await helper.load([...NODES, trackerNotify], [...flow(influx.url), { z: 'tab1', ...notify }], {
+      n1: { hashes: JSON.stringify({ ben: hashSync('ben-password', 4) }) },
+    });
+    const report = `${baseUrl()}/dogtracker/history/api/report?dog=rex&from=${T0}&to=${T0 + 3_600_000}`;
+    assert.equal((await fetch(report)).status, 401);
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/history/api/site`)).status, 401);
+    const login = await fetch(`${baseUrl()}/dogtracker/api/notify/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'ben', password: 'ben-password' }),
+    });
+    assert.equal(login.status, 200, await login.clone().text());
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    assert.match(cookie, /^dogtracker_session=/);
+    const answer = await fetch(report, { headers: { cookie } });
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { track: unknown[] }).track.length, 720);
   });
 
   it('replays the day in Chromium on a phone screen', async function () {

@@ -25,9 +25,15 @@
     return L.latLng(y, x);
   };
 
-  function say(text, info) {
+  function say(text, info, link) {
     $('message').textContent = text || '';
     $('message').className = info ? 'info' : '';
+    if (link) {
+      var a = document.createElement('a');
+      a.href = link;
+      a.textContent = ' Open the app';
+      $('message').appendChild(a);
+    }
   }
   function time(ts, withDay) {
     var o = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: site.timeZone };
@@ -40,7 +46,12 @@
   function get(url) {
     return fetch(url, { credentials: 'same-origin' }).then(function (res) {
       return res.text().then(function (body) {
-        if (!res.ok) throw new Error(res.status === 401 ? 'Log in to the app first (' + body + ')' : body);
+        if (res.status === 401) {
+          var err = new Error('Log in to the app first, then come back.');
+          err.login = '../api/notify/app/';
+          throw err;
+        }
+        if (!res.ok) throw new Error(body);
         return JSON.parse(body);
       });
     });
@@ -121,7 +132,7 @@
           (report.bucketMs ? ' (averaged over ' + Math.round(report.bucketMs / 1000) + ' s)' : '') +
           ', ' +
           report.alerts.length +
-          ' alerts',
+          (report.alerts.length === 1 ? ' alert' : ' alerts'),
         true,
       );
     L.polyline(
@@ -155,7 +166,7 @@
       var when = document.createElement('time');
       when.textContent = time(a.ts, report.to - report.from > 86400000);
       li.appendChild(when);
-      li.appendChild(document.createTextNode(a.text || a.event + (a.zone ? ' · ' + a.zone : '')));
+      li.appendChild(document.createTextNode(a.text || alertLabel(a)));
       li.addEventListener('click', function () {
         slider.value = String(a.ts);
         seek();
@@ -165,6 +176,14 @@
     $('replay').hidden = false;
     seek();
     drawZones();
+  }
+
+  // `enter · Pool` with the site's zone name (the alert's own text when it has one).
+  function alertLabel(a) {
+    var zone = site.zones.find(function (z) {
+      return z.id === a.zone;
+    });
+    return a.event + (a.zone ? ' · ' + (zone ? zone.name || zone.id : a.zone) : '');
   }
 
   function drawZones() {
@@ -246,7 +265,7 @@
         drawReport();
       })
       .catch(function (err) {
-        say(err.message);
+        say(err.message, false, err.login);
       });
   });
 
@@ -256,6 +275,6 @@
       drawSite();
     })
     .catch(function (err) {
-      say(err.message);
+      say(err.message, false, err.login);
     });
 })();
