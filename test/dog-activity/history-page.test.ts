@@ -279,6 +279,20 @@ describe('dog-activity history page', function () {
         (await page.getAttribute('#csv', 'href')) ?? '',
         /^api\/zones\.csv\?dog=rex&day=2026-11-02$/,
       );
+      // Play runs the clock on from there (60x: a minute of the day per second), pause holds it.
+      await page.click('#play');
+      await page.waitForFunction(() => document.getElementById('clock')?.textContent !== '09:45');
+      await page.click('#play');
+      assert.equal(await page.getAttribute('#play', 'aria-label'), 'Play');
+      await page.$eval(
+        '#slider',
+        (el, ts) => {
+          const input = el as HTMLInputElement;
+          input.value = String(ts);
+          input.dispatchEvent(new Event('input'));
+        },
+        T0 + 540 * 5000,
+      );
       mkdirSync(IMAGES, { recursive: true });
       await page.screenshot({ path: path.join(IMAGES, 'history-replay.png'), fullPage: true });
       assert.deepEqual(problems, []);

@@ -135,12 +135,17 @@
           (report.alerts.length === 1 ? ' alert' : ' alerts'),
         true,
       );
-    L.polyline(
+    var line = L.polyline(
       t.map(function (p) {
         return ll(p.x, p.y);
       }),
       { color: '#2b6cb0', weight: 2, opacity: 0.7 },
     ).addTo(trackLayer);
+    // The plan, and wherever the dog went beyond it.
+    var b = site.box;
+    var view = L.latLngBounds([ll(b.minX, b.minY), ll(b.maxX, b.maxY)]);
+    if (t.length) view.extend(line.getBounds());
+    map.fitBounds(view);
     marker = L.marker(t.length ? ll(t[0].x, t[0].y) : ll(0, 0), {
       icon: L.divIcon({ className: 'dog-marker', iconSize: [18, 18] }),
       opacity: t.length ? 1 : 0,
@@ -149,7 +154,8 @@
     var slider = $('slider');
     slider.max = String(t.length ? t[t.length - 1].ts : report.to);
     slider.min = String(t.length ? t[0].ts : report.from);
-    slider.step = String(Math.max(1000, report.bucketMs || 1000));
+    // Any value: a stepped range would snap play's small advances back to where they started.
+    slider.step = 'any';
     slider.value = slider.min;
     var span = Math.max(1, Number(slider.max) - Number(slider.min));
     var ticks = $('ticks');
