@@ -194,6 +194,10 @@ describe('dog-activity history page', function () {
       .filter((c) => c.thisValue === node)
       .map((c) => String(c.args[0]));
     assert.match(errors.join('\n'), /history needs a tracker-influx for InfluxDB 1\.x/);
+    await helper.unload();
+    await helper.load(NODES, flow(influx.url, { site: '' }));
+    assert.ok(statusTexts(helper.getNode('a1')).includes('bad settings'));
+    assert.equal((await fetch(`${baseUrl()}/dogtracker/history/`)).status, 404);
     assert.equal((await fetch(`${baseUrl()}/dogtracker/history/`)).status, 404);
   });
 

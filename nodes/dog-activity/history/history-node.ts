@@ -44,8 +44,9 @@ export function serveHistory(
   const connection = influx?.v1Query;
   if (!connection)
     throw new Error('the history needs a tracker-influx for InfluxDB 1.x with its URL and database');
+  if (!def.site) throw new Error('the history needs a Site (its dogs and zones)');
   let view: SiteView | undefined;
-  if (def.site) linkSite(RED, node, def.site, (v) => (view = v));
+  linkSite(RED, node, def.site, (v) => (view = v));
   const mapPath = mapPathOf(server.root, segment);
   const deps: HistoryDeps = {
     mapPath,
