@@ -21,9 +21,14 @@ export = (RED: NodeAPI): void => {
     let served = '';
     try {
       const options = optionsFromDef(def, Intl.DateTimeFormat().resolvedOptions().timeZone);
-      const tracker = new ActivityTracker(options);
-      served = serveHistory(RED, node, history, def, options.timeZone ?? 'UTC');
-      core = tracker;
+      core = new ActivityTracker(options);
+      // A history that cannot be served leaves the activity and its alerts running.
+      try {
+        served = serveHistory(RED, node, history, def, options.timeZone ?? 'UTC');
+      } catch (err) {
+        served = ' · no history';
+        node.error(`history page not served: ${errorMessage(err)}`);
+      }
       node.status({ fill: 'grey', shape: 'ring', text: `waiting${served}` });
     } catch (err) {
       problem = `dog-activity not started: ${errorMessage(err)}`;
