@@ -93,8 +93,7 @@ export class CollarWatch {
     // Eddystone TLM sends 0 mV when the tag cannot measure it: no reading, not a flat battery.
     const low =
       (pct !== undefined && pct < o.batteryLowPct) || (mv !== undefined && mv > 0 && mv < o.batteryLowMv);
-    const ok =
-      (pct !== undefined && pct >= o.batteryOkPct) || (mv !== undefined && mv >= o.batteryOkMv);
+    const ok = (pct !== undefined && pct >= o.batteryOkPct) || (mv !== undefined && mv >= o.batteryOkMv);
     const what = pct !== undefined ? `${Math.round(pct)} %` : `${Math.round(mv ?? 0)} mV`;
     if (!c.batteryLow && low) {
       c.batteryLow = true;

@@ -7,17 +7,29 @@ import { topics } from '../kernel/contract';
 import { ActivityTracker } from './activity-core';
 import { activityTopic } from './activity-topics';
 import { activityInputs } from './inputs';
+import { serveHistory, historyServer } from './history/history-node';
 import { optionsFromDef, type DogActivityDef } from './settings';
 
 export = (RED: NodeAPI): void => {
+  const history = historyServer(RED);
+
   function DogActivity(this: Node, def: NodeDef & DogActivityDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     let core: ActivityTracker | undefined;
     let problem = '';
+    let served = '';
     try {
-      core = new ActivityTracker(optionsFromDef(def, Intl.DateTimeFormat().resolvedOptions().timeZone));
-      node.status({ fill: 'grey', shape: 'ring', text: 'waiting' });
+      const options = optionsFromDef(def, Intl.DateTimeFormat().resolvedOptions().timeZone);
+      core = new ActivityTracker(options);
+      // A history that cannot be served leaves the activity and its alerts running.
+      try {
+        served = serveHistory(RED, node, history, def, options.timeZone ?? 'UTC');
+      } catch (err) {
+        served = ' · no history';
+        node.error(`history page not served: ${errorMessage(err)}`);
+      }
+      node.status({ fill: 'grey', shape: 'ring', text: `waiting${served}` });
     } catch (err) {
       problem = `dog-activity not started: ${errorMessage(err)}`;
       node.error(problem);
@@ -42,7 +54,7 @@ export = (RED: NodeAPI): void => {
         node.status({
           fill: 'green',
           shape: 'dot',
-          text: `${core.dogCount} dogs · ${last.dog} ${last.state}${still}`,
+          text: `${core.dogCount} dogs · ${last.dog} ${last.state}${still}${served}`,
         });
       }
       if (problems.length > 0) {

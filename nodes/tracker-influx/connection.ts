@@ -3,6 +3,7 @@ import { readSettings } from '../kernel/settings';
 import { TRACKER_INFLUX_SETTINGS } from '../kernel/settings/tracker-influx';
 import { influxV1Sink, influxV2Sink } from './clients';
 import type { InfluxSink } from './sink';
+import type { V1QueryConnection } from './tracker-influx-node';
 
 export interface InfluxSettings {
   /** `1` for InfluxDB 1.x (/write), `2` for InfluxDB 2.x and 3.x (/api/v2/write). */
@@ -27,7 +28,9 @@ export const DEFAULT_TIMEOUT_S = 10;
 export function connect(
   settings: InfluxSettings,
   secrets: InfluxSecrets,
-): { sink: InfluxSink; problem?: undefined } | { sink?: undefined; problem: string } {
+):
+  | { sink: InfluxSink; problem?: undefined; v1Query?: V1QueryConnection }
+  | { sink?: undefined; problem: string; v1Query?: undefined } {
   const url = (settings.url ?? '').trim();
   let parsed: URL;
   try {
@@ -44,15 +47,18 @@ export function connect(
   if ((settings.version ?? '1') === '1') {
     const database = (settings.database ?? '').trim();
     if (!database) return { problem: 'no database set for InfluxDB 1.x' };
+    const username = secrets.username || undefined;
+    const password = secrets.password || undefined;
     return {
       sink: influxV1Sink({
         url,
         database,
         retentionPolicy: settings.retentionPolicy?.trim() || undefined,
-        username: secrets.username || undefined,
-        password: secrets.password || undefined,
+        username,
+        password,
         timeoutMs,
       }),
+      v1Query: { url, database, username, password, timeoutMs },
     };
   }
   const bucket = (settings.bucket ?? '').trim();

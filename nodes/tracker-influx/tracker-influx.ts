@@ -17,6 +17,8 @@ export = (RED: NodeAPI): void => {
     Object.defineProperties(node, {
       sink: { value: sink, enumerable: true },
       problem: { value: problem, enumerable: true },
+      // Not enumerable: holds the password, which must never reach a log or an export of the node.
+      v1Query: { value: result.v1Query, enumerable: false },
     });
     if (problem) node.error(problem);
   }

@@ -5,7 +5,7 @@ import * as path from 'path';
 /** Under {httpNodeRoot}/dogtracker/: the shared files (page script, styles, Leaflet). */
 export const ASSETS_SEGMENT = 'map-assets';
 /** Names a map's own path cannot take: they are the package's other endpoints or a page's sub-paths. */
-const RESERVED = new Set([ASSETS_SEGMENT, 'metrics', 'site', 'session', 'ws', 'api']);
+const RESERVED = new Set([ASSETS_SEGMENT, 'metrics', 'site', 'session', 'ws', 'api', 'history']);
 const PATH_RE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 /** '' for the default page `/dogtracker/`, else a single lower-case segment; throws on a bad path. */

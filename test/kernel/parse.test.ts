@@ -189,7 +189,7 @@ describe('kernel message parsers', () => {
     assert.deepEqual(
       problems(parseAlert, { ...ALERT, event: 'explode', severity: 'dire', since: 1e300, zone: 3 }),
       [
-        'payload.event must be one of enter, exit, dwell, missing, found, neighbor-lost, neighbor-back, link-poor, link-ok, gateway-lost, gateway-back, temp-high, temp-ok, undervoltage, undervoltage-ok, node-offline, node-silent, node-back, inactive, active, restless, accel-silent, accel-back, battery-low, battery-ok, scanner-offline, scanner-online, not "explode"',
+        'payload.event must be one of enter, exit, dwell, missing, found, neighbor-lost, neighbor-back, link-poor, link-ok, gateway-lost, gateway-back, temp-high, temp-ok, undervoltage, undervoltage-ok, node-offline, node-silent, node-back, inactive, active, restless, accel-silent, accel-back, collar-silent, collar-back, battery-low, battery-ok, scanner-offline, scanner-online, not "explode"',
         'payload.severity must be one of info, warning, critical, not "dire"',
         'payload.zone must be a non-empty string, not 3',
         'payload.since must be a time between 1970 and 2100 (ms since the epoch), not 1e+300',

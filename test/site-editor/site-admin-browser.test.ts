@@ -221,6 +221,17 @@ describe('site admin screen of the phone app in Chromium', function () {
         },
         [sx, sy] as const,
       );
+    // The plan fits its view with an animation: drag only once the scanner stays where it is drawn
+    // across two animation frames (a drag started mid-animation misses the marker).
+    await page.waitForFunction(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const plan = (window as unknown as { sitePlan: { map: L.Map } }).sitePlan;
+          const at = (): string => JSON.stringify(plan.map.latLngToContainerPoint([25, 10]));
+          const first = at();
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(at() === first)));
+        }),
+    );
     const from = await screenOf(10, 25);
     const to = { x: from.x + 40, y: from.y + 30 };
     const target = await planOf(to.x, to.y);

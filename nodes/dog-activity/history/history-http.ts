@@ -5,11 +5,11 @@ import { appPerson } from '../../common/app-access';
 import { errorMessage } from '../../kernel/checks';
 import type { Zone } from '../../kernel/site-document';
 import { zonesCsv } from './csv';
-import { ParamError, readRange } from './params';
+import { localDay, ParamError, readRange } from './params';
 import { historyReport, type InfluxQLRunner } from './report';
 
 export interface HistoryRequest {
-  /** Below `{map path}history/`: `api/report` or `api/zones.csv`. */
+  /** Below `{map path}history/`: `api/report`, `api/zones.csv` or `api/site`. */
   path: string;
   query: Record<string, unknown>;
   cookie: string | undefined;
@@ -30,6 +30,8 @@ export interface HistoryDeps {
         dogs: string[];
         zones: readonly Zone[];
         box: { minX: number; minY: number; maxX: number; maxY: number };
+        /** Display names by dog id, for the page's picker. */
+        names?: Readonly<Record<string, string>>;
       }
     | undefined;
   run: InfluxQLRunner | undefined;
@@ -41,9 +43,22 @@ const text = (status: number, body: string): HistoryAnswer => ({ status, type: '
 export async function answerHistory(req: HistoryRequest, deps: HistoryDeps): Promise<HistoryAnswer> {
   const person = appPerson(deps.mapPath, req.cookie, deps.now());
   if (person === undefined) return text(401, 'log in to the app to see the history');
-  if (req.path !== 'api/report' && req.path !== 'api/zones.csv') return text(404, 'not found');
+  const paths = ['api/report', 'api/zones.csv', 'api/site'];
+  if (!paths.includes(req.path)) return text(404, 'not found');
   const site = deps.site();
   if (!site) return text(503, 'the site has not loaded yet');
+  if (req.path === 'api/site') {
+    // What the page draws and offers: the plan's bounds, the zones' outlines, the dogs.
+    const dogs = site.dogs.map((id) => ({ id, name: site.names?.[id] ?? id }));
+    const body = {
+      dogs,
+      zones: site.zones,
+      box: site.box,
+      timeZone: deps.timeZone,
+      today: localDay(deps.now(), deps.timeZone),
+    };
+    return { status: 200, type: 'json', body: JSON.stringify(body) };
+  }
   if (!deps.run) return text(503, 'no InfluxDB connection configured for the history');
   let range;
   try {

@@ -158,9 +158,9 @@
     // Leaflet needs a view before vector layers are added.
     fit();
     siteLayer = L.layerGroup().addTo(map);
-    if (window.dogtrackerBackdrop) {
+    if (window.DogTrackerBackdrop) {
       try {
-        window.dogtrackerBackdrop.draw(map, state.site, mode);
+        window.DogTrackerBackdrop.attach(map, mode, state.site);
       } catch (err) {
         window.console.error('backdrop failed', err);
       }
@@ -504,7 +504,7 @@
     };
     try {
       localStorage.setItem(SAVE_KEY, JSON.stringify(saved));
-    } catch (err) {
+    } catch {
       // Full or forbidden (private browsing): the app still works, only not offline.
     }
   }
@@ -515,7 +515,7 @@
     var saved;
     try {
       saved = JSON.parse(localStorage.getItem(SAVE_KEY) || 'null');
-    } catch (err) {
+    } catch {
       saved = null;
     }
     if (!saved || !saved.snapshot) return false;
@@ -585,7 +585,7 @@
     call('POST', 'logout').then(function () {
       try {
         localStorage.removeItem(SAVE_KEY);
-      } catch (err) {
+      } catch {
         // nothing saved
       }
       if (socket) socket.close();
@@ -690,15 +690,11 @@
     });
   }
 
-  var registration = null;
-
   /** The app's service worker (tracker-notify's sw.js, with the map's scope) and its files, for offline. */
   function installApp() {
     if (!('serviceWorker' in navigator)) return;
     navigator.serviceWorker.register(new URL('sw.js', api), { scope: './' }).then(
-      function (reg) {
-        registration = reg;
-      },
+      function () {},
       function (err) {
         window.console.warn('service worker not registered: ' + err.message);
       },

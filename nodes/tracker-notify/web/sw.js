@@ -31,7 +31,7 @@ async function networkThenCache(request) {
     ]);
     if (answer.ok) await cache.put(request, answer.clone());
     return answer;
-  } catch (err) {
+  } catch {
     const kept = await cache.match(request, { ignoreSearch: true });
     if (kept) return kept;
     return Response.error();
