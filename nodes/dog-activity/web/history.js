@@ -1,6 +1,6 @@
 // The history page: a dog's day (or range) replayed on the plan in site metres (L.CRS.Simple, y up),
 // with the zones, a heatmap of the time spent, the alerts on the timeline and the minutes per zone.
-/* global L */
+/* global L, document, fetch, URLSearchParams, setInterval, clearInterval */
 (function () {
   'use strict';
   var $ = function (id) {
