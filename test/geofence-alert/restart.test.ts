@@ -128,6 +128,8 @@ class NodeRed {
       strict: false,
     });
     await this.waitFor('Started flows', connections);
+    // Node-RED starts its flows before its HTTP server listens: wait for both before posting.
+    await this.waitFor('Server now running');
   }
 
   /** Resolves when the log shows `text` and `connections` broker connections; rejects if Node-RED exits. */

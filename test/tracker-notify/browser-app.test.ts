@@ -465,6 +465,18 @@ describe('the live map as the phone app, in Chromium', function () {
   });
 
   it('opens with the network cut, showing the last known state marked offline with its age', async () => {
+    // The state to keep: an alert of its own (to the map and the hub), so this does not depend on the
+    // optional push check's.
+    const missing = {
+      v: 1,
+      type: 'alert',
+      event: 'missing',
+      dog: 'bella',
+      severity: 'critical',
+      ts: T0 + 40000,
+    };
+    helper.getNode('map1').receive({ payload: missing, topic: 'dogtracker/v1/alert/bella' });
+    helper.getNode('n1').receive({ payload: missing });
     await page.click('#tabs a[data-screen="map"]');
     // The page keeps its state a moment after each update.
     await page.waitForFunction(() => {
