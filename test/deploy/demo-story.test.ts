@@ -182,7 +182,10 @@ describe('npm start tells the story: Rex escapes, the phone app shows it, he com
         .first()
         .filter({ hasText: /resolved/i })
         .waitFor({ timeout: 30000 });
-      await page.screenshot({ path: path.join(SHOTS, 'demo-resolved.png') });
+      // The screenshot is for the README; a slow one on a loaded machine is not the demo's failure.
+      await page
+        .screenshot({ path: path.join(SHOTS, 'demo-resolved.png') })
+        .catch((err: unknown) => console.warn(`no screenshot: ${String(err)}`));
     }
   });
 
