@@ -18,7 +18,8 @@
 // a year later is therefore not live, and only the spread between its sources matters (but a sample
 // ahead of the wall clock is held to it even then: no capture holds readings from the future).
 // Memory: the sources named with `setKnown()` (the site's scanners or dogs) plus at most
-// `maxOtherSources` others, least recently heard evicted first.
+// `maxOtherSources` others, least recently heard evicted first (each source is stamped when heard; only
+// an eviction looks for the oldest stamp, so a sample costs one Map lookup and allocates nothing).
 
 export type LiveMode = 'auto' | boolean;
 
@@ -81,7 +82,13 @@ interface SourceState {
   total: number;
   /** Stream time of the last episode reported as `first` (a source flapping is told once a while). */
   toldAt: number;
+  /** When this source was last heard, in samples observed (the eviction order). */
+  heard: number;
 }
+
+// The verdicts of the common case, shared (they are read, never changed): no object per sample.
+const ACCEPTED_IN_ORDER: ClockVerdict = Object.freeze({ accepted: true, late: false });
+const ACCEPTED_LATE: ClockVerdict = Object.freeze({ accepted: true, late: true });
 
 /** A source whose samples are being refused, for status text. */
 export interface AheadSource {
@@ -97,6 +104,7 @@ export class EventClock {
   private readonly sources = new Map<string, SourceState>();
   private readonly references = new Map<string, SkewReference>();
   private others = 0;
+  private observed = 0;
   private streamTs: number | undefined;
   private refusedTotal = 0;
 
@@ -161,7 +169,7 @@ export class EventClock {
       this.references.delete(source);
       return { accepted: true, late, recovered: { refused } };
     }
-    return { accepted: true, late };
+    return late ? ACCEPTED_LATE : ACCEPTED_IN_ORDER;
   }
 
   /** Refusals of one source since the clock was made (0 for a source not tracked). */
@@ -210,13 +218,13 @@ export class EventClock {
   }
 
   private source(id: string): SourceState {
+    const heard = ++this.observed;
     let s = this.sources.get(id);
     if (s) {
-      this.sources.delete(id); // re-inserted: the Map stays ordered by last heard
-      this.sources.set(id, s);
+      s.heard = heard;
       return s;
     }
-    s = { claim: -Infinity, episode: 0, aheadMs: 0, total: 0, toldAt: -Infinity };
+    s = { claim: -Infinity, episode: 0, aheadMs: 0, total: 0, toldAt: -Infinity, heard };
     this.sources.set(id, s);
     if (!this.known.has(id)) {
       this.others++;
@@ -225,13 +233,21 @@ export class EventClock {
     return s;
   }
 
+  /** Drops the other sources heard least recently until at most maxOtherSources are left. */
   private evict(): void {
-    if (this.others <= this.options.maxOtherSources) return;
-    for (const id of this.sources.keys()) {
-      if (this.others <= this.options.maxOtherSources) break;
-      if (this.known.has(id)) continue;
-      this.sources.delete(id);
-      this.references.delete(id);
+    while (this.others > this.options.maxOtherSources) {
+      // A scan of at most maxOtherSources + 1 others (and the known), only when a new source is one too many.
+      let oldest: string | undefined;
+      let oldestHeard = Infinity;
+      for (const [id, s] of this.sources) {
+        if (s.heard < oldestHeard && !this.known.has(id)) {
+          oldestHeard = s.heard;
+          oldest = id;
+        }
+      }
+      if (oldest === undefined) return;
+      this.sources.delete(oldest);
+      this.references.delete(oldest);
       this.others--;
     }
   }

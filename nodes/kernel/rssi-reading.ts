@@ -4,6 +4,7 @@
 // reading in a batch does not lose the rest.
 import type { RssiReading } from './contract';
 import { parseBatch, parseRssi, summarize } from './parse';
+import { isValidRssi } from './parse/rssi';
 
 export interface ReadingBatch {
   readings: RssiReading[];
@@ -18,7 +19,7 @@ export interface ReadingBatch {
 
 /** Splits a payload into valid readings and problems; never throws. */
 export function readingsFrom(payload: unknown): ReadingBatch {
-  const { values, problems, refused, total, batch } = parseBatch(payload, parseRssi);
+  const { values, problems, refused, total, batch } = parseBatch(payload, parseRssi, isValidRssi);
   return { readings: values, problems, refused, total, batch };
 }
 

@@ -167,8 +167,10 @@ export = (RED: NodeAPI): void => {
             );
         }
         if (result.reading) {
-          // The cheap test first; the path (which builds strings) only for a reading that fails it.
-          const bad = hasNonFinite(result.reading) ? nonFinitePath(result.reading) : undefined;
+          // The parser vouched for every other number of the reading; the smoother set these two.
+          const r = result.reading;
+          const bad =
+            Number.isFinite(r.rssi) && Number.isFinite(r.rssiVar) ? undefined : (nonFinitePath(r) ?? 'rssi');
           if (bad) problems.push(`reading ${i + 1} dropped: ${bad} is not a finite number`);
           else out.push(result.reading);
         }
@@ -196,17 +198,3 @@ export = (RED: NodeAPI): void => {
 
   RED.nodes.registerType('rssi-filter', RssiFilter);
 };
-
-/** Whether any number in a reading (nested objects included) is not finite; no strings built. */
-function hasNonFinite(value: unknown, depth = 0): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (depth > 8 || typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (hasNonFinite(item, depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (hasNonFinite((value as Record<string, unknown>)[key], depth + 1)) return true;
-  }
-  return false;
-}
