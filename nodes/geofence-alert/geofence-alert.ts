@@ -20,6 +20,7 @@ import { readOptions, type FenceOptionFields } from './fence-options';
 import { FenceOutput, Geofence } from './geofence';
 import { readPositions } from './position-input';
 import { wallClock } from './wall-clock';
+import { statusTexts } from '../common/status-text';
 
 interface GeofenceAlertDef extends NodeDef, FenceOptionFields {
   site?: string;
@@ -40,10 +41,11 @@ export = (RED: NodeAPI): void => {
   function GeofenceAlert(this: Node, def: GeofenceAlertDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const t = statusTexts(RED, 'geofence-alert');
     const parsed = readOptions(def);
     if (!parsed.ok) {
       const problem = `invalid settings: ${parsed.errors.join('; ')}`;
-      node.status({ fill: 'red', shape: 'ring', text: 'invalid settings' });
+      node.status({ fill: 'red', shape: 'ring', text: t('invalidSettings') });
       node.error(problem);
       node.on('input', (_msg, _send, done) => done(new Error(problem)));
       return;
@@ -107,20 +109,24 @@ export = (RED: NodeAPI): void => {
       const { dogs, missing, outOfBounds } = fence.summary();
       let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
       if (silentMs >= options.missingMs) {
-        status = { fill: 'yellow', shape: 'ring', text: `no positions for ${formatSilence(silentMs)}` };
+        status = {
+          fill: 'yellow',
+          shape: 'ring',
+          text: t('noPositions', { silence: formatSilence(silentMs) }),
+        };
       } else if (fence.eventClock.ahead().length > 0) {
         const worst = fence.eventClock.ahead()[0];
         status = {
           fill: 'yellow',
           shape: 'ring',
-          text: `${worst.source.slice(0, 40)}: position ${formatSkew(worst.aheadMs)} ahead, ignored`,
+          text: t('positionAhead', { dog: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) }),
         };
       } else if (fence.clock === undefined) {
-        status = { fill: 'grey', shape: 'ring', text: 'waiting for positions' };
+        status = { fill: 'grey', shape: 'ring', text: t('waiting') };
       } else {
-        const parts = [`${dogs} dog${dogs === 1 ? '' : 's'}`];
-        if (outOfBounds > 0) parts.push(`${outOfBounds} out of bounds`);
-        if (missing > 0) parts.push(`${missing} missing`);
+        const parts = [t(dogs === 1 ? 'dog' : 'dogs', { count: dogs })];
+        if (outOfBounds > 0) parts.push(t('outOfBounds', { count: outOfBounds }));
+        if (missing > 0) parts.push(t('missing', { count: missing }));
         const fill = outOfBounds > 0 ? 'red' : missing > 0 ? 'yellow' : 'green';
         status = { fill, shape: 'dot', text: parts.join(', ') };
       }

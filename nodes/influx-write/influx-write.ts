@@ -12,6 +12,7 @@ import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
 import { toLineProtocol } from './points';
 import { ReadingSampler } from './reading-sampler';
 import { WriteQueue, type QueueEvent } from './write-queue';
+import { statusTexts } from '../common/status-text';
 
 interface InfluxWriteDef extends NodeDef {
   server: string;
@@ -44,13 +45,18 @@ export = (RED: NodeAPI): void => {
   function InfluxWrite(this: Node, def: InfluxWriteDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const t = statusTexts(RED, 'influx-write');
     const server = RED.nodes.getNode(def.server) as TrackerInfluxNode | null;
     const sink = server?.sink;
     if (!sink) {
       const problem = server
         ? `InfluxDB connection: ${server.problem}`
         : 'no tracker-influx connection configured';
-      node.status({ fill: 'red', shape: 'ring', text: server ? 'connection invalid' : 'no connection' });
+      node.status({
+        fill: 'red',
+        shape: 'ring',
+        text: t(server ? 'connectionInvalid' : 'noConnection'),
+      });
       node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
       return;
     }
@@ -59,7 +65,7 @@ export = (RED: NodeAPI): void => {
     if (!read.ok) {
       const problem = `invalid settings: ${read.problems.join('; ')}`;
       node.error(problem);
-      node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
+      node.status({ fill: 'red', shape: 'ring', text: t('badSettings') });
       node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
       return;
     }
@@ -97,22 +103,22 @@ export = (RED: NodeAPI): void => {
       let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
       switch (state) {
         case 'starting':
-          status = { fill: 'grey', shape: 'ring', text: 'reading queue' };
+          status = { fill: 'grey', shape: 'ring', text: t('readingQueue') };
           break;
         case 'idle':
-          status = { fill: 'grey', shape: 'ring', text: 'ready' };
+          status = { fill: 'grey', shape: 'ring', text: t('ready') };
           break;
         case 'connected':
-          status = { fill: 'green', shape: 'dot', text: 'connected' };
+          status = { fill: 'green', shape: 'dot', text: t('connected') };
           break;
         case 'buffering':
-          status = { fill: 'yellow', shape: 'ring', text: `buffering ${queued} points` };
+          status = { fill: 'yellow', shape: 'ring', text: t('buffering', { count: queued }) };
           break;
         case 'refused':
           status = {
             fill: 'red',
             shape: 'ring',
-            text: `error: ${(problem ?? '').slice(0, 40)} (${queued} buffered)`,
+            text: t('error', { problem: (problem ?? '').slice(0, 40), count: queued }),
           };
           break;
       }

@@ -19,6 +19,7 @@ import { checkTopicScanner } from '../kernel/scanner-topic';
 import { ScannerMismatch } from '../common/scanner-mismatch';
 import { LimitWatch } from '../common/limit-watch';
 import { linkSite } from '../common/site-link';
+import { statusTexts } from '../common/status-text';
 import { settingsOrThrow } from '../kernel/settings';
 import { RSSI_FILTER_SETTINGS } from '../kernel/settings/rssi-filter';
 import { RssiSmoother, type RssiFilterOptions, type SmoothingMode } from './rssi-smoother';
@@ -59,6 +60,7 @@ export = (RED: NodeAPI): void => {
   function RssiFilter(this: Node, def: RssiFilterDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const t = statusTexts(RED, 'rssi-filter');
     let smoother: RssiSmoother | undefined;
     let settingsProblem = '';
     try {
@@ -66,7 +68,7 @@ export = (RED: NodeAPI): void => {
     } catch (err) {
       settingsProblem = `rssi-filter not started: ${errorMessage(err)}`;
       node.error(settingsProblem);
-      node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
+      node.status({ fill: 'red', shape: 'ring', text: t('badSettings') });
     }
     let attention = ''; // a problem the status shows until readings flow again
     let shown = '';
@@ -78,7 +80,7 @@ export = (RED: NodeAPI): void => {
       warning: (limit) =>
         `max pairs (${limit}) reached: the least recently heard (scanner, beacon) pairs are evicted and ` +
         'start unsmoothed when heard again; set Max pairs above the pairs heard (scanners x beacons)',
-      status: (limit) => `max pairs ${limit} reached: raise Max pairs`,
+      status: (limit) => t('maxPairs', { limit }),
       warn: (text) => node.warn(text),
     });
     if (def.site && smoother) {
@@ -101,11 +103,11 @@ export = (RED: NodeAPI): void => {
         ? {
             fill: 'yellow',
             shape: 'ring',
-            text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
+            text: t('clockAhead', { scanner: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) }),
           }
         : attention || full
           ? { fill: 'yellow', shape: 'ring', text: attention || full }
-          : { fill: 'green', shape: 'dot', text: `${pairs} pair${pairs === 1 ? '' : 's'}` };
+          : { fill: 'green', shape: 'dot', text: t(pairs === 1 ? 'pair' : 'pairs', { count: pairs }) };
       const key = JSON.stringify(status);
       if (key === shown) return;
       shown = key;

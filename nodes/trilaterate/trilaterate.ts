@@ -17,6 +17,7 @@ import { reportReading } from '../common/heard-beacons';
 import { ScannerMismatch } from '../common/scanner-mismatch';
 import { linkSite } from '../common/site-link';
 import { LimitWatch } from '../common/limit-watch';
+import { statusTexts } from '../common/status-text';
 import { checkLocatorOptions, DEFAULT_LOCATOR_OPTIONS, Locator, type LocatorOptions } from './locator';
 
 interface TrilaterateDef extends NodeDef {
@@ -55,6 +56,7 @@ export = (RED: NodeAPI): void => {
   function Trilaterate(this: Node, def: TrilaterateDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const t = statusTexts(RED, 'trilaterate');
     const scannerLabels = new SiteLabels();
     const mismatch = new ScannerMismatch(node, scannerLabels);
     const dogLabels = new SiteLabels();
@@ -87,7 +89,7 @@ export = (RED: NodeAPI): void => {
       limit: 'maxTracks',
       warning: (limit) =>
         `max tracks (${limit}) reached: the least recently heard tracks are dropped and their dogs get no positions for a while; set Max tracks above the dogs and beacons tracked`,
-      status: (limit) => `max tracks ${limit} reached: raise Max tracks`,
+      status: (limit) => t('maxTracks', { limit }),
       warn: (text) => node.warn(text),
     });
     // What calibration learned survives a restart in the node's context (a persistent context store keeps
@@ -124,7 +126,7 @@ export = (RED: NodeAPI): void => {
         ? {
             fill: 'yellow',
             shape: 'ring',
-            text: `${worst.source.slice(0, 40)} clock ${formatSkew(worst.aheadMs)} ahead`,
+            text: t('clockAhead', { scanner: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) }),
           }
         : attention || full
           ? { fill: 'yellow', shape: 'ring', text: attention || full }
@@ -133,8 +135,11 @@ export = (RED: NodeAPI): void => {
               shape: 'dot',
               text:
                 locator.calibration.size > 0
-                  ? `${locator.trackCount} tracked, ${locator.calibration.size} scanners calibrated`
-                  : `${locator.trackCount} tracked`,
+                  ? t('trackedCalibrated', {
+                      count: locator.trackCount,
+                      calibrated: locator.calibration.size,
+                    })
+                  : t('tracked', { count: locator.trackCount }),
             };
       const key = JSON.stringify(status);
       if (key === shown) return;
@@ -153,11 +158,15 @@ export = (RED: NodeAPI): void => {
         scannerLabels.setListed(view.scanners.map((s) => s.id));
         dogLabels.setListed(view.dogs.map((d) => d.id));
         shown = '';
-        node.status({ fill: 'green', shape: 'dot', text: `${view.name}: ${view.scanners.length} scanners` });
+        node.status({
+          fill: 'green',
+          shape: 'dot',
+          text: t('site', { site: view.name, scanners: view.scanners.length }),
+        });
       } catch (err) {
         settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
         node.error(settingsProblem);
-        node.status({ fill: 'red', shape: 'ring', text: 'bad settings' });
+        node.status({ fill: 'red', shape: 'ring', text: t('badSettings') });
       }
     });
 
