@@ -19,6 +19,7 @@ import {
   type CommandRunner,
   type ScanState,
 } from './ble-scanner';
+import { Advertiser, type AdvertState } from './advertiser';
 import { parseCommand, type ScanCommand } from './commands';
 import { readConfig, type BeaconScanConfig, type BeaconScanProps } from './config';
 import { decodeAdvert } from './frames';
@@ -127,11 +128,27 @@ export = (RED: NodeAPI): void => {
 
     // --- live scanning -------------------------------------------------------------------------------
     let scanner: BleScanner | undefined;
+    let advertiser: Advertiser | undefined;
     const scanStatus = (s: ScanState): void => {
+      // The adapter is up once scanning: the scanner's own beacon goes out on it (see advertiser.ts).
+      if (s.phase === 'scanning' && scanner && advertiser) advertiser.attach(scanner.bindings);
+      const advert = advertiser?.current;
+      const refused = advert?.phase === 'refused' ? advert.problem : undefined;
       const counts = `${s.adverts} adv${s.stalls ? ` · ${s.stalls} stalls` : ''}${s.resets ? ` · ${s.resets} resets` : ''}`;
       switch (s.phase) {
         case 'scanning':
-          return showStatus('green', 'dot', `scanning ${label} · ${pipeline.stats.emitted} sent · ${counts}`);
+          // Scanning goes on when the adapter will not advertise; the status says so in yellow.
+          return refused
+            ? showStatus(
+                'yellow',
+                'dot',
+                `scanning ${label} · ${pipeline.stats.emitted} sent · ${counts} · ${refused}`,
+              )
+            : showStatus(
+                'green',
+                'dot',
+                `scanning ${label} · ${pipeline.stats.emitted} sent · ${counts}${advert?.phase === 'advertising' ? ' · advertising' : ''}`,
+              );
         case 'stalled':
           return showStatus('yellow', 'ring', `stalled: ${s.problem ?? 'no advertisements'} · ${counts}`);
         case 'restarting':
@@ -284,6 +301,19 @@ export = (RED: NodeAPI): void => {
     };
 
     if (config.mode === 'scan') {
+      advertiser = new Advertiser(
+        {
+          scanner: config.scanner,
+          enabled: config.advertise.enabled,
+          intervalMs: config.advertise.intervalMs,
+        },
+        clock,
+        (a: AdvertState) => {
+          if (a.phase === 'refused' || a.phase === 'unsupported')
+            node.warn(`beacon-scan: not advertising: ${a.problem}`);
+          if (scanner) scanStatus(scanner.current);
+        },
+      );
       scanner = new BleScanner(
         {
           deviceId: config.deviceId,
@@ -332,6 +362,7 @@ export = (RED: NodeAPI): void => {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (tickHandle !== undefined) clock.clearTimeout(tickHandle);
+      advertiser?.close();
       scanner?.close();
       if (playback) playback.stop();
       playback = undefined;

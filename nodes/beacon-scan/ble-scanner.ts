@@ -172,6 +172,11 @@ export class BleScanner {
     return this.state;
   }
 
+  /** The adapter's noble bindings while this scanner holds them (the advertiser sends through them). */
+  get bindings(): BindingsLike | undefined {
+    return this.stack?.bindings;
+  }
+
   /** Starts (or keeps) scanning; loads noble on first use. */
   start(): void {
     if (this.closed) return;

@@ -22,6 +22,8 @@ export interface BeaconScanProps {
   resetAfter?: string | number;
   resetCommand?: string;
   retryS?: string | number;
+  advertise?: boolean;
+  advertiseMs?: string | number;
   simSeed?: string | number;
   simSpeed?: string | number;
   simScope?: string;
@@ -41,6 +43,8 @@ export interface BeaconScanConfig {
   resetAfterStalls: number;
   resetCommand: string;
   retryMs: number;
+  /** Advertise this scanner's own beacon (scan mode only), every `intervalMs`. */
+  advertise: { enabled: boolean; intervalMs: number };
   sim: { seed: number; speed: number; allScanners: boolean; advIntervalMs: number; durationMs: number };
   replay: { file: string; speed: number };
 }
@@ -91,6 +95,7 @@ export function readConfig(
     resetAfterStalls: s.resetAfter,
     resetCommand: props.resetCommand ?? DEFAULTS.resetCommand,
     retryMs: s.retryS * 1000,
+    advertise: { enabled: mode === 'scan' && props.advertise !== false, intervalMs: s.advertiseMs },
     sim: {
       seed: s.simSeed,
       speed: s.simSpeed,

@@ -8,6 +8,7 @@ import type {
   IBeaconFields,
   MinewFields,
 } from '../kernel/contract';
+import { scannerOfUid } from './advertiser';
 
 /** The parts of one advertisement the decoder reads (as noble's bindings deliver them). */
 export interface AdvertData {
@@ -167,8 +168,12 @@ export function frameId(decoded: DecodedFrame, mac: string): string {
       const b = decoded.ibeacon!;
       return `ibeacon:${b.uuid}:${b.major}:${b.minor}`;
     }
-    case 'eddystone-uid':
-      return `eddystone:${decoded.eddystone!.namespace}:${decoded.eddystone!.instance}`;
+    case 'eddystone-uid': {
+      const { namespace = '', instance = '' } = decoded.eddystone!;
+      // Another scanner's own beacon (see advertiser.ts): trilaterate reads it as a calibration link.
+      const scanner = scannerOfUid(namespace, instance);
+      return scanner !== undefined ? `scanner:${scanner}` : `eddystone:${namespace}:${instance}`;
+    }
     case 'eddystone-eid':
       return `eddystone-eid:${decoded.eddystone!.eid}`;
     case 'altbeacon': {

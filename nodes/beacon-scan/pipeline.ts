@@ -210,6 +210,8 @@ export class SourcePipeline {
     if (this.block.size > 0 && (this.block.has(r.mac) || (r.id !== undefined && this.block.has(r.id))))
       return false;
     if (this.allow.size === 0 && !o.allowSiteDogs) return true;
+    // Other scanners' own beacons feed the hub's calibration: an allow list of collars does not drop them.
+    if (r.id?.startsWith('scanner:')) return true;
     if (o.allowSiteDogs && r.dog !== undefined) return true;
     return this.allow.has(r.mac) || (r.id !== undefined && this.allow.has(r.id));
   }

@@ -17,6 +17,8 @@ export const BEACON_SCAN_SETTINGS = {
   },
   resetAfter: { type: 'integer', min: 0, default: 3, help: 'stalls in a row before the reset command' },
   resetCommand: { type: 'string', default: 'hciconfig hci0 reset' },
+  advertise: { type: 'boolean', default: true, help: 'scan mode: advertise this scanner for calibration' },
+  advertiseMs: { type: 'number', min: 100, max: 10240, default: 1000, unit: 'ms' },
   retryS: { type: 'number', min: 1, default: 10, unit: 's' },
   allow: { type: 'string', default: '' },
   allowDogs: { type: 'boolean', default: false },
