@@ -2,7 +2,8 @@
 // The same Plan editor as the tracker-site dialog, for the map's site. Who may: with a tracker-notify for
 // the map, its app login (an admin edits; a viewer may only fetch the backdrop the map draws); without one,
 // Node-RED's editor auth (tracker-site.write), as the dialog's routes. Saves go through the same checks:
-// an inline site is replaced in the running config node, a file site written atomically with one .bak.
+// a file site is written atomically with one .bak; an inline site is refused (the editor's next deploy
+// would undo it) with a message to switch to a file site.
 import type { IncomingMessage } from 'http';
 import * as path from 'path';
 import type { NodeAPI } from 'node-red';
@@ -43,26 +44,37 @@ function readBody(req: IncomingMessage, max: number): Promise<string | undefined
   });
 }
 
-/** Checks, then saves `text` as the site of `site` (inline: replaced now; file: written atomically). */
+/**
+ * Why the app does not save an inline site: the editor holds its own copy of the flow, and its next deploy
+ * would put the old site back without a word. A file site is written here and read by the node live.
+ */
+export const INLINE_REFUSED =
+  'this site is kept inside the flow, so the next deploy from the Node-RED editor would undo a change made here. Switch it to a file site: in the Node-RED editor open the tracker-site node, set "Site from" to a file, deploy; then save here.';
+
+/** Checks, then saves `text` as the site of `site` (a file site, written atomically; an inline site is refused). */
 export async function saveSiteText(site: TrackerSiteNode, text: string): Promise<Reply> {
   if (text.length > MAX_SITE_BYTES)
     return { status: 413, body: { ok: false, errors: [`site is larger than ${MAX_SITE_BYTES} bytes`] } };
+  if (site.origin.kind !== 'file')
+    return { status: 409, body: { ok: false, errors: [INLINE_REFUSED], warnings: [], problems: [] } };
   const check = checkPlan(text);
   const { site: _checked, ...report } = check;
   if (!check.ok) return { status: 422, body: { ...report, ok: false } };
-  if (site.origin.kind === 'file') {
-    const file = site.origin.file;
-    try {
-      await writeAtomically(file, text);
-    } catch (err) {
-      return { status: 500, body: { ok: false, errors: [`cannot write ${file}: ${errorMessage(err)}`] } };
-    }
-    return { status: 200, body: { ...report, ok: true, file } };
+  const file = site.origin.file;
+  try {
+    await writeAtomically(file, text);
+  } catch (err) {
+    // The phone is told what failed, not where the hub keeps its files.
+    site.error(`cannot write ${file}: ${errorMessage(err)}`);
+    return {
+      status: 500,
+      body: {
+        ok: false,
+        errors: [`cannot write the site file: ${errorMessage(err).replace(file, 'site file')}`],
+      },
+    };
   }
-  const result = site.replaceInline(text);
-  return result.ok
-    ? { status: 200, body: { ...report, ok: true } }
-    : { status: 422, body: { ok: false, errors: result.errors, warnings: [], problems: [] } };
+  return { status: 200, body: { ...report, ok: true } };
 }
 
 export function registerSiteAdmin(RED: NodeAPI): void {

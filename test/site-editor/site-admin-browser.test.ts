@@ -265,6 +265,8 @@ describe('site admin screen of the phone app in Chromium', function () {
     mkdirSync(IMAGES, { recursive: true });
     await page.click('button[name=save]');
     await page.waitForSelector('.dse-status:has-text("Saved")');
+    // A phone user is told it is saved, not where the hub keeps its files.
+    assert.equal((await page.locator('.dse-status').innerText()).trim(), 'Saved');
     await page.screenshot({ path: path.join(IMAGES, 'site-admin-phone.png') });
 
     const saved = JSON.parse(readFileSync(file, 'utf8')) as typeof SITE;

@@ -19,13 +19,16 @@
     return h;
   }
   function post(url, body) {
-    return fetch(url, { method: 'POST', headers: headers(), body: JSON.stringify(body), credentials: 'same-origin' }).then(
-      function (r) {
-        return r.json().catch(function () {
-          return { ok: false, errors: ['the hub answered ' + r.status], warnings: [], problems: [] };
-        });
-      },
-    );
+    return fetch(url, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    }).then(function (r) {
+      return r.json().catch(function () {
+        return { ok: false, errors: ['the hub answered ' + r.status], warnings: [], problems: [] };
+      });
+    });
   }
   function fail(text) {
     loadError.textContent = text;
@@ -34,12 +37,23 @@
 
   fetch('document', { headers: headers(), credentials: 'same-origin' })
     .then(function (r) {
-      if (!r.ok) throw new Error(r.status === 401 ? 'Log in first.' : r.status === 403 ? 'Only admins may change the site.' : 'The hub answered ' + r.status);
+      if (!r.ok)
+        throw new Error(
+          r.status === 401
+            ? 'Log in first.'
+            : r.status === 403
+              ? 'Only admins may change the site.'
+              : 'The hub answered ' + r.status,
+        );
       return r.json();
     })
     .then(function (doc) {
       document.getElementById('title').textContent = doc.name || 'Site';
-      kind.textContent = doc.kind === 'file' ? 'site file' : 'in the flow';
+      kind.textContent = doc.kind === 'file' ? 'site file' : 'in the flow: view only';
+      if (doc.kind !== 'file')
+        fail(
+          'This site is kept inside the flow: changes cannot be saved from here. In the Node-RED editor, set the tracker-site\'s "Site from" to a file, then edit here.',
+        );
       if (doc.problem) fail(doc.problem);
       window.sitePlan = window.DogSiteEditor.create(el, {
         value: doc.config,
@@ -59,10 +73,7 @@
             });
         },
         save: function (text) {
-          return post('save', { config: text }).then(function (res) {
-            if (res && res.ok && !res.file) res.file = 'the hub (until the next deploy)';
-            return res;
-          });
+          return post('save', { config: text });
         },
       });
     })
