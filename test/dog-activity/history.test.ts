@@ -118,9 +118,49 @@ describe('history against InfluxDB 1.x', function () {
         'rex,2026-11-02,pool,"Pool, deep",forbidden,5,1,5\r\n',
     );
     const map = heatmap(track, { minX: 0, minY: 0, maxX: 20, maxY: 30 }, 1);
-    assert.equal(map.cols, 20);
-    assert.equal(map.seconds[20 * 20 + 10], 900 - 1); // the yard spot, less the last point's missing step
-    assert.equal(map.seconds[5 * 20 + 5], 300);
+    // The plan is 20 x 30 m; the 10 min outside at (30, 40) grow the map to 30 x 40 cells.
+    assert.equal(map.cols, 30);
+    assert.equal(map.rows, 40);
+    assert.equal(map.seconds[20 * 30 + 10], 900 - 1); // the yard spot, less the last point's missing step
+    assert.equal(map.seconds[5 * 30 + 5], 300);
+    assert.equal(map.seconds[39 * 30 + 29], 600); // off the plan, in the far corner cell
+  });
+
+  it('draws the heatmap where the dog went, also off the plan, in at most 200 x 200 cells', () => {
+    const t0 = Date.UTC(2026, 10, 2, 8);
+    const pts = [
+      { ts: t0, x: 5, y: 5 },
+      { ts: t0 + 60_000, x: 35, y: 12 }, // 15 m past the plan's right edge
+      { ts: t0 + 120_000, x: Number.NaN, y: 3 },
+      { ts: t0 + 180_000, x: 20, y: 30 }, // exactly on the far corner
+      { ts: t0 + 240_000, x: 20, y: 30 },
+    ];
+    const map = heatmap(pts, { minX: 0, minY: 0, maxX: 20, maxY: 30 }, 1);
+    assert.equal(map.cols, 35);
+    const at = (x: number, y: number): number =>
+      map.seconds[Math.min(map.rows - 1, Math.floor(y)) * map.cols + Math.min(map.cols - 1, Math.floor(x))];
+    assert.equal(at(35, 12), 60, 'the minute spent off the plan is on the map');
+    assert.equal(at(20, 30), 60, 'a point on the far corner counts');
+    assert.equal(
+      map.seconds.reduce((a, b) => a + b, 0),
+      180,
+      'the NaN point counts nowhere',
+    );
+    const far = heatmap(
+      [
+        { ts: t0, x: 0, y: 0 },
+        { ts: t0 + 1000, x: 1e7, y: 0 },
+        { ts: t0 + 2000, x: 0, y: 0 },
+      ],
+      {
+        minX: 0,
+        minY: 0,
+        maxX: 20,
+        maxY: 30,
+      },
+    );
+    assert.ok(far.cols <= 200 && far.rows <= 200, `${far.cols} x ${far.rows}`);
+    assert.ok(Number.isFinite(far.cellM));
   });
 
   it('downsamples a long range server-side to at most maxPoints rows', async () => {

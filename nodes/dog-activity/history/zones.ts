@@ -79,13 +79,27 @@ export interface Heatmap {
   seconds: number[];
 }
 
-/** Seconds per cell over a bounding box (at most 200 x 200 cells: a coarser cell for a large site). */
-export function heatmap(
-  track: readonly TrackPoint[],
-  box: { minX: number; minY: number; maxX: number; maxY: number },
-  cellM = 1,
-  gapMs = 120_000,
-): Heatmap {
+type Box = { minX: number; minY: number; maxX: number; maxY: number };
+
+/** The plan's box grown to hold every finite point of the track: a dog that left the plan is still drawn. */
+function coverTrack(box: Box, track: readonly TrackPoint[]): Box {
+  let { minX, minY, maxX, maxY } = box;
+  for (const p of track) {
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+    if (p.x < minX) minX = p.x;
+    if (p.x > maxX) maxX = p.x;
+    if (p.y < minY) minY = p.y;
+    if (p.y > maxY) maxY = p.y;
+  }
+  return { minX, minY, maxX, maxY };
+}
+
+/**
+ * Seconds per cell over the plan's box and the track's extent (at most 200 x 200 cells: a coarser cell for a
+ * large site or a track that went far off the plan).
+ */
+export function heatmap(track: readonly TrackPoint[], plan: Box, cellM = 1, gapMs = 120_000): Heatmap {
+  const box = coverTrack(plan, track);
   const w = Math.max(box.maxX - box.minX, 1e-6);
   const h = Math.max(box.maxY - box.minY, 1e-6);
   const cell = Math.max(cellM, w / 200, h / 200);
@@ -96,9 +110,10 @@ export function heatmap(
     const p = track[i];
     const gap = track[i + 1].ts - p.ts;
     if (!(gap > 0 && gap <= gapMs)) continue;
-    const c = Math.floor((p.x - box.minX) / cell);
-    const r = Math.floor((p.y - box.minY) / cell);
-    if (c < 0 || r < 0 || c >= cols || r >= rows) continue;
+    // A point on the far edge belongs to the last cell; a non-finite one to none.
+    const c = Math.min(cols - 1, Math.floor((p.x - box.minX) / cell));
+    const r = Math.min(rows - 1, Math.floor((p.y - box.minY) / cell));
+    if (!(c >= 0 && r >= 0)) continue;
     seconds[r * cols + c] += gap / 1000;
   }
   return {
