@@ -19,9 +19,20 @@ export interface HeardBeacon {
 const heard = new Map<string, HeardBeacon>();
 let newestTs = 0;
 
+export type HeardReading = Pick<RssiReading, 'mac' | 'id' | 'scanner' | 'rssi' | 'ts' | 'rssiRaw'>;
+/** Who wants every reading as it is reported (the site admin's calibration walk, while one runs). */
+const listeners = new Set<(r: HeardReading) => void>();
+
+/** Calls `listener` with each reading reported from now on; returns the unsubscribe. */
+export function onReading(listener: (r: HeardReading) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 /** Records a reading (event time: `ts`, never the wall clock). */
-export function reportReading(r: Pick<RssiReading, 'mac' | 'id' | 'scanner' | 'rssi' | 'ts'>): void {
+export function reportReading(r: HeardReading): void {
   if (!Number.isFinite(r.ts) || !Number.isFinite(r.rssi)) return;
+  if (listeners.size > 0) for (const listener of listeners) listener(r);
   const beacon = r.id ?? r.mac;
   newestTs = Math.max(newestTs, r.ts);
   const key = `${beacon}|${r.scanner}`;

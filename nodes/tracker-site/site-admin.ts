@@ -16,19 +16,20 @@ import { mapPathSegment, nodeRoot } from '../tracker-map/map-pages';
 import { checkPlan, SENSITIVITY_DBM } from './site-plan-checks';
 import { assetTable, MAX_SITE_BYTES, suggestInSlices, writeAtomically } from './site-save';
 import type { TrackerSiteNode } from './tracker-site-node';
+import { handleWalk } from './walk-routes';
 
 /** `site/…` of the default map, or `{map}/site/…`. */
 const ADMIN_PATH = /^\/(?:([a-z0-9][a-z0-9_-]{0,39})\/)?site\/(.*)$/;
 
 /** The page and its own script, beside the Plan editor's files. */
-const PAGE_FILES = new Set(['site-admin.html', 'site-admin.js', 'site-admin.css']);
+const PAGE_FILES = new Set(['site-admin.html', 'site-admin.js', 'site-admin.css', 'walk.js', 'walk.css']);
 
 const WEB_DIR = path.join(__dirname, 'web');
 
 type Reply = { status: number; body: unknown };
 
 /** The request body, up to `max` bytes (then undefined: the caller answers 413). */
-function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+export function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -158,19 +159,22 @@ export function registerSiteAdmin(RED: NodeAPI): void {
       });
       return;
     }
-    if (get && (rest === '' || PAGE_FILES.has(rest))) {
+    // The calibration walk's page is the site screen's sibling: `{map}site/walk`.
+    if (get && (rest === '' || rest === 'walk' || PAGE_FILES.has(rest))) {
       // The page is the same for everyone; what it fetches is checked. A logged-out app user is sent to log in.
       const person = appPerson(mapPath, req.headers.cookie, Date.now());
-      if (rest === '' && person === undefined) {
+      const screen = rest === '' || rest === 'walk';
+      if (screen && person === undefined) {
         res.status(401).type('html').send(loginPage(mapPath));
         return;
       }
-      if (rest === '' && person !== 'no-app-login' && person && !roleAllows(person.role, 'admin')) {
+      if (screen && person !== 'no-app-login' && person && !roleAllows(person.role, 'admin')) {
         res.status(403).type('html').send(refusedPage(person.name));
         return;
       }
       res.set('Cache-Control', 'no-cache');
-      res.sendFile(path.join(WEB_DIR, rest === '' ? 'site-admin.html' : rest), (err) => {
+      const file = rest === '' ? 'site-admin.html' : rest === 'walk' ? 'walk.html' : rest;
+      res.sendFile(path.join(WEB_DIR, file), (err) => {
         if (err && !res.headersSent) res.sendStatus(404);
       });
       return;
@@ -185,7 +189,9 @@ export function registerSiteAdmin(RED: NodeAPI): void {
           name: site.view?.name,
         });
       } else if (get && rest === 'heard') res.json({ beacons: heardNow() });
-      else if (req.method === 'POST' && (rest === 'check' || rest === 'save')) {
+      else if (rest.startsWith('walk/')) {
+        if (!handleWalk(site, rest.slice('walk/'.length), req, res, { readBody, save: saveSiteText })) next();
+      } else if (req.method === 'POST' && (rest === 'check' || rest === 'save')) {
         // A JSON body only: a cross-site form cannot send one without the browser asking first.
         if (!/^application\/json\b/.test(String(req.headers['content-type']))) {
           res.status(415).json({ ok: false, errors: ['send application/json'] });

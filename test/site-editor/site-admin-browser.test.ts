@@ -7,10 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as L from 'leaflet';
 import { hashSync } from 'bcryptjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trackerNotify = require('../../nodes/tracker-notify/tracker-notify');
 import type { TrackerSiteNode } from '../../nodes/tracker-site/tracker-site-node';
+import { logIn } from '../support/app-login';
 import { helper, onTab } from '../support/flow';
 import { requireBinary } from '../support/services';
 import { serveHttpNode, trackerMapServed } from '../tracker-map/harness';
@@ -51,14 +52,6 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function logIn(page: Page, login: string, password: string): Promise<void> {
-  await page.goto(`${helper.url()}/dogtracker/api/notify/app/`);
-  await page.fill('#login input[name=login]', login);
-  await page.fill('#login input[name=password]', password);
-  await page.click('#login button');
-  await page.waitForSelector(`#who:has-text("(${login === 'ann' ? 'admin' : 'viewer'})")`);
 }
 
 describe('site admin screen of the phone app in Chromium', function () {
