@@ -83,14 +83,19 @@ export interface SimulatedRun {
 
 export const START_TS = 1_763_800_000_000;
 
-/** Simulates `seconds` of the case's dogs; readings carry per-scanner seq numbers as beacon-scan sends them. */
+/**
+ * Simulates `seconds` of the case's dogs; readings carry per-scanner seq numbers as beacon-scan sends them.
+ * `accel`: the collars also send Minew accelerometer frames (1 a second), as beacon-scan decodes them; the
+ * iBeacon readings of a seed stay the same.
+ */
 export function simulate(
   c: BenchCase,
   seconds: number,
   seed: number,
   noise: NoiseModel = BENCH_NOISE,
+  accel = false,
 ): SimulatedRun {
-  const sim = new SiteSimulator(c.site, { startTs: START_TS, seed, noise });
+  const sim = new SiteSimulator(c.site, { startTs: START_TS, seed, noise, ...(accel ? { accel: {} } : {}) });
   const seq = new Map<string, number>();
   const readings: RssiReading[] = [];
   const truth = new Map<number, Map<string, DogTruth>>();
@@ -108,6 +113,9 @@ export function simulate(
         mac: a.mac,
         id: a.id,
         rssi: a.rssi,
+        ...(a.frame === 'minew-accel' && a.accel
+          ? { frame: a.frame, minew: { mac: a.mac, accel: a.accel }, battery: a.battery }
+          : {}),
       });
     }
     truth.set(ts, new Map(sim.truth().map((t) => [t.dog, t])));
