@@ -1,14 +1,13 @@
 // The site the flows and runtime benches share: a 20 x 30 m yard, 6 scanners, `dogs` collars.
 import { validateSite, type Site } from '../nodes/kernel/site-document';
+import { LAYOUTS } from './trilaterate-cases';
 
-export const BENCH_SCANNERS: Array<[string, number, number]> = [
-  ['sw', 0, 0],
-  ['se', 20, 0],
-  ['e', 20, 15],
-  ['ne', 20, 30],
-  ['nw', 0, 30],
-  ['w', 0, 15],
-];
+/** The trilaterate benches' yard (one layout table, bench/trilaterate-cases.ts). */
+export const BENCH_SCANNERS: Array<[string, number, number]> = LAYOUTS.yard.scanners.map(([id, x, y]) => [
+  id,
+  x,
+  y,
+]);
 
 /** 4 advertisements per second per collar: what beacon-scan lets through (SCAN_MAX_PER_SECOND 4). */
 export const ADV_INTERVAL_MS = 245;
@@ -18,7 +17,7 @@ export function siteWith(dogs: number): Site {
     name: 'bench yard',
     origin: { lat: 52.0907, lon: 5.1214, rotationDeg: 0 },
     defaults: { rssiAt1m: -59, pathLossExponent: 2.2, tagHeight: 0.5 },
-    scanners: BENCH_SCANNERS.map(([id, x, y]) => ({ id, x, y, z: 1.5 })),
+    scanners: LAYOUTS.yard.scanners.map(([id, x, y, z]) => ({ id, x, y, z })),
     dogs: Array.from({ length: dogs }, (_, i) => ({
       id: `dog${i}`,
       beacon: `ac:23:3f:a3:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,

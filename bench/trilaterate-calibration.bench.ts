@@ -12,7 +12,7 @@ import { validateSite, type Site } from '../nodes/kernel/site-document';
 import { SiteView } from '../nodes/kernel/site-view';
 import { RssiSmoother } from '../nodes/rssi-filter/rssi-smoother';
 import { Locator, type LocatorOptions } from '../nodes/trilaterate/locator';
-import { START_TS, summarize, type ErrorSummary } from './trilaterate-cases';
+import { LAYOUTS as SHARED, START_TS, summarize, type ErrorSummary } from './trilaterate-cases';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1200);
 const SEEDS = (process.env.BENCH_SEEDS ?? '1,2').split(',').map(Number);
@@ -48,53 +48,12 @@ const INDOOR: NoiseModel = {
 };
 
 const LAYOUTS: Layout[] = [
+  { ...SHARED.yard, exponent: 2.2, noise: OUTDOOR },
+  { ...SHARED.house, exponent: 2.8, noise: INDOOR },
+  { ...SHARED.sparse, exponent: 2.2, noise: OUTDOOR },
   {
-    name: 'yard 20x30 m, 6 scanners',
-    scanners: [
-      ['sw', 0, 0, 1.5],
-      ['se', 20, 0, 1.5],
-      ['e', 20, 15, 1.5],
-      ['ne', 20, 30, 1.5],
-      ['nw', 0, 30, 1.5],
-      ['w', 0, 15, 1.5],
-    ],
-    exponent: 2.2,
-    noise: OUTDOOR,
-  },
-  {
-    name: 'house 10x15 m, 5 scanners',
-    scanners: [
-      ['kitchen', 0, 0, 2.2],
-      ['hall', 10, 0, 2.2],
-      ['living', 10, 15, 2.2],
-      ['bedroom', 0, 15, 2.2],
-      ['stairs', 5, 7.5, 2.2],
-    ],
-    exponent: 2.8,
-    noise: INDOOR,
-  },
-  {
-    name: 'sparse yard 20x30 m, 4 scanners',
-    scanners: [
-      ['sw', 0, 0, 1.5],
-      ['se', 20, 0, 1.5],
-      ['ne', 20, 30, 1.5],
-      ['nw', 0, 30, 1.5],
-    ],
-    exponent: 2.2,
-    noise: OUTDOOR,
-  },
-  {
-    // 30 x 30 m less its north-east 15 x 15 m: one dog in each arm.
-    name: 'L-shaped yard 30x30 m, 6 scanners',
-    scanners: [
-      ['sw', 0, 0, 1.5],
-      ['se', 30, 0, 1.5],
-      ['e', 30, 15, 1.5],
-      ['inner', 15, 15, 1.5],
-      ['n', 15, 30, 1.5],
-      ['nw', 0, 30, 1.5],
-    ],
+    // One dog in each arm of the L.
+    ...SHARED.l,
     exponent: 2.2,
     noise: OUTDOOR,
     areas: [

@@ -28,49 +28,62 @@ function site(name: string, scanners: Array<[string, number, number, number]>, e
   return result.site;
 }
 
-export const CASES: BenchCase[] = [
-  {
+/** A scanner of a layout: id, x, y, z (m). */
+export type LayoutScanner = [string, number, number, number];
+
+/**
+ * The benches' layouts, one table (trilaterate, trilaterate-calibration, the flows and runtime benches'
+ * yard): each bench sets its own radio and path-loss exponent.
+ */
+export const LAYOUTS = {
+  yard: {
     name: 'yard 20x30 m, 6 scanners',
-    site: site(
-      'yard',
-      [
-        ['sw', 0, 0, 1.5],
-        ['se', 20, 0, 1.5],
-        ['e', 20, 15, 1.5],
-        ['ne', 20, 30, 1.5],
-        ['nw', 0, 30, 1.5],
-        ['w', 0, 15, 1.5],
-      ],
-      2.2,
-    ),
+    scanners: [
+      ['sw', 0, 0, 1.5],
+      ['se', 20, 0, 1.5],
+      ['e', 20, 15, 1.5],
+      ['ne', 20, 30, 1.5],
+      ['nw', 0, 30, 1.5],
+      ['w', 0, 15, 1.5],
+    ] as LayoutScanner[],
   },
-  {
+  house: {
     name: 'house 10x15 m, 5 scanners',
-    site: site(
-      'house',
-      [
-        ['kitchen', 0, 0, 2.2],
-        ['hall', 10, 0, 2.2],
-        ['living', 10, 15, 2.2],
-        ['bedroom', 0, 15, 2.2],
-        ['stairs', 5, 7.5, 2.2],
-      ],
-      2.5,
-    ),
+    scanners: [
+      ['kitchen', 0, 0, 2.2],
+      ['hall', 10, 0, 2.2],
+      ['living', 10, 15, 2.2],
+      ['bedroom', 0, 15, 2.2],
+      ['stairs', 5, 7.5, 2.2],
+    ] as LayoutScanner[],
   },
-  {
+  sparse: {
     name: 'sparse yard 20x30 m, 4 scanners',
-    site: site(
-      'sparse',
-      [
-        ['sw', 0, 0, 1.5],
-        ['se', 20, 0, 1.5],
-        ['ne', 20, 30, 1.5],
-        ['nw', 0, 30, 1.5],
-      ],
-      2.2,
-    ),
+    scanners: [
+      ['sw', 0, 0, 1.5],
+      ['se', 20, 0, 1.5],
+      ['ne', 20, 30, 1.5],
+      ['nw', 0, 30, 1.5],
+    ] as LayoutScanner[],
   },
+  /** 30 x 30 m less its north-east 15 x 15 m. */
+  l: {
+    name: 'L-shaped yard 30x30 m, 6 scanners',
+    scanners: [
+      ['sw', 0, 0, 1.5],
+      ['se', 30, 0, 1.5],
+      ['e', 30, 15, 1.5],
+      ['inner', 15, 15, 1.5],
+      ['n', 15, 30, 1.5],
+      ['nw', 0, 30, 1.5],
+    ] as LayoutScanner[],
+  },
+};
+
+export const CASES: BenchCase[] = [
+  { name: LAYOUTS.yard.name, site: site('yard', LAYOUTS.yard.scanners, 2.2) },
+  { name: LAYOUTS.house.name, site: site('house', LAYOUTS.house.scanners, 2.5) },
+  { name: LAYOUTS.sparse.name, site: site('sparse', LAYOUTS.sparse.scanners, 2.2) },
 ];
 
 export interface SimulatedRun {
@@ -83,14 +96,19 @@ export interface SimulatedRun {
 
 export const START_TS = 1_763_800_000_000;
 
-/** Simulates `seconds` of the case's dogs; readings carry per-scanner seq numbers as beacon-scan sends them. */
+/**
+ * Simulates `seconds` of the case's dogs; readings carry per-scanner seq numbers as beacon-scan sends them.
+ * `accel`: the collars also send Minew accelerometer frames (1 a second), as beacon-scan decodes them; the
+ * iBeacon readings of a seed stay the same.
+ */
 export function simulate(
   c: BenchCase,
   seconds: number,
   seed: number,
   noise: NoiseModel = BENCH_NOISE,
+  accel = false,
 ): SimulatedRun {
-  const sim = new SiteSimulator(c.site, { startTs: START_TS, seed, noise });
+  const sim = new SiteSimulator(c.site, { startTs: START_TS, seed, noise, ...(accel ? { accel: {} } : {}) });
   const seq = new Map<string, number>();
   const readings: RssiReading[] = [];
   const truth = new Map<number, Map<string, DogTruth>>();
@@ -108,6 +126,9 @@ export function simulate(
         mac: a.mac,
         id: a.id,
         rssi: a.rssi,
+        ...(a.frame === 'minew-accel' && a.accel
+          ? { frame: a.frame, minew: { mac: a.mac, accel: a.accel }, battery: a.battery }
+          : {}),
       });
     }
     truth.set(ts, new Map(sim.truth().map((t) => [t.dog, t])));

@@ -3,7 +3,7 @@
 // `npm run bench -- trilaterate`. Not a timed test: it prints figures.
 import type { Position, RssiReading } from '../nodes/kernel/contract';
 import { RssiSmoother } from '../nodes/rssi-filter/rssi-smoother';
-import { Locator } from '../nodes/trilaterate/locator';
+import { Locator, type LocatorOptions } from '../nodes/trilaterate/locator';
 import { SiteView } from '../nodes/kernel/site-view';
 import type { NoiseModel } from '../nodes/kernel/simulation';
 import {
@@ -23,7 +23,7 @@ const SEEDS = (process.env.BENCH_SEEDS ?? '1,2').split(',').map(Number);
 /** A Pi Zero W is about 15 times slower than one core of this machine. */
 const PI_ZERO_FACTOR = 15;
 
-interface CaseResult {
+export interface CaseResult {
   name: string;
   errors: number[];
   baseline: number[];
@@ -48,10 +48,15 @@ interface CaseResult {
   speedRatioN: number;
 }
 
-function runCase(c: BenchCase, run: SimulatedRun, into: CaseResult): void {
+export function runCase(
+  c: BenchCase,
+  run: SimulatedRun,
+  into: CaseResult,
+  extra: Partial<LocatorOptions> = {},
+): void {
   const view = new SiteView(c.site);
   const smoother = new RssiSmoother();
-  const locator = new Locator(view, { ...locatorOverrides() });
+  const locator = new Locator(view, { ...locatorOverrides(), ...extra });
   const filtered: RssiReading[] = [];
   const positions: Array<{ p: Position; closedBy: number }> = [];
   for (const reading of run.readings) {
@@ -136,6 +141,28 @@ function locatorOverrides(): Record<string, unknown> {
 }
 
 /** Runs one case over every seed with the given radio: errors, baseline and the bounds for that radio. */
+export function emptyResult(name: string): CaseResult {
+  return {
+    name,
+    errors: [],
+    baseline: [],
+    positions: 0,
+    baselineFixes: 0,
+    dogSeconds: 0,
+    withinAccuracy: 0,
+    latenciesMs: [],
+    crlb: 0,
+    crlbOne: 0,
+    crlbFrozen: 0,
+    readingsPerScannerS: 0,
+    methods: new Map(),
+    byGait: new Map(),
+    speedRatioSum: 0,
+    velocitySqError: 0,
+    speedRatioN: 0,
+  };
+}
+
 function measure(
   c: BenchCase,
   noise: NoiseModel,

@@ -30,7 +30,7 @@ import {
   type CalibrationState,
   type ScannerCalibration,
 } from './calibration';
-import { MotionTracker, type TrackerOptions } from './tracker';
+import { AccelMotion, MotionTracker, type TrackerOptions } from './tracker';
 
 export interface LocatorOptions {
   /** Output interval, ms of event time. */
@@ -60,6 +60,12 @@ export interface LocatorOptions {
    * (`scanner:<id>` readings, see calibration.ts) and apply them.
    */
   calibration: boolean;
+  /**
+   * Use the collars' accelerometer frames (`minew-accel` readings, which carry RSSI like any other and
+   * so reach trilaterate on the same wire) to tell the tracker when a dog is still or running. A collar
+   * that sends none changes nothing.
+   */
+  accelAid: boolean;
   /** The search region reaches this far beyond the scanners, m (a dog outside the yard is still found). */
   regionMarginM: number;
   /**
@@ -88,6 +94,7 @@ export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
   gainLearningRate: 0.01,
   modelSigmaDb: 7,
   calibration: true,
+  accelAid: true,
   regionMarginM: 2,
   maxTracks: 1000,
   forgetAfterMs: 300_000,
@@ -140,6 +147,8 @@ interface Track {
   windowCount: number;
   /** Running average of the level offsets of this dog's fixes, dB. */
   biasDb: number;
+  /** Still / moving / running from the collar's accelerometer frames (created at the first frame). */
+  motion?: AccelMotion;
 }
 
 export class Locator {
@@ -320,6 +329,8 @@ export class Locator {
       return closed;
     }
     track.lastHeardTs = Math.max(track.lastHeardTs, reading.ts);
+    const accel = reading.frame === 'minew-accel' ? reading.minew?.accel : undefined;
+    if (accel && this.options.accelAid) (track.motion ??= new AccelMotion()).frame(reading.ts, accel);
     track.windowTsSum += reading.ts;
     track.windowCount++;
     let w = track.window.get(anchor.id);
@@ -440,7 +451,7 @@ export class Locator {
         this.gains.learn(fix.x, fix.y, fix.biasDb, track.rssiAt1m, track.tagHeight, observations);
     }
     if (!this.options.tracking) return this.position(track.dogId, end, fix.x, fix.y, fix.cov, fix, undefined);
-    const verdict = tracker.update(fix, fixTs);
+    const verdict = tracker.update(fix, fixTs, track.motion?.hint(fixTs));
     if (verdict === 'refused') this.stats.refusedFixes++;
     const state = tracker.stateAt(end);
     // The solver searches only the region; the tracker's extrapolation must not carry the dog out of it.

@@ -16,7 +16,14 @@
 //    (the dog is really there, or the track was wrong);
 //  - Mahalanobis: a fix that is merely unlikely (beyond 3 sigma) is down-weighted, not refused.
 // After `restartAfterS` without fixes the track restarts rather than predict across the gap.
+// A motion hint from the collar's accelerometer (AccelMotion below: still / moving / running) may come with
+// a fix: it is one more observation of the model (right with probability `hintConfidence`), so "still"
+// makes the rest model win at once instead of after a few quiet fixes, and it scales the process noise
+// (less drift when still, more acceleration when running). No hint: the filter as without an accelerometer.
 import type { Cov2 } from './solver';
+
+/** What the collar's accelerometer says of the dog at a fix. */
+export type MotionHint = 'still' | 'moving' | 'running';
 
 export interface TrackerOptions {
   /** Spectral density of the white acceleration of the move model, m²/s³. */
@@ -35,6 +42,17 @@ export interface TrackerOptions {
   resetAfterRejections: number;
   /** A gap longer than this restarts the track, s. */
   restartAfterS: number;
+  /** Chance that a "still" hint is right (0.5: it changes the models' weights not at all). */
+  hintConfidence: number;
+  /**
+   * Chance that a "running" hint is right. "moving" changes nothing: the rest model smooths a walking or
+   * sniffing dog's fixes better than the move model (measured, README), so it must stay free to win.
+   */
+  runningConfidence: number;
+  /** The rest model's drift is scaled by this while the collar says still. */
+  stillDriftFactor: number;
+  /** The move model's acceleration noise is scaled by this while the collar says running. */
+  runningNoiseFactor: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -47,6 +65,10 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   maxSpeed: 12,
   resetAfterRejections: 3,
   restartAfterS: 30,
+  hintConfidence: 0.95,
+  runningConfidence: 0.95,
+  stillDriftFactor: 0.3,
+  runningNoiseFactor: 2,
 };
 
 export type UpdateVerdict = 'started' | 'fused' | 'refused' | 'restarted';
@@ -81,6 +103,8 @@ export class MotionTracker {
   private readonly mu: Float64Array;
   private ts = Number.NaN;
   private rejections = 0;
+  /** The hint of the last fix: it scales the process noise until the next one. */
+  private hint: MotionHint | undefined;
   // Scratch space, so an update allocates nothing (thousands of dog-seconds a second on a busy hub).
   private readonly fp = new Float64Array(16);
   private readonly f = new Float64Array(16);
@@ -116,13 +140,18 @@ export class MotionTracker {
     return { x, y };
   }
 
-  /** Feeds one fix taken at `ts` (ms). A fix older than the track is used as if taken now. */
-  update(fix: { x: number; y: number; cov: Cov2 }, ts: number): UpdateVerdict {
+  /**
+   * Feeds one fix taken at `ts` (ms), with what the collar's accelerometer says of the dog then, if
+   * anything. A fix older than the track is used as if taken now.
+   */
+  update(fix: { x: number; y: number; cov: Cov2 }, ts: number, hint?: MotionHint): UpdateVerdict {
     // A fix the filter cannot take (not finite, or a variance that is not positive) changes nothing.
     if (!usableFix(fix) || !Number.isFinite(ts)) return 'refused';
+    this.hint = hint;
     if (!this.started || (ts - this.ts) / 1000 > this.options.restartAfterS) {
       const verdict = this.started ? 'restarted' : 'started';
       this.restart(fix, ts);
+      if (hint !== undefined && this.models.length === 2) this.weighByHint(hint, true);
       return verdict;
     }
     const dt = Math.max(0, (ts - this.ts) / 1000);
@@ -140,6 +169,7 @@ export class MotionTracker {
     this.rejections = 0;
 
     this.mix(dt);
+    if (hint !== undefined && this.models.length === 2) this.weighByHint(hint, false);
     let total = 0;
     for (let j = 0; j < this.models.length; j++) {
       const m = this.models[j];
@@ -242,6 +272,17 @@ export class MotionTracker {
       }
     }
     for (let j = 0; j < n; j++) this.mu[j] = predicted[j];
+  }
+
+  /** The hint as an observation of the model: P(hint | rest) against P(hint | move). */
+  private weighByHint(hint: MotionHint, normalise: boolean): void {
+    if (hint === 'moving') return;
+    const still = hint === 'still';
+    const given = still ? this.options.hintConfidence : this.options.runningConfidence;
+    const c = Math.min(Math.max(given, 0.5), 1 - MIN_PROBABILITY);
+    this.mu[0] *= still ? c : 1 - c;
+    this.mu[1] *= still ? 1 - c : c;
+    if (normalise) this.normalise(this.mu[0] + this.mu[1]);
   }
 
   private normalise(total: number): void {
@@ -359,8 +400,9 @@ export class MotionTracker {
       m.s[3] = 0;
       for (let i = 0; i < 4; i++)
         for (let j = 0; j < 4; j++) if (i >= 2 || j >= 2) p[i * 4 + j] = i === j ? REST_VELOCITY_VARIANCE : 0;
-      p[0] += this.options.restDriftNoise * dt;
-      p[5] += this.options.restDriftNoise * dt;
+      const drift = this.options.restDriftNoise * (this.hint === 'still' ? this.options.stillDriftFactor : 1);
+      p[0] += drift * dt;
+      p[5] += drift * dt;
       return;
     }
     const c = this.carry(dt);
@@ -382,7 +424,8 @@ export class MotionTracker {
         for (let k = 0; k < 4; k++) sum += f[i * 4 + k] * p[k * 4 + j];
         fp[i * 4 + j] = sum;
       }
-    const q = this.options.accelerationNoise;
+    const q =
+      this.options.accelerationNoise * (this.hint === 'running' ? this.options.runningNoiseFactor : 1);
     const q11 = (q * dt * dt * dt) / 3;
     const q13 = (q * dt * dt) / 2;
     const q33 = q * dt;
@@ -400,6 +443,76 @@ export class MotionTracker {
     p[13] += q13;
     p[10] += q33;
     p[15] += q33;
+  }
+}
+
+export interface AccelMotionOptions {
+  /** Change between consecutive frames below which the collar is still, g (dog-activity's rest level). */
+  stillMaxG: number;
+  /** Median change from which the dog runs, g (dog-activity's running level). */
+  runMinG: number;
+  /** A hint older than this (no newer frame) says nothing, ms: Minew tags send a frame a second. */
+  staleMs: number;
+}
+
+export const DEFAULT_ACCEL_MOTION_OPTIONS: AccelMotionOptions = {
+  stillMaxG: 0.07,
+  runMinG: 1.0,
+  staleMs: 2500,
+};
+
+/** Frames kept per dog: the median of the last 3 changes says running; the last 2 must agree on still. */
+const ACCEL_DIFFS = 3;
+/** The same vector within this time is the same frame heard by another scanner, ms. */
+const ACCEL_DUPLICATE_MS = 500;
+
+/**
+ * A dog's motion from its collar's accelerometer frames (Minew `minew-accel`, x y z in g): the norm of the
+ * change between consecutive frames (orientation drops out, so a dog lying on its side is still), as
+ * dog-activity classifies them but per frame rather than per minute, because the tracker needs to know
+ * within a second or two that a resting dog got up. Still needs the last two changes quiet (one quiet
+ * pair in a walk says nothing); running, the median of the last three high. Bounded: a few numbers.
+ */
+export class AccelMotion {
+  readonly options: AccelMotionOptions;
+  private last: { ts: number; v: [number, number, number] } | undefined;
+  private readonly diffs: number[] = [];
+  private diffTs = -Infinity;
+
+  constructor(options: Partial<AccelMotionOptions> = {}) {
+    this.options = { ...DEFAULT_ACCEL_MOTION_OPTIONS, ...options };
+  }
+
+  /** One frame at `ts` (ms); non-finite vectors, repeats from other scanners and late frames are skipped. */
+  frame(ts: number, v: readonly number[]): void {
+    if (!Number.isFinite(ts) || v.length < 3 || !v.slice(0, 3).every(Number.isFinite)) return;
+    const vec: [number, number, number] = [v[0], v[1], v[2]];
+    const last = this.last;
+    if (last) {
+      if (ts < last.ts) return;
+      const same = vec[0] === last.v[0] && vec[1] === last.v[1] && vec[2] === last.v[2];
+      if (same && ts - last.ts < ACCEL_DUPLICATE_MS) return;
+      // Frames far apart say nothing about the motion between them.
+      if (ts - last.ts <= 2 * this.options.staleMs) {
+        this.diffs.push(Math.hypot(vec[0] - last.v[0], vec[1] - last.v[1], vec[2] - last.v[2]));
+        if (this.diffs.length > ACCEL_DIFFS) this.diffs.shift();
+        this.diffTs = ts;
+      } else {
+        this.diffs.length = 0;
+      }
+    }
+    this.last = { ts, v: vec };
+  }
+
+  /** What the frames say of the dog at `ts`, or nothing (no recent frames, or not clear). */
+  hint(ts: number): MotionHint | undefined {
+    const n = this.diffs.length;
+    if (n === 0 || Math.abs(ts - this.diffTs) > this.options.staleMs) return undefined;
+    const o = this.options;
+    const newest = this.diffs[n - 1];
+    if (newest < o.stillMaxG) return n >= 2 && this.diffs[n - 2] < o.stillMaxG ? 'still' : undefined;
+    const sorted = [...this.diffs].sort((a, b) => a - b);
+    return n >= ACCEL_DIFFS && sorted[1] >= o.runMinG ? 'running' : 'moving';
   }
 }
 
