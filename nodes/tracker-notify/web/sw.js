@@ -56,21 +56,38 @@ self.addEventListener('push', (event) => {
     data = { title: 'Dog tracker', body: event.data ? event.data.text() : '' };
   }
   const critical = data.severity === 'critical';
+  const tag = data.tag || data.alert;
+  const shown = self.registration.showNotification(data.title || 'Dog tracker', {
+    body: data.body || '',
+    tag,
+    renotify: true,
+    requireInteraction: critical,
+    timestamp: data.ts,
+    data,
+    actions: [
+      { action: 'ack', title: "I'm on it" },
+      { action: 'map', title: 'Open map' },
+    ],
+  });
+  // The open app pages hear that the notification is up (or why not): the app may show it too, and a test
+  // awaits this instead of polling getNotifications().
   event.waitUntil(
-    self.registration.showNotification(data.title || 'Dog tracker', {
-      body: data.body || '',
-      tag: data.tag || data.alert,
-      renotify: true,
-      requireInteraction: critical,
-      timestamp: data.ts,
-      data,
-      actions: [
-        { action: 'ack', title: "I'm on it" },
-        { action: 'map', title: 'Open map' },
-      ],
-    }),
+    shown.then(
+      () => tellPages({ type: 'push-shown', tag }),
+      (err) =>
+        tellPages({ type: 'push-failed', tag, error: String(err && err.message ? err.message : err) }).then(
+          () => {
+            throw err;
+          },
+        ),
+    ),
   );
 });
+
+async function tellPages(message) {
+  const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const page of pages) page.postMessage(message);
+}
 
 async function acknowledge(data) {
   const res = await fetch(data.ackUrl, {
