@@ -140,7 +140,7 @@ function locatorOverrides(): Record<string, unknown> {
   return o;
 }
 
-/** Runs one case over every seed with the given radio: errors, baseline and the bounds for that radio. */
+/** A case's result before any seed has run. */
 export function emptyResult(name: string): CaseResult {
   return {
     name,
@@ -163,30 +163,13 @@ export function emptyResult(name: string): CaseResult {
   };
 }
 
+/** Runs one case over every seed with the given radio: errors, baseline and the bounds for that radio. */
 function measure(
   c: BenchCase,
   noise: NoiseModel,
   timingRuns?: Array<{ c: BenchCase; run: SimulatedRun }>,
 ): CaseResult {
-  const r: CaseResult = {
-    name: c.name,
-    errors: [],
-    baseline: [],
-    positions: 0,
-    baselineFixes: 0,
-    dogSeconds: 0,
-    withinAccuracy: 0,
-    latenciesMs: [],
-    crlb: 0,
-    crlbOne: 0,
-    crlbFrozen: 0,
-    readingsPerScannerS: 0,
-    methods: new Map(),
-    byGait: new Map(),
-    speedRatioSum: 0,
-    velocitySqError: 0,
-    speedRatioN: 0,
-  };
+  const r = emptyResult(c.name);
   const heard = new Map<string, number>();
   let seconds = 0;
   for (const seed of SEEDS) {
