@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { helper, type FlowNode } from '../support/flow';
-import { BLOCK_LIMIT_MS, catchingUncaught, countCases, ERROR_TEXT_LIMIT, Probe, runs, SEED } from './harness';
+import {
+  BLOCK_LIMIT_MS,
+  catchingUncaught,
+  countCases,
+  ERROR_TEXT_LIMIT,
+  gcReported,
+  Probe,
+  runs,
+  SEED,
+} from './harness';
 import { fcOptions } from './generators';
 
 export interface NodeFuzzSpec {
@@ -68,7 +77,8 @@ export function fuzzNode(spec: NodeFuzzSpec): void {
       probe.nonFinite.assertNone(`${spec.target}: non-finite output`);
     });
 
-    it(`holds the event loop under ${BLOCK_LIMIT_MS} ms per message`, () => {
+    it(`holds the event loop under ${BLOCK_LIMIT_MS} ms per message`, async () => {
+      await gcReported();
       probe.blocking.assertNone(`${spec.target}: blocking (max ${probe.maxMs.toFixed(1)} ms)`);
     });
 
