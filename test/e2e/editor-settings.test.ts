@@ -12,10 +12,6 @@ import { startNodeRed, type NodeRedRuntime } from '../support/node-red-process';
 import { requireBinary } from '../support/services';
 import { siteText } from '../tracker-site/fixtures';
 
-/** Node-RED's major version this run tests against. */
-import nodeRedPackage = require('node-red/package.json');
-const NODE_RED_MAJOR = Number((nodeRedPackage as { version: string }).version.split('.')[0]);
-
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', '..', '..', 'test-artifacts');
 
@@ -135,16 +131,14 @@ describe('the editor checks settings as the runtime does (Chromium)', function (
   }
 
   it('outlines a field in red exactly when readSettings refuses its value', async function () {
-    // Node-RED 5's editor outlines a blank number field red whatever its validator says (seen in CI on
-    // Node-RED 5.0.7): checked on Node-RED 4 until the tables' blank-means-default is taught to it.
-    if (NODE_RED_MAJOR >= 5) this.skip();
     let shot = false;
     for (const [id, type, field, values] of CASES) {
       await openDialog(id);
       const input = `#node-input-${field}`;
       // The window is shown for the median and trimmed-mean modes.
       if (field === 'window') await page.selectOption('#node-input-mode', 'median');
-      await page.waitForSelector(input, { state: 'visible', timeout: 5000 }).catch(async (err: unknown) => {
+      // A loaded machine opens the dialog slowly (seen > 5 s with other jobs running): wait generously.
+      await page.waitForSelector(input, { state: 'visible', timeout: 20000 }).catch(async (err: unknown) => {
         mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'editor-settings-debug.png') });
         throw err;
