@@ -43,7 +43,8 @@ export class InfluxQueueBoard {
     // Bounded whatever a flow holds; an error text is an excerpt.
     if (!this.entries.has(health.id) && this.entries.size >= MAX_ENTRIES) return;
     const entry = { ...health, name: health.name.slice(0, 60), server: health.server.slice(0, MAX_TEXT) };
-    if (health.lastError) entry.lastError = { ...health.lastError, text: health.lastError.text.slice(0, MAX_TEXT) };
+    if (health.lastError)
+      entry.lastError = { ...health.lastError, text: health.lastError.text.slice(0, MAX_TEXT) };
     this.entries.set(health.id, entry);
     this.notify();
   }

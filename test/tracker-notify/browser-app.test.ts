@@ -192,7 +192,10 @@ describe('the live map as the phone app, in Chromium', function () {
   });
 
   it('logs in on the map page, registers the service worker and passes the installability check', async () => {
-    await logIn(page, 'ben', 'ben-password', { url: `${base}/dogtracker/`, until: '#conn[data-state="live"]' });
+    await logIn(page, 'ben', 'ben-password', {
+      url: `${base}/dogtracker/`,
+      until: '#conn[data-state="live"]',
+    });
     await page.waitForSelector('path.zone-safe');
 
     const manifest = await page.evaluate(async () => {
