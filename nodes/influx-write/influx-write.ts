@@ -12,6 +12,7 @@ import type { TrackerInfluxNode } from '../tracker-influx/tracker-influx-node';
 import { toLineProtocol } from './points';
 import { ReadingSampler } from './reading-sampler';
 import { WriteQueue, type QueueEvent } from './write-queue';
+import { influxQueues } from './queue-board';
 import { statusTexts } from '../common/status-text';
 
 interface InfluxWriteDef extends NodeDef {
@@ -48,6 +49,20 @@ export = (RED: NodeAPI): void => {
     const t = statusTexts(RED, 'influx-write');
     const server = RED.nodes.getNode(def.server) as TrackerInfluxNode | null;
     const sink = server?.sink;
+    // The health screen (queue-board.ts) shows a node that cannot write as such, with why.
+    const unconfigured = (problem: string, where: string): void => {
+      influxQueues.set({
+        id: node.id,
+        name: def.name || where,
+        server: where,
+        state: 'unconfigured',
+        queued: 0,
+        lastError: { text: problem, at: Date.now() },
+        written: 0,
+        dropped: 0,
+      });
+      node.on('close', () => influxQueues.remove(node.id));
+    };
     if (!sink) {
       const problem = server
         ? `InfluxDB connection: ${server.problem}`
@@ -57,6 +72,7 @@ export = (RED: NodeAPI): void => {
         shape: 'ring',
         text: t(server ? 'connectionInvalid' : 'noConnection'),
       });
+      unconfigured(problem, 'no connection');
       node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
       return;
     }
@@ -66,6 +82,7 @@ export = (RED: NodeAPI): void => {
       const problem = `invalid settings: ${read.problems.join('; ')}`;
       node.error(problem);
       node.status({ fill: 'red', shape: 'ring', text: t('badSettings') });
+      unconfigured(problem, sink.description);
       node.on('input', (_msg, _send, done) => done(new Error(`not stored: ${problem}`)));
       return;
     }
@@ -94,12 +111,25 @@ export = (RED: NodeAPI): void => {
     let lastDropWarning = 0;
     let droppedSinceWarning = 0;
     let lastRefusal: string | undefined;
+    /** The last failed write, for the health screen; wall-clock time, as it is about the I/O. */
+    let lastError: { text: string; at: number } | undefined;
 
     const showStatus = (): void => {
       statusTimer = undefined;
-      const { state, queued, problem } = queue.status;
+      const { state, queued, problem, oldestTs } = queue.status;
       pipelineMetrics.influxQueue.inc(queued - reportedQueue);
       reportedQueue = queued;
+      influxQueues.set({
+        id: node.id,
+        name: def.name || description,
+        server: description,
+        state,
+        queued,
+        ...(oldestTs !== undefined ? { oldestTs } : {}),
+        ...(lastError ? { lastError } : {}),
+        written: queue.totals.written,
+        dropped: queue.totals.dropped,
+      });
       let status: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'dot' | 'ring'; text: string };
       switch (state) {
         case 'starting':
@@ -133,6 +163,15 @@ export = (RED: NodeAPI): void => {
     };
 
     function onEvent(event: QueueEvent): void {
+      if (
+        event.type === 'rejected' ||
+        event.type === 'unavailable' ||
+        event.type === 'refused' ||
+        event.type === 'error'
+      ) {
+        const status = 'status' in event && event.status !== undefined ? `HTTP ${event.status}: ` : '';
+        lastError = { text: status + event.reason, at: Date.now() };
+      }
       switch (event.type) {
         case 'restored':
           node.log(`${event.points} points waiting in ${dir} from an earlier run: replaying them`);
@@ -225,6 +264,7 @@ export = (RED: NodeAPI): void => {
           const left = queue.queuedPoints;
           pipelineMetrics.influxQueue.dec(reportedQueue);
           reportedQueue = 0;
+          influxQueues.remove(node.id);
           if (removed && left > 0) {
             node.warn(`node deleted with ${left} points not yet written; they stay in ${dir}`);
           }

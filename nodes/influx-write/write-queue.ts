@@ -63,6 +63,22 @@ interface Segment {
   file?: string;
   /** A persist is queued for it. */
   persisting?: boolean;
+  /**
+   * Event time of its oldest point (ms, from the lines' timestamps); unknown for a segment restored
+   * from disk until it is read. After points are dropped from the front of a segment on disk it may be
+   * older than what is left: the queue then looks behind by a little more, never less.
+   */
+  oldestTs?: number;
+}
+
+/** The smallest timestamp (the last field of a line of line protocol, ms) of the lines; undefined if none. */
+export function oldestTimestamp(lines: readonly string[]): number | undefined {
+  let oldest: number | undefined;
+  for (const line of lines) {
+    const ts = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(ts) && (oldest === undefined || ts < oldest)) oldest = ts;
+  }
+  return oldest;
 }
 
 /** The part of a batch a write got through before the server became unavailable or refused it. */
@@ -153,13 +169,35 @@ export class WriteQueue {
     return this.queued;
   }
 
-  get status(): { state: QueueState; queued: number; problem?: string } {
+  /**
+   * The queue at a glance; `oldestTs` is the event time of the oldest point waiting (how far behind the
+   * database is), absent when none is or the only ones are restored from disk and not read yet.
+   */
+  get status(): { state: QueueState; queued: number; problem?: string; oldestTs?: number } {
     let state: QueueState;
     if (!this.ready) state = 'starting';
     else if (this.refused) state = 'refused';
     else if ((this.spilling && this.queued > 0) || this.lastProblem !== undefined) state = 'buffering';
     else state = this.connected ? 'connected' : 'idle';
-    return { state, queued: this.queued, problem: this.lastProblem };
+    const status: { state: QueueState; queued: number; problem?: string; oldestTs?: number } = {
+      state,
+      queued: this.queued,
+      problem: this.lastProblem,
+    };
+    const oldestTs = this.oldestQueuedTs();
+    if (oldestTs !== undefined) status.oldestTs = oldestTs;
+    return status;
+  }
+
+  private oldestQueuedTs(): number | undefined {
+    if (this.queued === 0) return undefined;
+    // The buffer holds less than a batch once the queue is open: a scan of it is cheap.
+    let oldest = oldestTimestamp(this.buffer);
+    for (const segment of this.segments) {
+      if (segment.oldestTs !== undefined && (oldest === undefined || segment.oldestTs < oldest))
+        oldest = segment.oldestTs;
+    }
+    return oldest;
   }
 
   /**
@@ -218,7 +256,7 @@ export class WriteQueue {
   }
 
   private newSegment(lines: string[]): Segment {
-    return { seq: this.nextSeq++, count: lines.length, lines };
+    return { seq: this.nextSeq++, count: lines.length, lines, oldestTs: oldestTimestamp(lines) };
   }
 
   private enqueue(lines: string[]): void {
@@ -271,7 +309,10 @@ export class WriteQueue {
   private dropFront(segment: Segment, n: number): void {
     segment.count -= n;
     this.queued -= n;
-    if (segment.lines) segment.lines.splice(0, n);
+    if (segment.lines) {
+      segment.lines.splice(0, n);
+      segment.oldestTs = oldestTimestamp(segment.lines);
+    }
     if (segment.count <= 0) {
       this.segments.splice(this.segments.indexOf(segment), 1);
       // onDisk chains the work and reports its failure itself: nothing to await here.
@@ -363,6 +404,7 @@ export class WriteQueue {
     return this.onDisk(async () => {
       try {
         lines = segment.lines ?? (segment.file ? await readSegment(segment.file, segment.count) : []);
+        segment.oldestTs ??= oldestTimestamp(lines);
       } catch (err) {
         failure = err;
       }

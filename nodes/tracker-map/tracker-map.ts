@@ -16,6 +16,7 @@ import { readSettings } from '../kernel/settings';
 import { TRACKER_MAP_SETTINGS } from '../kernel/settings/tracker-map';
 import { COOKIE, parseCookies } from '../tracker-notify/routes';
 import { notifyClock } from '../tracker-notify/runtime-hooks';
+import { influxQueues, type InfluxUpdate } from '../influx-write/queue-board';
 import { LiveChannel } from './live-channel';
 import { credentialBinding, MapTokens } from './map-token';
 import {
@@ -56,6 +57,8 @@ interface MapPage {
 }
 
 const WEB_DIR = path.join(__dirname, 'web');
+/** The InfluxDB queues change up to twice a second per influx-write node: pages get them at most this often. */
+const INFLUX_UPDATE_MS = 1000;
 
 // Where a tracker-notify serves this map, the page is its phone app: the manifest, the icons and the
 // service worker come from tracker-notify, relative to the page.
@@ -213,11 +216,19 @@ export = (RED: NodeAPI): void => {
       });
     };
     const broadcast = (update: unknown): void => channel?.broadcast(JSON.stringify(update));
+    // The health screen's InfluxDB queues (influx-write/queue-board.ts) go with every snapshot; an empty
+    // list is "off".
+    const withInflux = <T extends object>(snapshot: T): T & { influx: InfluxUpdate['influx'] } => ({
+      ...snapshot,
+      influx: influxQueues.list(),
+    });
+    let influxTimer: NodeJS.Timeout | undefined;
+    let unsubscribeInflux = (): void => undefined;
 
     linkSite(RED, node, def.site, (view) => {
       siteLoaded = true;
       dogLabels.setListed(view.dogs.map((d) => d.id));
-      broadcast(state.setSite(view));
+      broadcast(withInflux(state.setSite(view)));
       showStatus();
     });
 
@@ -237,7 +248,7 @@ export = (RED: NodeAPI): void => {
           return tokens.check(token, page.scope, bindingOf(request.headers, person !== 'no-app-login'));
         },
         maxClients: settings.maxClients,
-        greeting: () => JSON.stringify(state.snapshot()),
+        greeting: () => JSON.stringify(withInflux(state.snapshot())),
         onClientsChanged: (count) => {
           viewers = count;
           showStatus();
@@ -245,6 +256,13 @@ export = (RED: NodeAPI): void => {
         onError: (err) => node.warn(`map socket: ${err.message}`),
       });
       channel = live;
+      unsubscribeInflux = influxQueues.subscribe(() => {
+        influxTimer ??= setTimeout(() => {
+          influxTimer = undefined;
+          const update: InfluxUpdate = { kind: 'influx', influx: influxQueues.list() };
+          broadcast(update);
+        }, INFLUX_UPDATE_MS);
+      });
       server = RED.server;
       if (server) server.on('upgrade', live.onUpgrade);
       else node.warn('no HTTP server: the map page gets no live updates');
@@ -265,6 +283,9 @@ export = (RED: NodeAPI): void => {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (problem === undefined) pages.delete(segment);
+      unsubscribeInflux();
+      if (influxTimer) clearTimeout(influxTimer);
+      influxTimer = undefined;
       if (channel && server) server.off('upgrade', channel.onUpgrade);
       const closing = channel?.close() ?? Promise.resolve();
       closing.then(done, done);

@@ -2,17 +2,16 @@
 // against the real Node-RED runtime. Positions pushed through the flow move the dog's marker the right
 // way on the plan, an alert appears in the feed, a scanner goes offline. Screenshot in test-artifacts/.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'fs';
-import * as os from 'os';
+import { mkdirSync } from 'fs';
 import * as path from 'path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
+import { launchPhone, type Phone } from '../support/app-login';
 import { helper, onTab } from '../support/flow';
 import { requireBinary } from '../support/services';
 import { siteText } from '../tracker-site/fixtures';
 import { baseUrl, serveHttpNode, trackerMapServed } from './harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', '..', '..', 'test-artifacts');
 const T0 = 1763800000000;
 
@@ -41,8 +40,7 @@ async function markerCentre(page: Page, dog: string): Promise<{ x: number; y: nu
 
 describe('tracker-map in Chromium', function () {
   this.timeout(90000);
-  let context: BrowserContext;
-  let profile: string;
+  let phone: Phone | undefined;
   let page: Page;
 
   let serving = false;
@@ -52,30 +50,12 @@ describe('tracker-map in Chromium', function () {
     await helper.startServer();
     serving = true;
     serveHttpNode();
-    profile = mkdtempSync(path.join(os.tmpdir(), 'dogtracker-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    phone = await launchPhone('dogtracker-chromium-');
+    page = phone.page;
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await phone?.close();
     // Skipped (no Chromium here): there is no server of ours to stop.
     if (serving) await helper.stopServer();
   });
@@ -162,6 +142,8 @@ describe('tracker-map in Chromium', function () {
     await page.waitForSelector('path.scanner-offline', attached);
     await page.click('#tabs a[data-screen="health"]');
     await page.waitForSelector('#scanner-count >> text=2/3 online');
+    // No influx-write in this flow: the health screen says InfluxDB is off, not that it is unknown.
+    assert.match(await page.locator('#influx li.off').innerText(), /Off: no InfluxDB is configured/);
     // The app's screens are the map's own without a tracker-notify: no login, no "me" screen.
     assert.equal(await page.locator('#tab-me').isVisible(), false);
     await page.click('#tabs a[data-screen="map"]');

@@ -8,33 +8,45 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'fs';
 import { Agent } from 'https';
+import { createServer } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import type { RequestHandler } from 'express';
-import type { NodeAPI } from 'node-red';
-import { hashSync } from 'bcryptjs';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import WebSocket from 'ws';
+import influxWrite = require('../../nodes/influx-write/influx-write');
+import trackerInflux = require('../../nodes/tracker-influx/tracker-influx');
 import trackerMap = require('../../nodes/tracker-map/tracker-map');
 import trackerNotify = require('../../nodes/tracker-notify/tracker-notify');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import { usePushAgent } from '../../nodes/tracker-notify/runtime-hooks';
+import {
+  apiLogIn,
+  appNotifyCredentials,
+  appNotifyNode,
+  launchPhone,
+  logIn,
+  serveHttpNode,
+  servingHttpNode,
+  type Phone,
+} from '../support/app-login';
 import { helper, onTab } from '../support/flow';
 import { requireBinary } from '../support/services';
 import { siteText } from '../tracker-site/fixtures';
 import { PushService } from './push-service';
 import { TEST_CERT } from './test-cert';
 
-const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = path.resolve(__dirname, '..', '..', '..', 'docs', 'images');
 const T0 = Date.now() - 60_000;
 
-let httpNode: RequestHandler | undefined;
-function served(RED: NodeAPI): void {
-  httpNode = RED.httpNode;
-  trackerSite(RED);
-  trackerMap(RED);
-  trackerNotify(RED);
+const served = servingHttpNode(trackerSite, trackerMap, trackerNotify, trackerInflux, influxWrite);
+
+/** A loopback port nothing listens on: the InfluxDB the hub writes to is away. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 function position(dog: string, x: number, y: number, ts: number): Record<string, unknown> {
@@ -63,27 +75,6 @@ function alert(
   return { v: 1, type: 'alert', event, dog, zone, kind: 'safe', severity, ts, x: 21, y: 31 };
 }
 
-/** A Node-side login to the hub's API: its cookie, and a call that sends it. */
-async function loginAs(
-  base: string,
-  login: string,
-  password: string,
-): Promise<(method: string, rel: string, body?: unknown) => Promise<Response>> {
-  const res = await fetch(`${base}/dogtracker/api/notify/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login, password }),
-  });
-  assert.equal(res.status, 200);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
-  return (method, rel, body) =>
-    fetch(`${base}/dogtracker/${rel}`, {
-      method,
-      headers: { Cookie: cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-}
-
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
@@ -98,8 +89,8 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
 
 describe('the live map as the phone app, in Chromium', function () {
   this.timeout(120000);
+  let phone: Phone | undefined;
   let context: BrowserContext;
-  let profile: string;
   let userDir: string;
   let page: Page;
   let base: string;
@@ -116,8 +107,7 @@ describe('the live map as the phone app, in Chromium', function () {
     helper.settings({ userDir });
     await helper.startServer();
     serving = true;
-    const app = (helper as unknown as { _app: { use(h: RequestHandler): void } })._app;
-    app.use((req, res, next) => (httpNode ? httpNode(req, res, next) : next()));
+    serveHttpNode();
     // 127.0.0.1, not localhost: the page, the cookie and the push origin all on one origin.
     base = helper.url().replace('localhost', '127.0.0.1');
     await helper.load(
@@ -136,54 +126,40 @@ describe('the live map as the phone app, in Chromium', function () {
           tileAttribution: '',
           wires: [],
         },
+        { ...appNotifyNode('n1'), site: 'site1', title: 'Home yard' },
+        // An InfluxDB that is away: the health screen shows the queue building up and why.
         {
-          id: 'n1',
-          type: 'tracker-notify',
-          site: 'site1',
-          path: '',
-          title: 'Home yard',
-          people: JSON.stringify([
-            { login: 'ben', name: 'Ben', role: 'viewer' },
-            { login: 'ann', name: 'Ann', role: 'admin' },
-          ]),
-          escalation: '',
-          escalateAfterS: 300,
-          maxEscalations: 3,
-          timeZone: 'UTC',
-          wires: [[], []],
+          id: 'influx1',
+          type: 'tracker-influx',
+          name: 'hub InfluxDB',
+          version: '1',
+          url: `http://127.0.0.1:${await closedPort()}`,
+          database: 'dogtracker',
+          timeoutS: 2,
+        },
+        {
+          id: 'w1',
+          type: 'influx-write',
+          name: 'InfluxDB',
+          server: 'influx1',
+          batchSize: 100,
+          flushMs: 50,
+          maxQueuedPoints: 10000,
+          retryMinS: 30,
+          retryMaxS: 60,
+          rawReadings: 'all',
+          wires: [[]],
         },
       ]),
-      {
-        n1: {
-          hashes: JSON.stringify({ ben: hashSync('ben-password', 4), ann: hashSync('ann-password', 4) }),
-        },
-      },
+      appNotifyCredentials('n1'),
     );
-    profile = mkdtempSync(path.join(os.tmpdir(), 'app-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    phone = await launchPhone('app-chromium-');
+    ({ context, page } = phone);
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await phone?.close();
     if (serving) {
       await helper.unload();
       await helper.stopServer();
@@ -206,7 +182,7 @@ describe('the live map as the phone app, in Chromium', function () {
     const wsUrl = `${base.replace('http', 'ws')}/dogtracker/ws`;
     assert.equal(await upgradeStatus(`${wsUrl}?token=1.x`), 401);
     // A token of one login opens the socket for that login's cookie only.
-    const ben = await loginAs(base, 'ben', 'ben-password');
+    const ben = await apiLogIn(base, 'ben', 'ben-password');
     const session = (await (await ben('GET', 'session')).json()) as {
       token: string;
       person: { role: string };
@@ -216,12 +192,10 @@ describe('the live map as the phone app, in Chromium', function () {
   });
 
   it('logs in on the map page, registers the service worker and passes the installability check', async () => {
-    await page.goto(`${base}/dogtracker/`);
-    await page.locator('#login').waitFor();
-    await page.fill('#login input[name=login]', 'ben');
-    await page.fill('#login input[name=password]', 'ben-password');
-    await page.click('#login button');
-    await page.waitForSelector('#conn[data-state="live"]');
+    await logIn(page, 'ben', 'ben-password', {
+      url: `${base}/dogtracker/`,
+      until: '#conn[data-state="live"]',
+    });
     await page.waitForSelector('path.zone-safe');
 
     const manifest = await page.evaluate(async () => {
@@ -354,10 +328,19 @@ describe('the live map as the phone app, in Chromium', function () {
     assert.match(ne, /48 °C/);
     assert.match(await page.locator('#scanners li[data-node="pi-yard-s"]').innerText(), /offline/);
     await page.locator('#hub li.devices').waitFor();
+    // The InfluxDB queue: its depth, the oldest point waiting, the last write error.
+    const w1 = helper.getNode('w1');
+    for (let i = 0; i <= 6; i++) w1.receive({ payload: position('rex', 6 + i, 8 + 2 * i, T0 + i * 1000) });
+    const queue = page.locator('#influx li.buffering[data-node="w1"]', { hasText: '7 points queued' });
+    await queue.waitFor();
+    const told = await queue.innerText();
+    assert.match(told, /server unavailable, queueing on disk/);
+    assert.match(told, /oldest from \d+ (s|min) ago/);
+    assert.match(told, /last error \d+ s ago: \S+/);
     await page.screenshot({ path: path.join(IMAGES, 'app-health.png') });
 
     // An admin may do what the viewer may not.
-    const ann = await loginAs(base, 'ann', 'ann-password');
+    const ann = await apiLogIn(base, 'ann', 'ann-password');
     assert.equal((await ann('GET', 'api/notify/people')).status, 200);
     assert.deepEqual(pageErrors, []);
   });
@@ -452,7 +435,7 @@ describe('the live map as the phone app, in Chromium', function () {
       const [notification] = await sw.registration.getNotifications();
       await sw.notificationAction(notification, 'ack');
     });
-    const ann = await loginAs(base, 'ann', 'ann-password');
+    const ann = await apiLogIn(base, 'ann', 'ann-password');
     const alerts = (await (await ann('GET', 'api/notify/alerts')).json()) as Array<{
       id: string;
       title: string;

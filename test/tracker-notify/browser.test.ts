@@ -6,25 +6,26 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { RequestHandler } from 'express';
-import type { NodeAPI } from 'node-red';
-import { hashSync } from 'bcryptjs';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import trackerNotify = require('../../nodes/tracker-notify/tracker-notify');
+import {
+  appNotifyCredentials,
+  appNotifyNode,
+  launchPhone,
+  logIn,
+  serveHttpNode,
+  servingHttpNode,
+  type Phone,
+} from '../support/app-login';
 import { helper, onTab } from '../support/flow';
 import { requireBinary } from '../support/services';
 
-const CHROMIUM = '/usr/bin/chromium';
-let httpNode: RequestHandler | undefined;
-function served(RED: NodeAPI): void {
-  httpNode = RED.httpNode;
-  trackerNotify(RED);
-}
+const served = servingHttpNode(trackerNotify);
 
 describe('tracker-notify app in Chromium', function () {
   this.timeout(90000);
+  let phone: Phone | undefined;
   let context: BrowserContext;
-  let profile: string;
   let userDir: string;
   let page: Page;
   let serving = false;
@@ -35,29 +36,13 @@ describe('tracker-notify app in Chromium', function () {
     helper.settings({ userDir });
     await helper.startServer();
     serving = true;
-    const app = (helper as unknown as { _app: { use(h: RequestHandler): void } })._app;
-    app.use((req, res, next) => (httpNode ? httpNode(req, res, next) : next()));
-    profile = mkdtempSync(path.join(os.tmpdir(), 'notify-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    serveHttpNode();
+    phone = await launchPhone('notify-chromium-');
+    ({ context, page } = phone);
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await phone?.close();
     if (serving) {
       await helper.unload();
       await helper.stopServer();
@@ -71,22 +56,8 @@ describe('tracker-notify app in Chromium', function () {
     page.on('pageerror', (err) => errors.push(err.message));
     await helper.load(
       served,
-      onTab([
-        {
-          id: 'n1',
-          type: 'tracker-notify',
-          name: 'the notifier',
-          path: '',
-          title: 'Yard alerts',
-          people: JSON.stringify([{ login: 'ben', name: 'Ben', role: 'viewer' }]),
-          escalation: '',
-          escalateAfterS: 300,
-          maxEscalations: 3,
-          timeZone: 'UTC',
-          wires: [[], []],
-        },
-      ]),
-      { n1: { hashes: JSON.stringify({ ben: hashSync('ben-password', 4) }) } },
+      onTab([{ ...appNotifyNode('n1'), name: 'the notifier' }]),
+      appNotifyCredentials('n1'),
     );
     helper.getNode('n1').receive({
       payload: {
@@ -101,12 +72,8 @@ describe('tracker-notify app in Chromium', function () {
         ts: Date.UTC(2026, 0, 10, 9, 30),
       },
     });
-    await page.goto(`${helper.url()}/dogtracker/api/notify/app/`);
+    await logIn(page, 'ben', 'ben-password', { until: '#who:has-text("Ben (viewer)")' });
     assert.equal(await page.title(), 'Yard alerts');
-    await page.fill('#login input[name=login]', 'ben');
-    await page.fill('#login input[name=password]', 'ben-password');
-    await page.click('#login button');
-    await page.waitForSelector('#who:has-text("Ben (viewer)")');
     const item = page.locator('#alerts li').first();
     await item.locator('strong:has-text("rex left Yard")').waitFor();
     assert.match(await item.locator('.state').innerText(), /open/);

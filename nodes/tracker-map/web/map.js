@@ -13,7 +13,8 @@
   var EVENT_WORDS = { enter: 'entered', exit: 'left', dwell: 'is staying in', missing: 'is missing', found: 'is back' };
   var STALE_MS = 60000;
 
-  var state = { site: null, trailS: 300, alertsKept: 50, dogs: {}, nodes: {}, alerts: [] };
+  // `influx`: the hub's InfluxDB queues (one per influx-write node; empty: InfluxDB is off), null until known.
+  var state = { site: null, trailS: 300, alertsKept: 50, dogs: {}, nodes: {}, alerts: [], influx: null };
   var tiles = { url: '', attribution: '' };
   var mode = 'plan';
   // The view the user picked with the button; until then: the geographic map when there is one.
@@ -38,6 +39,7 @@
     alerts: document.getElementById('alerts'),
     scanners: document.getElementById('scanners'),
     scannerCount: document.getElementById('scanner-count'),
+    influx: document.getElementById('influx'),
     conn: document.getElementById('conn'),
     mode: document.getElementById('mode'),
     offline: document.getElementById('offline'),
@@ -85,11 +87,13 @@
       state.nodes[n.id] = n;
     });
     state.alerts = s.alerts.slice();
+    if (s.influx) state.influx = s.influx;
     fitted = false;
     buildMap();
     renderDogs();
     renderAlerts();
     renderScanners();
+    renderInflux();
   }
 
   function applyPosition(p) {
@@ -122,6 +126,9 @@
       state.nodes[update.node.id] = update.node;
       renderScanners();
       drawSite();
+    } else if (update.kind === 'influx') {
+      state.influx = update.influx;
+      renderInflux();
     }
   }
 
@@ -453,6 +460,41 @@
     el.scannerCount.textContent = ids.length ? online + '/' + ids.length + ' online' : '';
   }
 
+  var INFLUX_STATES = {
+    starting: 'reading its disk queue',
+    idle: 'ready',
+    connected: 'writing',
+    buffering: 'server unavailable, queueing on disk',
+    refused: 'server refuses writes, queueing on disk',
+    unconfigured: 'not set up, nothing stored',
+  };
+
+  /** The hub's InfluxDB queues: depth, the oldest point waiting, the last write error; or off. */
+  function renderInflux() {
+    el.influx.textContent = '';
+    if (!state.influx) {
+      el.influx.appendChild(text('li', 'unknown', 'not known yet'));
+      return;
+    }
+    if (state.influx.length === 0) {
+      el.influx.appendChild(text('li', 'off', 'Off: no InfluxDB is configured, nothing is stored or queued'));
+      return;
+    }
+    state.influx.forEach(function (q) {
+      var li = text('li', q.state);
+      li.dataset.node = q.id;
+      li.appendChild(text('span', 'name', q.name));
+      var info = [INFLUX_STATES[q.state] || q.state];
+      info.push(q.queued > 0 ? q.queued + ' point' + (q.queued === 1 ? '' : 's') + ' queued' : 'queue empty');
+      if (q.queued > 0 && q.oldestTs != null) info.push('oldest from ' + age(q.oldestTs));
+      if (q.dropped > 0) info.push(q.dropped + ' dropped');
+      if (q.server && q.server !== q.name) info.push(q.server);
+      li.appendChild(text('span', 'detail', info.join(' · ')));
+      if (q.lastError) li.appendChild(text('span', 'error', 'last error ' + age(q.lastError.at) + ': ' + q.lastError.text));
+      el.influx.appendChild(li);
+    });
+  }
+
   // ---- screens ------------------------------------------------------------------------------------
 
   var SCREENS = ['map', 'alerts', 'dogs', 'health', 'me'];
@@ -496,7 +538,7 @@
     });
     var saved = {
       dataAt: dataAt,
-      snapshot: { kind: 'snapshot', site: state.site, trailS: state.trailS, alertsKept: state.alertsKept, dogs: dogs, nodes: nodes, alerts: state.alerts },
+      snapshot: { kind: 'snapshot', site: state.site, trailS: state.trailS, alertsKept: state.alertsKept, dogs: dogs, nodes: nodes, alerts: state.alerts, influx: state.influx },
       tiles: tiles,
       hubAlerts: hubAlerts,
       hubStatus: hubStatus,
