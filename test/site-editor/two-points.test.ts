@@ -108,7 +108,10 @@ describe('origin from two points', () => {
       if (Math.hypot(plan[1].x - plan[0].x, plan[1].y - plan[0].y) < 2) continue;
       // Up to 20 % scale error, so some fits warn.
       const k = 0.8 + 0.4 * rnd();
-      const map: [LatLon, LatLon] = [f.toWgs84(plan[0].x, plan[0].y), f.toWgs84(plan[1].x * k, plan[1].y * k)];
+      const map: [LatLon, LatLon] = [
+        f.toWgs84(plan[0].x, plan[0].y),
+        f.toWgs84(plan[1].x * k, plan[1].y * k),
+      ];
       let want: Fit | undefined;
       let wantError = '';
       try {

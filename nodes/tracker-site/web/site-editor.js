@@ -160,6 +160,7 @@
     var geoSiteLayer = null;
     var geoPickLayer = null;
     var geoShown = false;
+    var originDraft = {}; // lat or lon typed for a site without an origin yet
     var pending = Promise.resolve();
     var coverageOn = false;
     var suggestion = null;
@@ -669,7 +670,7 @@
     }
     function sitePanel() {
       var d = doc.defaults || {};
-      var o = doc.origin || {};
+      var o = doc.origin || originDraft;
       var setDefault = function (key) {
         return function (v) {
           var next = clone(doc);
@@ -681,9 +682,19 @@
       var setOrigin = function (key) {
         return function (v) {
           var next = clone(doc);
-          next.origin = next.origin || {};
+          next.origin = next.origin || clone(originDraft);
           setNumber(next.origin, key, v, key === 'rotationDeg');
-          if (next.origin.lat === undefined && next.origin.lon === undefined) delete next.origin;
+          if (next.origin.lat === undefined && next.origin.lon === undefined) {
+            originDraft = {};
+            delete next.origin;
+          } else if (next.origin.lat === undefined || next.origin.lon === undefined) {
+            // A site without an origin gets one typed field at a time: held until both lat and lon are in.
+            originDraft = next.origin;
+            message = 'Now type the origin\'s ' + (next.origin.lat === undefined ? 'latitude' : 'longitude') + '.';
+            renderStatus();
+            return;
+          }
+          originDraft = {};
           commit(next, 'origin');
         };
       };
@@ -869,7 +880,7 @@
       if (navigator.geolocation) {
         var here = L.control({ position: 'topright' });
         here.onAdd = function () {
-          var button = h('button', { type: 'button', name: 'geo-here', class: 'dse-geo-here', title: 'Go to where this phone is', text: '📍 Here', onclick: function (e) {
+          var button = h('button', { type: 'button', name: 'geo-here', class: 'dse-geo-here', title: 'Go to where this phone is', text: '◎ Here', onclick: function (e) {
             L.DomEvent.stop(e);
             navigator.geolocation.getCurrentPosition(function (pos) {
               geoMap.setView([pos.coords.latitude, pos.coords.longitude], 19);
@@ -1011,7 +1022,7 @@
       var g = (pickGeo(0) ? 1 : 0) + (pickGeo(1) ? 1 : 0);
       if (p === 2 && g === 2) return 'All four points placed: Apply (drag a numbered marker to correct it).';
       if (!tiles) return p < 2 ? 'Tap the second point.' : 'Now type where the two points are on Earth.';
-      if (g < p) return 'Now tap the same spot ' + (g + 1) + ' on the map' + (g === 0 ? ' (zoom in; 📍 goes to where you are).' : '.');
+      if (g < p) return 'Now tap the same spot ' + (g + 1) + ' on the map' + (g === 0 ? ' (zoom in; ◎ Here goes to where you are).' : '.');
       return 'Tap spot ' + (p + 1) + ' on the plan (or a scanner).';
     }
     /** The fit of an origin pick with all four points, or the reason there is none. */
