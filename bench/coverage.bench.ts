@@ -10,7 +10,7 @@ import { BENCH_NOISE, CASES, simulate, type BenchCase } from './trilaterate-case
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3600);
 const SEEDS = (process.env.BENCH_SEEDS ?? '1,2').split(',').map(Number);
-const CELL_M = 2;
+const CELL_M = Number(process.env.BENCH_CELL ?? 2);
 /** Cells with fewer fixes than this are left out (their RMSE is mostly noise). */
 const MIN_FIXES = 40;
 /** The locator's search margin: BENCH_MARGIN, default 0 as in the trilaterate bench (its box clips edge errors). */

@@ -351,6 +351,8 @@ describe('site origin by two points on a geographic map in Chromium', function (
           (await page.locator('.dse-geo-scanner').count()) === 3,
           'the preview draws the three scanners',
         );
+        await showMap(page, 'geo', { ...here, zoom: 19 });
+        await page.screenshot({ path: path.join(IMAGES, 'site-origin-phone-pick.png') });
         await page.tap('button[name=origin-apply]');
         await page.waitForSelector('.dse-status:has-text("origin set")');
         assert.match(await page.locator('.dse-status').innerText(), /agree within/);
