@@ -6,11 +6,12 @@ import { accuracyAt, spearman } from '../nodes/kernel/coverage';
 import { SiteView } from '../nodes/kernel/site-view';
 import { RssiSmoother } from '../nodes/rssi-filter/rssi-smoother';
 import { Locator } from '../nodes/trilaterate/locator';
+import { DEFAULT_NOISE, type NoiseModel } from '../nodes/kernel/simulation';
 import { BENCH_NOISE, CASES, simulate, type BenchCase } from './trilaterate-cases';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3600);
 const SEEDS = (process.env.BENCH_SEEDS ?? '1,2').split(',').map(Number);
-const CELL_M = 2;
+const CELL_M = Number(process.env.BENCH_CELL ?? 2);
 /** Cells with fewer fixes than this are left out (their RMSE is mostly noise). */
 const MIN_FIXES = 40;
 /** The locator's search margin: BENCH_MARGIN, default 0 as in the trilaterate bench (its box clips edge errors). */
@@ -22,10 +23,15 @@ interface Cell {
   n: number;
 }
 
-export function cellsOf(c: BenchCase, seconds: number, seeds: readonly number[]): Cell[] {
+export function cellsOf(
+  c: BenchCase,
+  seconds: number,
+  seeds: readonly number[],
+  noise: NoiseModel = BENCH_NOISE,
+): Cell[] {
   const sq = new Map<string, { sum: number; n: number; x: number; y: number }>();
   for (const seed of seeds) {
-    const run = simulate(c, seconds, seed);
+    const run = simulate(c, seconds, seed, noise);
     const smoother = new RssiSmoother();
     // Search margin 0 as in the trilaterate bench: the dogs stay inside the scanners' box.
     const locator = new Locator(new SiteView(c.site), { regionMarginM: MARGIN_M });
@@ -45,28 +51,41 @@ export function cellsOf(c: BenchCase, seconds: number, seeds: readonly number[])
       }
     }
   }
-  const sigmaDb = Math.hypot(BENCH_NOISE.shadowingSigmaDb, BENCH_NOISE.fastFadingSigmaDb);
+  const sigmaDb = Math.hypot(noise.shadowingSigmaDb, noise.fastFadingSigmaDb);
   return [...sq.values()]
     .filter((c) => c.n >= MIN_FIXES)
     .map((cell) => ({
-      predicted: accuracyAt(c.site, cell.x, cell.y, { sigmaDb, sensitivityDbm: BENCH_NOISE.sensitivityDbm }),
+      predicted: accuracyAt(c.site, cell.x, cell.y, { sigmaDb, sensitivityDbm: noise.sensitivityDbm }),
       rmse: Math.sqrt(cell.sum / cell.n),
       n: cell.n,
     }));
 }
 
-export function run(): void {
+/**
+ * The radio as the coverage layer assumes it: independent 5 dB per reading (the same total as BENCH_NOISE's
+ * shadowing and fading), the site's path-loss exponent right, no scanner offsets, body shadowing or outliers.
+ * Where the layer is right about its own assumptions, the ranking should hold better than with BENCH_NOISE.
+ */
+export const MODEL_NOISE: NoiseModel = {
+  ...DEFAULT_NOISE,
+  shadowingSigmaDb: 0,
+  fastFadingSigmaDb: Math.hypot(BENCH_NOISE.shadowingSigmaDb, BENCH_NOISE.fastFadingSigmaDb),
+  bodyShadowingDb: 0,
+  outlierRate: 0,
+  scannerOffsetSigmaDb: 0,
+  exponentError: 0,
+};
+
+/** Prints one table (a row per layout, then pooled) and returns the pooled rho. */
+function table(title: string, noise: NoiseModel): number {
+  console.log(`\n${title}\n`);
   console.log(
-    `${SECONDS} s of 2 dogs per seed, seeds ${SEEDS.join(',')}; errors binned in ${CELL_M} m cells by the true ` +
-      `position, cells with >= ${MIN_FIXES} fixes; predicted: CRLB 1-sigma radius of one reading per scanner`,
-  );
-  console.log(
-    '\n| case | cells | Spearman rho (predicted vs measured RMSE) | predicted m (min/max) | RMSE m (min/max) |',
+    '| case | cells | Spearman rho (predicted vs measured RMSE) | predicted m (min/max) | RMSE m (min/max) |',
   );
   console.log('|---|---|---|---|---|');
   const all: Cell[] = [];
   for (const c of CASES) {
-    const cells = cellsOf(c, SECONDS, SEEDS);
+    const cells = cellsOf(c, SECONDS, SEEDS, noise);
     all.push(...cells);
     const p = cells.map((x) => x.predicted);
     const m = cells.map((x) => x.rmse);
@@ -80,7 +99,25 @@ export function run(): void {
     all.map((x) => x.rmse),
   );
   console.log(`| all three, pooled | ${all.length} | ${rho.toFixed(2)} | | |`);
-  console.log(`target: pooled rho >= 0.5: ${rho >= 0.5 ? 'meets' : 'MISSES'}`);
+  return rho;
+}
+
+export function run(): void {
+  console.log(
+    `${SECONDS} s of 2 dogs per seed, seeds ${SEEDS.join(',')}; errors binned in ${CELL_M} m cells by the true ` +
+      `position, cells with >= ${MIN_FIXES} fixes; locator search margin ${MARGIN_M} m; predicted: CRLB ` +
+      '1-sigma radius of one reading per scanner',
+  );
+  const rho = table(
+    'Realistic radio (BENCH_NOISE: correlated shadowing, offsets, body, outliers, exponent off by 0.3)',
+    BENCH_NOISE,
+  );
+  table(
+    "The radio the layer assumes (MODEL_NOISE: independent 5 dB per reading, the site's exponent right)",
+    MODEL_NOISE,
+  );
+  // Pooled, the layouts' differences dominate; within one layout the spread of the prediction is small.
+  console.log(`\ntarget: pooled rho (realistic radio) >= 0.5: ${rho >= 0.5 ? 'meets' : 'MISSES'}`);
 }
 
 if (require.main === module) run();

@@ -1,6 +1,10 @@
 // Where the site is on Earth from two points on the plan and the same two on a map (geo.ts).
 import assert from 'node:assert/strict';
-import { LocalFrame, originFromTwoPoints } from '../../nodes/kernel/geo';
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { runInNewContext } from 'vm';
+import { LocalFrame, originFromTwoPoints, type LatLon, type LocalPoint } from '../../nodes/kernel/geo';
+import { Random } from '../../nodes/kernel/random';
 
 describe('origin from two points', () => {
   const truth = { lat: 47.3769, lon: 8.5417, rotationDeg: 33 };
@@ -82,5 +86,53 @@ describe('origin from two points', () => {
         ),
       /not a finite number/,
     );
+  });
+
+  // The Plan editor (browser JS, no build step) carries a copy of originFromTwoPoints: the same answers.
+  it("the Plan editor's copy gives the kernel's answers (200 random fits, to 1e-9 degrees)", () => {
+    type Fit = ReturnType<typeof originFromTwoPoints>;
+    const file = path.resolve(__dirname, '..', '..', 'nodes', 'tracker-site', 'web', 'site-editor.js');
+    const window: { DogSiteEditor?: { originFromTwoPoints(p: LocalPoint[], g: LatLon[]): Fit } } = {};
+    runInNewContext(readFileSync(file, 'utf8'), { window });
+    const browser = window.DogSiteEditor?.originFromTwoPoints;
+    assert.ok(browser, 'site-editor.js exports originFromTwoPoints');
+    const random = new Random(14);
+    const rnd = (): number => random.next();
+    for (let n = 0; n < 200; n++) {
+      const o = { lat: -70 + 140 * rnd(), lon: -179 + 358 * rnd(), rotationDeg: 360 * rnd() };
+      const f = new LocalFrame(o);
+      const plan: [LocalPoint, LocalPoint] = [
+        { x: 100 * rnd() - 50, y: 100 * rnd() - 50 },
+        { x: 100 * rnd() - 50, y: 100 * rnd() - 50 },
+      ];
+      if (Math.hypot(plan[1].x - plan[0].x, plan[1].y - plan[0].y) < 2) continue;
+      // Up to 20 % scale error, so some fits warn.
+      const k = 0.8 + 0.4 * rnd();
+      const map: [LatLon, LatLon] = [
+        f.toWgs84(plan[0].x, plan[0].y),
+        f.toWgs84(plan[1].x * k, plan[1].y * k),
+      ];
+      let want: Fit | undefined;
+      let wantError = '';
+      try {
+        want = originFromTwoPoints(plan, map);
+      } catch (err) {
+        wantError = (err as Error).message;
+      }
+      let got: Fit | undefined;
+      let gotError = '';
+      try {
+        got = browser(plan, map);
+      } catch (err) {
+        gotError = (err as Error).message;
+      }
+      assert.equal(gotError, wantError);
+      if (!want || !got) continue;
+      assert.ok(Math.abs(got.origin.lat - want.origin.lat) < 1e-9, `${n}: lat`);
+      assert.ok(Math.abs(got.origin.lon - want.origin.lon) < 1e-9, `${n}: lon`);
+      assert.ok(Math.abs(got.origin.rotationDeg - want.origin.rotationDeg) < 1e-9, `${n}: rotation`);
+      assert.equal(got.warning, want.warning);
+      assert.ok(Math.abs(got.scale - want.scale) < 1e-12);
+    }
   });
 });

@@ -35,6 +35,21 @@
     loadError.hidden = false;
   }
 
+  // The map's tile URL (tracker-map's), from the map's own session: with one, the Plan places the site on
+  // a geographic map. Without (no tiles, or the session refused), the plan alone.
+  var tiles = fetch('../session', { cache: 'no-store', credentials: 'same-origin' })
+    .then(function (r) {
+      return r.ok ? r.json() : {};
+    })
+    .then(
+      function (session) {
+        return session && session.tiles && session.tiles.url ? session.tiles : undefined;
+      },
+      function () {
+        return undefined;
+      },
+    );
+
   fetch('document', { headers: headers(), credentials: 'same-origin' })
     .then(function (r) {
       if (!r.ok)
@@ -48,6 +63,12 @@
       return r.json();
     })
     .then(function (doc) {
+      return tiles.then(function (t) {
+        return { doc: doc, tiles: t };
+      });
+    })
+    .then(function (got) {
+      var doc = got.doc;
       document.getElementById('title').textContent = doc.name || 'Site';
       kind.textContent = doc.kind === 'file' ? 'site file' : 'in the flow: view only';
       if (doc.kind !== 'file')
@@ -57,6 +78,7 @@
       if (doc.problem) fail(doc.problem);
       window.sitePlan = window.DogSiteEditor.create(el, {
         value: doc.config,
+        tiles: got.tiles,
         check: function (text) {
           return post('check', { config: text });
         },

@@ -1,8 +1,10 @@
-/* global document, window, FileReader, Image */
+/* global document, window, navigator, FileReader, Image */
 /* The Plan editor of a tracker-site document: scanners, zones, dogs, origin, backdrop and coverage on a
  * Leaflet plan in metres (CRS.Simple: lat = y north, lng = x east), drawing with Leaflet-Geoman.
  * One browser file, no build step, shared by the Node-RED edit dialog and any admin page:
- *   var plan = DogSiteEditor.create(element, { value, onChange, check, coverage, heard, save });
+ *   var plan = DogSiteEditor.create(element, { value, onChange, check, coverage, heard, save, tiles });
+ * With `tiles` ({ url, attribution }, a tile URL as tracker-map's), a geographic map beside the plan places
+ * the site on Earth: two plan points (clicks or scanners) and the same two on the map set origin and rotation.
  * Every edit is checked (opts.check: the runtime's validation and the plan checks); an edit that adds a
  * problem is refused and the problem shown on the map, so the Plan never hands out a worse document.
  */
@@ -53,43 +55,81 @@
     for (var n = 1; ; n++) if (!ids[prefix + n]) return prefix + n;
   }
 
-  // WGS84 metres per degree at a latitude (as nodes/kernel/geo.ts), for the origin from two points.
-  function metresPerDeg(lat) {
-    var a = 6378137;
-    var e2 = 6.69437999014e-3;
-    var deg = Math.PI / 180;
-    var phi = lat * deg;
-    var w = 1 - e2 * Math.pow(Math.sin(phi), 2);
-    return { lat: ((a * (1 - e2)) / Math.pow(w, 1.5)) * deg, lon: (a / Math.sqrt(w)) * Math.cos(phi) * deg };
+  // ---- local metres <-> WGS84: a line-for-line copy of nodes/kernel/geo.ts (LocalFrame,
+  // originFromTwoPoints), which has no browser build; test/site-editor/two-points.test.ts holds the two
+  // to the same answers.
+  var WGS84_A = 6378137;
+  var WGS84_E2 = 6.69437999014e-3;
+  var DEG = Math.PI / 180;
+  var SCALE_TOLERANCE = 0.1;
+
+  /** Plan metres (x east, y north, rotated by origin.rotationDeg) <-> lat/lon around `origin`. */
+  function localFrame(origin) {
+    var phi = origin.lat * DEG;
+    var w = 1 - WGS84_E2 * Math.pow(Math.sin(phi), 2);
+    var mLat = ((WGS84_A * (1 - WGS84_E2)) / Math.pow(w, 1.5)) * DEG;
+    var mLon = (WGS84_A / Math.sqrt(w)) * Math.cos(phi) * DEG;
+    // rotationDeg is the compass bearing of the plan's +y axis (clockwise from north).
+    var c = Math.cos((origin.rotationDeg || 0) * DEG);
+    var s = Math.sin((origin.rotationDeg || 0) * DEG);
+    return {
+      toWgs84: function (x, y) {
+        var east = x * c + y * s;
+        var north = -x * s + y * c;
+        return { lat: origin.lat + north / mLat, lon: origin.lon + east / mLon };
+      },
+      fromWgs84: function (lat, lon) {
+        var north = (lat - origin.lat) * mLat;
+        var east = (lon - origin.lon) * mLon;
+        return { x: east * c - north * s, y: east * s + north * c };
+      },
+    };
   }
 
   /**
-   * The origin (lat, lon of plan (0, 0)) and rotation (bearing of +y) that put plan points p1, p2 at
-   * geographic points g1, g2; `scale` is the geographic distance over the plan distance (1: the plan agrees).
+   * The origin and rotation that put two plan points (m) on two map points (lat/lon), as geo.ts: the
+   * rotation from the two directions, the origin so the midpoints agree; `warning` when the two distances
+   * differ by more than 10 %. Throws when either pair is less than 1 m apart or a number is not finite.
    */
-  function originFromTwoPoints(p1, p2, g1, g2) {
-    var m = metresPerDeg(g1.lat);
-    var east = (g2.lon - g1.lon) * m.lon;
-    var north = (g2.lat - g1.lat) * m.lat;
-    var vx = p2.x - p1.x;
-    var vy = p2.y - p1.y;
-    var planLen = Math.hypot(vx, vy);
-    if (!(planLen > 0) || !(Math.hypot(east, north) > 0)) return undefined;
-    var rot = Math.atan2(east, north) - Math.atan2(vx, vy);
-    var c = Math.cos(rot);
-    var s = Math.sin(rot);
-    // The plan's (0, 0) is p1 moved by -p1, rotated into east/north.
-    var e0 = -(p1.x * c + p1.y * s);
-    var n0 = -(-p1.x * s + p1.y * c);
-    var lat = g1.lat + n0 / m.lat;
-    var m0 = metresPerDeg(lat);
-    var lon = g1.lon + e0 / m0.lon;
-    var deg = (rot * 180) / Math.PI;
-    deg = ((((deg + 180) % 360) + 360) % 360) - 180;
-    return {
-      origin: { lat: Math.round(lat * 1e7) / 1e7, lon: Math.round(lon * 1e7) / 1e7, rotationDeg: round2(deg) },
-      scale: Math.hypot(east, north) / planLen,
-    };
+  function originFromTwoPoints(plan, geo) {
+    [plan[0], plan[1], { x: geo[0].lon, y: geo[0].lat }, { x: geo[1].lon, y: geo[1].lat }].forEach(function (p) {
+      if (!isFinite(p.x) || !isFinite(p.y)) throw new Error('a point is not a finite number');
+    });
+    var dx = plan[1].x - plan[0].x;
+    var dy = plan[1].y - plan[0].y;
+    var planDistanceM = Math.hypot(dx, dy);
+    if (planDistanceM < 1) throw new Error('the two plan points are less than 1 m apart');
+    var mid = { lat: (geo[0].lat + geo[1].lat) / 2, lon: (geo[0].lon + geo[1].lon) / 2 };
+    var north0 = localFrame({ lat: mid.lat, lon: mid.lon, rotationDeg: 0 });
+    var a = north0.fromWgs84(geo[0].lat, geo[0].lon);
+    var b = north0.fromWgs84(geo[1].lat, geo[1].lon);
+    var mapDistanceM = Math.hypot(b.x - a.x, b.y - a.y);
+    if (mapDistanceM < 1) throw new Error('the two map points are less than 1 m apart');
+    var rotationDeg = ((Math.atan2(b.x - a.x, b.y - a.y) - Math.atan2(dx, dy)) / DEG) % 360;
+    if (rotationDeg < 0) rotationDeg += 360;
+    var planMid = { x: (plan[0].x + plan[1].x) / 2, y: (plan[0].y + plan[1].y) / 2 };
+    var origin = { lat: mid.lat, lon: mid.lon, rotationDeg: rotationDeg };
+    for (var i = 0; i < 3; i++) {
+      var frame = localFrame(origin);
+      var p0 = frame.fromWgs84(geo[0].lat, geo[0].lon);
+      var p1 = frame.fromWgs84(geo[1].lat, geo[1].lon);
+      var moved = frame.toWgs84((p0.x + p1.x) / 2 - planMid.x, (p0.y + p1.y) / 2 - planMid.y);
+      origin = { lat: moved.lat, lon: moved.lon, rotationDeg: rotationDeg };
+    }
+    var scale = mapDistanceM / planDistanceM;
+    var fit = { origin: origin, planDistanceM: planDistanceM, mapDistanceM: mapDistanceM, scale: scale };
+    if (Math.abs(scale - 1) > SCALE_TOLERANCE)
+      fit.warning =
+        'the points are ' + planDistanceM.toFixed(1) + ' m apart on the plan but ' + mapDistanceM.toFixed(1) +
+        ' m on the map (' + Math.round(Math.abs(scale - 1) * 100) + ' % off): check the four points';
+    return fit;
+  }
+
+  /** An origin as stored: lat/lon to 1e-8° (about 1 mm), lon within ±180, rotation to 0.001° in ±180. */
+  function storedOrigin(o) {
+    var lon = ((((o.lon + 180) % 360) + 360) % 360) - 180;
+    var rot = ((((o.rotationDeg + 180) % 360) + 360) % 360) - 180;
+    return { lat: Math.round(o.lat * 1e8) / 1e8, lon: Math.round(lon * 1e8) / 1e8, rotationDeg: Math.round(rot * 1000) / 1000 };
   }
 
   function accuracyColour(r, cap) {
@@ -113,7 +153,14 @@
     var history = [];
     var historyAt = -1;
     var selected = null; // { list: 'scanners' | 'zones', index }
-    var pick = null; // { kind: 'scanner' | 'origin' | 'scale', points: [] }
+    // { kind: 'scanner' | 'origin' | 'scale', points: [plan LatLng], labels: [scanner id], typed: [{ lat, lon }] }
+    var pick = null;
+    var tiles = opts.tiles && typeof opts.tiles.url === 'string' && opts.tiles.url ? opts.tiles : null;
+    var geoMap = null; // created the first time it is shown
+    var geoSiteLayer = null;
+    var geoPickLayer = null;
+    var geoShown = false;
+    var originDraft = {}; // lat or lon typed for a site without an origin yet
     var pending = Promise.resolve();
     var coverageOn = false;
     var suggestion = null;
@@ -128,8 +175,10 @@
     var status = h('div', { class: 'dse-status', role: 'status' });
     var problemsEl = h('div', { class: 'dse-problems' });
     var mapWrap = h('div', { class: 'dse-mapwrap' }, [mapEl, status]);
+    var geoEl = h('div', { class: 'dse-geo' });
+    var geoWrap = h('div', { class: 'dse-geowrap', hidden: true }, [geoEl]);
     container.appendChild(bar);
-    container.appendChild(h('div', { class: 'dse-body' }, [mapWrap, side]));
+    container.appendChild(h('div', { class: 'dse-body' }, [h('div', { class: 'dse-maps' }, [mapWrap, geoWrap]), side]));
     container.appendChild(problemsEl);
 
     var map = L.map(mapEl, {
@@ -319,6 +368,7 @@
       renderSide();
       renderProblems();
       renderStatus();
+      renderGeo();
     }
     function renderBackdrop() {
       backdropLayer.clearLayers();
@@ -400,7 +450,9 @@
         });
         m.dseScanner = s.id;
         m.on('click', function () {
-          select('scanners', i);
+          // Picking two points: a tapped scanner is one, exactly where it is.
+          if (pick && pick.kind !== 'scanner') pickPlanPoint(ll(s.x, s.y), s.id);
+          else select('scanners', i);
         });
         m.on('dragend', function () {
           var p = snapPoint(m.getLatLng(), m);
@@ -618,7 +670,7 @@
     }
     function sitePanel() {
       var d = doc.defaults || {};
-      var o = doc.origin || {};
+      var o = doc.origin || originDraft;
       var setDefault = function (key) {
         return function (v) {
           var next = clone(doc);
@@ -630,9 +682,19 @@
       var setOrigin = function (key) {
         return function (v) {
           var next = clone(doc);
-          next.origin = next.origin || {};
+          next.origin = next.origin || clone(originDraft);
           setNumber(next.origin, key, v, key === 'rotationDeg');
-          if (next.origin.lat === undefined && next.origin.lon === undefined) delete next.origin;
+          if (next.origin.lat === undefined && next.origin.lon === undefined) {
+            originDraft = {};
+            delete next.origin;
+          } else if (next.origin.lat === undefined || next.origin.lon === undefined) {
+            // A site without an origin gets one typed field at a time: held until both lat and lon are in.
+            originDraft = next.origin;
+            message = 'Now type the origin\'s ' + (next.origin.lat === undefined ? 'latitude' : 'longitude') + '.';
+            renderStatus();
+            return;
+          }
+          originDraft = {};
           commit(next, 'origin');
         };
       };
@@ -663,7 +725,18 @@
           field('origin lat', '°', o.lat, setOrigin('lat'), { name: 'origin-lat' }),
           field('origin lon', '°', o.lon, setOrigin('lon'), { name: 'origin-lon' }),
           field('rotation', '°', o.rotationDeg, setOrigin('rotationDeg'), { name: 'origin-rot', placeholder: '0: +y is north' }),
-          h('button', { type: 'button', name: 'origin-two-points', text: 'Set by two points…', onclick: function () { startPick('origin'); } }),
+          h('div', { class: 'dse-row' }, [
+            h('button', { type: 'button', name: 'origin-two-points', text: tiles ? 'Place on the map…' : 'Set by two points…', onclick: function () { startPick('origin'); } }),
+            tiles && validOrigin(doc.origin)
+              ? h('button', { type: 'button', name: 'geo-show', text: geoShown ? 'Hide the map' : 'Show on the map', onclick: function () {
+                  geoShown = !geoShown;
+                  render();
+                } })
+              : null,
+          ]),
+          h('p', { class: 'dse-hint', text: tiles
+            ? 'Two spots you can find on the plan and on the map (two scanners, two corners) set the origin and rotation.'
+            : 'No map tiles (a tracker-map\'s tile URL): type the origin, or two spots on the plan and their lat/lon.' }),
         ]),
         panel('Backdrop (plan image)', [
           fileInput,
@@ -789,35 +862,228 @@
       }, function () {});
     }
 
+    // ---- the geographic map (with tiles): the site drawn where its origin puts it, the origin's pick --
+    function validOrigin(o) {
+      return o && isFinite(o.lat) && isFinite(o.lon) && Math.abs(o.lat) <= 90 ? { lat: Number(o.lat), lon: Number(o.lon), rotationDeg: Number(o.rotationDeg) || 0 } : null;
+    }
+    function geoVisible() {
+      return !!tiles && (geoShown || (!!pick && pick.kind === 'origin'));
+    }
+    function ensureGeo() {
+      if (geoMap) return;
+      geoMap = L.map(geoEl, { maxZoom: 22, tap: true });
+      if (api) api.geoMap = geoMap;
+      L.tileLayer(tiles.url, { maxZoom: 22, maxNativeZoom: 19, attribution: tiles.attribution || '' }).addTo(geoMap);
+      L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(geoMap);
+      geoSiteLayer = L.layerGroup().addTo(geoMap);
+      geoPickLayer = L.layerGroup().addTo(geoMap);
+      if (navigator.geolocation) {
+        var here = L.control({ position: 'topright' });
+        here.onAdd = function () {
+          var button = h('button', { type: 'button', name: 'geo-here', class: 'dse-geo-here', title: 'Go to where this phone is', text: '◎ Here', onclick: function (e) {
+            L.DomEvent.stop(e);
+            navigator.geolocation.getCurrentPosition(function (pos) {
+              geoMap.setView([pos.coords.latitude, pos.coords.longitude], 19);
+            }, function (err) {
+              message = 'No position from this device: ' + err.message;
+              renderStatus();
+            }, { enableHighAccuracy: true, timeout: 15000 });
+          } });
+          L.DomEvent.disableClickPropagation(button);
+          return button;
+        };
+        here.addTo(geoMap);
+      }
+      geoMap.on('click', function (e) {
+        if (!pick || pick.kind !== 'origin') return;
+        var i = !pickGeo(0) ? 0 : !pickGeo(1) ? 1 : -1;
+        if (i < 0) {
+          message = 'Both map points are placed: drag a numbered marker to move it.';
+          renderStatus();
+          return;
+        }
+        pick.typed[i] = { lat: e.latlng.lat.toFixed(8), lon: e.latlng.lng.toFixed(8) };
+        message = pickMessage();
+        render();
+      });
+      fitGeo();
+    }
+    /** The geographic view: the site where its origin puts it, else the points picked so far, else the world. */
+    function fitGeo() {
+      var o = validOrigin(doc.origin);
+      var pts = [];
+      if (pick && pick.kind === 'origin')
+        [0, 1].forEach(function (i) {
+          var g = pickGeo(i);
+          if (g) pts.push([g.lat, g.lon]);
+        });
+      if (pts.length === 0 && o) {
+        var f = localFrame(o);
+        (doc.scanners || []).forEach(function (sc) {
+          if (isFinite(sc.x) && isFinite(sc.y)) {
+            var g = f.toWgs84(sc.x, sc.y);
+            pts.push([g.lat, g.lon]);
+          }
+        });
+        if (pts.length === 0) pts.push([o.lat, o.lon]);
+      }
+      geoMap.invalidateSize();
+      if (pts.length === 0) geoMap.setView([20, 0], 2);
+      else if (pts.length === 1) geoMap.setView(pts[0], 19);
+      else geoMap.fitBounds(L.latLngBounds(pts).pad(0.3), { maxZoom: 20 });
+    }
+    /** The site's zones and scanners on the geographic map, placed by `origin`. */
+    function drawOnGeo(layer, origin, preview) {
+      var f = localFrame(origin);
+      var g = function (x, y) {
+        var p = f.toWgs84(x, y);
+        return [p.lat, p.lon];
+      };
+      var style = function (colour) {
+        return { color: colour, weight: 2, fillOpacity: preview ? 0 : 0.12, dashArray: preview ? '5 5' : null, interactive: false, pmIgnore: true };
+      };
+      (doc.zones || []).forEach(function (z) {
+        var colour = preview ? '#8e44ad' : KIND_COLOURS[z.kind] || '#777';
+        if (z.circle && isFinite(z.circle.x) && isFinite(z.circle.y) && z.circle.r > 0)
+          L.circle(g(z.circle.x, z.circle.y), L.extend({ radius: z.circle.r, className: 'dse-geo-zone' }, style(colour))).addTo(layer);
+        else if (Array.isArray(z.polygon))
+          L.polygon(z.polygon.map(function (p) { return g(p[0], p[1]); }), L.extend({ className: 'dse-geo-zone' }, style(colour))).addTo(layer);
+      });
+      (doc.scanners || []).forEach(function (sc) {
+        if (!isFinite(sc.x) || !isFinite(sc.y)) return;
+        L.circleMarker(g(sc.x, sc.y), { radius: 5, color: preview ? '#8e44ad' : '#2c3e50', fillOpacity: preview ? 0 : 1, weight: 2, pmIgnore: true, className: 'dse-geo-scanner' })
+          .bindTooltip(sc.id || '?', { permanent: !preview, direction: 'right', className: 'dse-geo-label' })
+          .addTo(layer);
+      });
+    }
+    function renderGeo() {
+      var show = geoVisible();
+      if (geoWrap.hidden === show) {
+        geoWrap.hidden = !show;
+        if (show && geoMap) fitGeo();
+      }
+      if (!show) return;
+      ensureGeo();
+      geoMap.invalidateSize();
+      geoSiteLayer.clearLayers();
+      geoPickLayer.clearLayers();
+      var o = validOrigin(doc.origin);
+      if (o) drawOnGeo(geoSiteLayer, o, false);
+      if (!pick || pick.kind !== 'origin') return;
+      // The fit of the four points so far, dashed: how the site would sit before it is applied.
+      var r = pickFit();
+      if (r.fit) drawOnGeo(geoPickLayer, r.fit.origin, true);
+      [0, 1].forEach(function (i) {
+        var gp = pickGeo(i);
+        if (!gp) return;
+        var m = L.marker([gp.lat, gp.lon], {
+          draggable: true,
+          pmIgnore: true,
+          icon: L.divIcon({ className: 'dse-geo-pick dse-geo-pick-' + (i + 1), html: String(i + 1), iconSize: [24, 24], iconAnchor: [12, 12] }),
+        });
+        m.on('dragend', function () {
+          var at = m.getLatLng();
+          pick.typed[i] = { lat: at.lat.toFixed(8), lon: at.lng.toFixed(8) };
+          render();
+        });
+        geoPickLayer.addLayer(m);
+      });
+    }
+
     // ---- picking points: a new scanner, the origin, the backdrop's scale ------------------------
     function startPick(kind) {
-      pick = { kind: kind, points: [] };
-      message = kind === 'scanner' ? 'Tap where the scanner is.' : 'Tap the first point on the plan.';
+      pick = { kind: kind, points: [], labels: [], typed: [{ lat: '', lon: '' }, { lat: '', lon: '' }] };
+      message =
+        kind === 'scanner'
+          ? 'Tap where the scanner is.'
+          : kind === 'origin' && tiles
+            ? 'Tap a spot on the plan (or a scanner), then the same spot on the map.'
+            : 'Tap the first point on the plan' + (kind === 'origin' ? ' (or a scanner).' : '.');
       render();
+    }
+    /** A point of the pick on the plan: a click, or a scanner (tapped in pick mode). */
+    function pickPlanPoint(latlng, label) {
+      if (pick.points.length >= 2) return;
+      pick.labels[pick.points.length] = label;
+      pick.points.push(latlng);
+      message = pickMessage();
+      render();
+    }
+    /** The i-th geographic point of an origin pick, typed or placed on the map; undefined until both numbers are. */
+    function pickGeo(i) {
+      var t = pick && pick.typed && pick.typed[i];
+      if (!t || t.lat === '' || t.lon === '') return undefined;
+      var g = { lat: Number(t.lat), lon: Number(t.lon) };
+      return isFinite(g.lat) && isFinite(g.lon) && Math.abs(g.lat) <= 90 ? g : undefined;
+    }
+    function pickMessage() {
+      var p = pick.points.length;
+      if (pick.kind !== 'origin') return p < 2 ? 'Tap the second point.' : 'Now enter the values in the panel.';
+      var g = (pickGeo(0) ? 1 : 0) + (pickGeo(1) ? 1 : 0);
+      if (p === 2 && g === 2) return 'All four points placed: Apply (drag a numbered marker to correct it).';
+      if (!tiles) return p < 2 ? 'Tap the second point.' : 'Now type where the two points are on Earth.';
+      if (g < p) return 'Now tap the same spot ' + (g + 1) + ' on the map' + (g === 0 ? ' (zoom in; ◎ Here goes to where you are).' : '.');
+      return 'Tap spot ' + (p + 1) + ' on the plan (or a scanner).';
+    }
+    /** The fit of an origin pick with all four points, or the reason there is none. */
+    function pickFit() {
+      var p = pick.points;
+      var g = [pickGeo(0), pickGeo(1)];
+      if (p.length < 2 || !g[0] || !g[1]) return { error: 'place two points on the plan and give both their lat/lon' };
+      try {
+        return { fit: originFromTwoPoints([{ x: p[0].lng, y: p[0].lat }, { x: p[1].lng, y: p[1].lat }], g) };
+      } catch (err) {
+        return { error: err.message };
+      }
+    }
+    function applyOrigin() {
+      var r = pickFit();
+      if (r.error) {
+        message = 'Refused: ' + r.error;
+        renderStatus();
+        return;
+      }
+      pick = null;
+      // The map stays open, the site drawn where the new origin puts it.
+      geoShown = !!tiles;
+      var next = clone(doc);
+      next.origin = storedOrigin(r.fit.origin);
+      commit(
+        next,
+        r.fit.warning
+          ? 'origin set, but ' + r.fit.warning
+          : 'origin set; the plan and the map agree within ' + (Math.ceil(Math.abs(r.fit.scale - 1) * 1000) / 10) + ' %',
+      );
     }
     function pickPanel() {
       var p = pick.points;
-      if (pick.kind === 'origin' && p.length === 2) {
-        var lat1 = h('input', { name: 'p1-lat', placeholder: 'lat', inputmode: 'decimal' });
-        var lon1 = h('input', { name: 'p1-lon', placeholder: 'lon', inputmode: 'decimal' });
-        var lat2 = h('input', { name: 'p2-lat', placeholder: 'lat', inputmode: 'decimal' });
-        var lon2 = h('input', { name: 'p2-lon', placeholder: 'lon', inputmode: 'decimal' });
+      if (pick.kind === 'origin') {
+        var rows = [0, 1].map(function (i) {
+          var t = pick.typed[i];
+          var input = function (key) {
+            return h('input', { name: 'p' + (i + 1) + '-' + key, placeholder: key, inputmode: 'decimal', value: t[key], oninput: function (e) {
+              t[key] = e.target.value.trim();
+            }, onchange: function () {
+              message = pickMessage();
+              renderStatus();
+              renderGeo();
+            } });
+          };
+          var at = p[i]
+            ? (pick.labels[i] ? pick.labels[i] + ' ' : '') + '(' + round2(p[i].lng) + ' m, ' + round2(p[i].lat) + ' m)'
+            : 'tap the plan';
+          return [h('p', { class: 'dse-hint', text: 'Point ' + (i + 1) + ': ' + at }), h('div', { class: 'dse-row' }, [input('lat'), input('lon')])];
+        });
         return panel('Origin from two points', [
-          h('p', { class: 'dse-hint', text: 'Point 1 (' + round2(p[0].lng) + ' m, ' + round2(p[0].lat) + ' m):' }), h('div', { class: 'dse-row' }, [lat1, lon1]),
-          h('p', { class: 'dse-hint', text: 'Point 2 (' + round2(p[1].lng) + ' m, ' + round2(p[1].lat) + ' m):' }), h('div', { class: 'dse-row' }, [lat2, lon2]),
+          h('p', { class: 'dse-hint', text: tiles
+            ? 'Two spots far apart that you can find on both: tap one on the plan (or a scanner), then the same spot on the map; then the other. Or type their lat/lon.'
+            : 'Two spots far apart: tap them on the plan (or two scanners) and type where they are on Earth (read them off any map).' }),
+        ].concat(rows[0], rows[1], [
           h('div', { class: 'dse-row' }, [
-            h('button', { type: 'button', name: 'origin-apply', text: 'Apply', onclick: function () {
-              var r = originFromTwoPoints({ x: p[0].lng, y: p[0].lat }, { x: p[1].lng, y: p[1].lat },
-                { lat: Number(lat1.value), lon: Number(lon1.value) }, { lat: Number(lat2.value), lon: Number(lon2.value) });
-              if (!r) { message = 'Refused: the two points must differ, on the plan and on Earth'; renderStatus(); return; }
-              pick = null;
-              var next = clone(doc);
-              next.origin = r.origin;
-              commit(next, 'origin set; the plan\'s distance is ' + Math.round(Math.abs(1 - r.scale) * 1000) / 10 + ' % off the geographic one');
-            } }),
+            h('button', { type: 'button', name: 'origin-apply', text: 'Apply', onclick: applyOrigin }),
             h('button', { type: 'button', text: 'Cancel', onclick: cancelPick }),
           ]),
-        ]);
+        ]));
       }
       if (pick.kind === 'scale' && p.length === 2) {
         var dist = h('input', { name: 'scale-distance', placeholder: 'real distance', inputmode: 'decimal' });
@@ -862,9 +1128,7 @@
         addScannerAt(e.latlng);
         return;
       }
-      if (pick.points.length < 2) pick.points.push(e.latlng);
-      message = pick.points.length < 2 ? 'Tap the second point.' : 'Now enter the values in the panel.';
-      render();
+      pickPlanPoint(e.latlng);
     });
     function addScannerAt(latlng) {
       var id = uniqueId('scanner-', doc.scanners);
@@ -989,6 +1253,7 @@
       idle: function () { return pending; },
       refresh: function () { map.invalidateSize(); if (!fitted) fit(); },
       destroy: function () {
+        if (geoMap) geoMap.remove();
         map.remove();
         container.innerHTML = '';
         container.classList.remove('dse');
