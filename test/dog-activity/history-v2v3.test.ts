@@ -3,16 +3,19 @@
 // body, the query's exact shape) and answers in the server's documented format, with the rows of a real
 // InfluxDB 1.x that holds the points influx-write's conversion made of the same messages:
 // - 2.x: POST /api/v2/query?org=… with `Authorization: Token …` and a JSON body {query, type: "flux",
-//   dialect} (docs-v2 api-docs/influxdb/v2/influxdb-oss-v2-openapi.yaml, PostQuery, schemas Query and
-//   Dialect); the answer is annotated CSV with #group/#datatype/#default rows, a header, one table per
-//   group key, a blank line and new annotations where the schema changes, CRLF line ends and RFC3339Nano
-//   times (docs-v2 content/shared/influxdb-v2/reference/syntax/annotated-csv/_index.md, "Multiple tables
-//   and results" and "Errors"); aggregateWindow stamps a window with its start (timeSrc "_start") and clamps
-//   the first one to the range's start (docs-v2 content/flux/v0/stdlib/universe/aggregatewindow.md).
+//   dialect} (https://docs.influxdata.com/influxdb/v2/api/ PostQuery, schemas Query and Dialect; docs-v2
+//   api-docs/influxdb/v2/influxdb-oss-v2-openapi.yaml); the answer is annotated CSV with #group/#datatype/
+//   #default rows, a header, one table per group key, a blank line and new annotations where the schema
+//   changes, and error tables (https://docs.influxdata.com/influxdb/v2/reference/syntax/annotated-csv/,
+//   "Multiple tables and results" and "Errors"), here with CRLF line ends and RFC3339Nano times. Windows of
+//   aggregateWindow(timeSrc: "_start") are stamped with their start
+//   (https://docs.influxdata.com/flux/v0/stdlib/universe/aggregatewindow/); the fake stamps the first one,
+//   cut by the range, with the range's start, which the reader floors back to its bucket.
 // - 3.x: POST /api/v3/query_sql with `Authorization: Bearer …` and {db, q, params, format: "json"}; the answer
-//   is a JSON array of row objects, `time` RFC 3339 without a zone (docs-v2
-//   content/shared/influxdb3-query-guides/sql/parameterized-queries.md), columns in name order and null ones
-//   left out; date_bin buckets start on the epoch (content/shared/influxdb3-query-guides/sql/aggregate-select.md).
+//   is a JSON array of row objects, `time` RFC 3339 without a zone
+//   (https://docs.influxdata.com/influxdb3/core/query-data/sql/parameterized-queries/), here with the
+//   columns in name order and null ones left out (the reader takes either); DATE_BIN buckets start on the
+//   epoch (https://docs.influxdata.com/influxdb3/core/query-data/sql/aggregate-select/).
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -92,8 +92,8 @@ export function rfc3339(ms: number): string {
 
 /**
  * Flux for InfluxDB 2.x. Downsampled windows are stamped with their start (`timeSrc: "_start"`), as
- * InfluxQL's buckets are; Flux clamps the first window to the range's start, which the reader floors back
- * to the bucket (sources.ts), so the rows equal InfluxQL's.
+ * InfluxQL's buckets are; a first window cut by the range's start may carry that start instead, so the
+ * reader floors every stamp to its bucket (sources.ts) and the rows equal InfluxQL's.
  */
 export function trackFlux(input: TrackQuery, bucket: string): BuiltQuery {
   const q = checkRange(input);

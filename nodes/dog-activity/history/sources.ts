@@ -182,7 +182,7 @@ export function fluxSource(connection: FluxQueryConnection): HistorySource {
       const track: TrackPoint[] = [];
       for (const row of await query(built.text)) {
         const t = typeof row._time === 'number' ? row._time : Number.NaN;
-        // A window's start, floored to its bucket: Flux clamps the first window to the range's start.
+        // A window's start, floored to its bucket (a first window cut by the range may carry its start).
         const ts = built.bucketMs === undefined ? t : t - (t % built.bucketMs);
         const p = pointOf(ts, row.x, row.y, row.accuracy);
         if (p) track.push(p);
