@@ -3,7 +3,7 @@ import { DEFAULT_ACTIVITY_OPTIONS, isTimeZone, type ActivityOptions } from './ac
 
 export interface DogActivityDef {
   timeZone?: string;
-  /** The history page: a tracker-site (dogs, zones), a tracker-influx (InfluxDB 1.x) and the map's path. */
+  /** The history page: a tracker-site (dogs, zones), a tracker-influx (InfluxDB 1.x, 2.x or 3.x) and the map's path. */
   site?: string;
   influx?: string;
   path?: string;

@@ -3,10 +3,13 @@ import { readSettings } from '../kernel/settings';
 import { TRACKER_INFLUX_SETTINGS } from '../kernel/settings/tracker-influx';
 import { influxV1Sink, influxV2Sink } from './clients';
 import type { InfluxSink } from './sink';
-import type { V1QueryConnection } from './tracker-influx-node';
+import type { HistoryQueryConnection, V1QueryConnection } from './tracker-influx-node';
 
 export interface InfluxSettings {
-  /** `1` for InfluxDB 1.x (/write), `2` for InfluxDB 2.x and 3.x (/api/v2/write). */
+  /**
+   * `1` for InfluxDB 1.x (/write), `2` for InfluxDB 2.x and 3.x (/api/v2/write), `3` for InfluxDB 3 Core or
+   * Enterprise (writes as `2`; the history reads SQL, as `2` does with no org).
+   */
   version?: string;
   url?: string;
   database?: string;
@@ -29,8 +32,13 @@ export function connect(
   settings: InfluxSettings,
   secrets: InfluxSecrets,
 ):
-  | { sink: InfluxSink; problem?: undefined; v1Query?: V1QueryConnection }
-  | { sink?: undefined; problem: string; v1Query?: undefined } {
+  | {
+      sink: InfluxSink;
+      problem?: undefined;
+      v1Query?: V1QueryConnection;
+      historyQuery: HistoryQueryConnection;
+    }
+  | { sink?: undefined; problem: string; v1Query?: undefined; historyQuery?: undefined } {
   const url = (settings.url ?? '').trim();
   let parsed: URL;
   try {
@@ -59,11 +67,20 @@ export function connect(
         timeoutMs,
       }),
       v1Query: { url, database, username, password, timeoutMs },
+      historyQuery: { language: 'influxql', url, database, username, password, timeoutMs },
     };
   }
   const bucket = (settings.bucket ?? '').trim();
   if (!bucket) return { problem: 'no bucket set for InfluxDB 2.x / 3.x' };
+  const org = (settings.org ?? '').trim();
+  const token = secrets.token || undefined;
+  // 2.x needs its org to query; 3.x has none (the editor says "empty for InfluxDB 3") and reads SQL.
+  const historyQuery: HistoryQueryConnection =
+    settings.version === '3' || !org
+      ? { language: 'sql', url, database: bucket, token, timeoutMs }
+      : { language: 'flux', url, org, bucket, token, timeoutMs };
   return {
-    sink: influxV2Sink({ url, org: (settings.org ?? '').trim(), bucket, token: secrets.token, timeoutMs }),
+    sink: influxV2Sink({ url, org, bucket, token: secrets.token, timeoutMs }),
+    historyQuery,
   };
 }

@@ -19,6 +19,7 @@ export = (RED: NodeAPI): void => {
       problem: { value: problem, enumerable: true },
       // Not enumerable: holds the password, which must never reach a log or an export of the node.
       v1Query: { value: result.v1Query, enumerable: false },
+      historyQuery: { value: result.historyQuery, enumerable: false },
     });
     if (problem) node.error(problem);
   }

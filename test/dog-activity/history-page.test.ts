@@ -3,6 +3,8 @@
 // Chromium on a phone screen picking the dog and day and moving the slider. Screenshot in docs/images/.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI } from 'node-red';
@@ -186,14 +188,38 @@ describe('dog-activity history page', function () {
     assert.equal((await fetch(`${baseUrl()}/dogtracker/kennel/history/`)).status, 200);
     await helper.unload();
 
-    await helper.load(NODES, flow(influx.url, {}, { version: '2', bucket: 'b' }));
+    // A 2.x/3.x connection serves the history too (Flux or SQL: history-v2v3.test.ts); an incomplete one not.
+    // Here a 2.x that holds nothing: the page asks it with Flux, with the org and the token of the credentials.
+    const asked: string[] = [];
+    const v2 = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/csv' }).end('\r\n'));
+    });
+    await new Promise<void>((resolve) => v2.listen(0, '127.0.0.1', resolve));
+    try {
+      const v2Url = `http://127.0.0.1:${(v2.address() as AddressInfo).port}`;
+      await helper.load(NODES, flow(v2Url, {}, { version: '2', org: 'kennel', bucket: 'b' }), {
+        db1: { token: 'tok' },
+      });
+      assert.ok(statusTexts(helper.getNode('a1')).includes('waiting · history /dogtracker/history/'));
+      const flux = await fetch(`${baseUrl()}/dogtracker/history/api/report?dog=rex&day=2026-11-02`);
+      assert.equal(flux.status, 200, await flux.clone().text());
+      const empty = (await flux.json()) as { track: unknown[]; alerts: unknown[] };
+      assert.deepEqual([empty.track, empty.alerts], [[], []]);
+      assert.deepEqual(asked, Array(2).fill('POST /api/v2/query?org=kennel Token tok'));
+    } finally {
+      v2.close();
+    }
+    await helper.unload();
+    await helper.load(NODES, flow(influx.url, {}, { version: '2', bucket: '' }));
     const node = helper.getNode('a1');
     assert.ok(statusTexts(node).includes('waiting · no history'), statusTexts(node).join('|'));
     const errors = (node.error as unknown as { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> })
       .getCalls()
       .filter((c) => c.thisValue === node)
       .map((c) => String(c.args[0]));
-    assert.match(errors.join('\n'), /history needs a tracker-influx for InfluxDB 1\.x/);
+    assert.match(errors.join('\n'), /history needs a tracker-influx with a complete connection/);
     // The activity itself runs on: only the page is missing.
     assert.doesNotMatch(errors.join('\n'), /dog-activity not started/);
     await helper.unload();

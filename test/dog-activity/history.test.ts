@@ -190,7 +190,8 @@ describe('history against InfluxDB 1.x', function () {
     assert.throws(() => trackInfluxQL({ ...range, to: range.from }), /to must be after from/);
     assert.throws(() => trackInfluxQL({ ...range, to: range.from + 40 * 86_400_000 }), /at most 31 days/);
     const flux = trackFlux({ ...range, maxPoints: 60 }, 'dogs');
-    assert.match(flux.text, /aggregateWindow\(every: 30s, fn: mean, createEmpty: false\)/);
+    assert.match(flux.text, /aggregateWindow\(every: 30s, fn: mean, createEmpty: false, timeSrc: "_start"\)/);
+    assert.match(flux.text, /range\(start: 2026-11-02T09:00:00\.000Z, stop: 2026-11-02T09:30:00\.000Z\)/);
     assert.match(flux.text, /limit\(n: 60\)/);
   });
 });

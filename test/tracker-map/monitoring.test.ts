@@ -165,6 +165,25 @@ function influxNames(q: string): { measurement: string; fields: string[]; tags: 
   };
 }
 
+/** The SELECTs that read a measurement: the query itself, or the innermost of its FROM (subquery), (…). */
+function innermostSelects(q: string): string[] {
+  const at = q.indexOf(' FROM (');
+  if (at < 0) return [q];
+  const inner: string[] = [];
+  let depth = 0;
+  let start = -1;
+  for (let i = at + 6; i < q.length; i++) {
+    if (q[i] === '(') {
+      if (depth++ === 0) start = i + 1;
+    } else if (q[i] === ')' && --depth === 0) {
+      inner.push(q.slice(start, i));
+      // Another subquery follows after ", (", else the outer query goes on.
+      if (!q.startsWith(', (', i + 1)) break;
+    }
+  }
+  return inner.flatMap(innermostSelects);
+}
+
 /** PromQL identifiers that are metric names (not functions, labels, keywords or durations). */
 function metricNames(expr: string): string[] {
   const withoutStrings = expr.replace(/"[^"]*"/g, '""');
@@ -328,7 +347,7 @@ describe('Grafana provisioning and dashboards', function () {
     const { influxql } = queries();
     assert.ok(influxql.length > 10);
     const seen = new Set<string>();
-    for (const [where, q] of influxql) {
+    for (const [where, q] of influxql.flatMap(([w, full]) => innermostSelects(full).map((i) => [w, i]))) {
       const { measurement, fields, tags } = influxNames(q);
       const schema = INFLUX_SCHEMA[measurement];
       assert.ok(schema, `${where}: unknown measurement ${measurement}`);
@@ -426,6 +445,17 @@ describe('Grafana provisioning and dashboards', function () {
         x: 21,
         y: 31,
         since: T0,
+      });
+      // And its way in before, for the time-in-zones table's enters.
+      messages.push({
+        v: 1,
+        type: 'alert',
+        event: 'enter',
+        dog: 'rex',
+        zone: 'yard',
+        kind: 'safe',
+        severity: 'info',
+        ts: T0,
       });
       const { lines, errors } = toLineProtocol(messages);
       assert.deepEqual(errors, []);

@@ -6,7 +6,7 @@ import { errorMessage } from '../../kernel/checks';
 import type { Zone } from '../../kernel/site-document';
 import { zonesCsv } from './csv';
 import { localDay, ParamError, readRange } from './params';
-import { historyReport, type InfluxQLRunner } from './report';
+import { historyReport, type HistorySource, type InfluxQLRunner } from './report';
 
 export interface HistoryRequest {
   /** Below `{map path}history/`: `api/report`, `api/zones.csv` or `api/site`. */
@@ -34,7 +34,8 @@ export interface HistoryDeps {
         names?: Readonly<Record<string, string>>;
       }
     | undefined;
-  run: InfluxQLRunner | undefined;
+  /** InfluxDB 1.x's runner, or any source (sources.ts: 1.x, 2.x, 3.x). */
+  run: InfluxQLRunner | HistorySource | undefined;
   now: () => number;
 }
 

@@ -8,7 +8,7 @@ import { mapPathSegment, nodeRoot } from '../../tracker-map/map-pages';
 import type { TrackerInfluxNode } from '../../tracker-influx/tracker-influx-node';
 import type { HistoryDeps } from './history-http';
 import { historyHandler, mapPathOf, siteBox } from './history-route';
-import { influxQLRunner } from './report';
+import { sourceFor } from './sources';
 
 export interface HistoryServer {
   root: string | undefined;
@@ -41,9 +41,11 @@ export function serveHistory(
   if (server.served.has(segment))
     throw new Error(`another dog-activity already serves the history of map path "${segment}"`);
   const influx = RED.nodes.getNode(def.influx) as TrackerInfluxNode | null;
-  const connection = influx?.v1Query;
+  const connection = influx?.historyQuery;
   if (!connection)
-    throw new Error('the history needs a tracker-influx for InfluxDB 1.x with its URL and database');
+    throw new Error(
+      'the history needs a tracker-influx with a complete connection (URL and database, or bucket)',
+    );
   if (!def.site) throw new Error('the history needs a Site (its dogs and zones)');
   let view: SiteView | undefined;
   linkSite(RED, node, def.site, (v) => (view = v));
@@ -51,7 +53,7 @@ export function serveHistory(
   const deps: HistoryDeps = {
     mapPath,
     timeZone,
-    run: influxQLRunner(connection),
+    run: sourceFor(connection),
     now: () => Date.now(),
     site: () =>
       view && {

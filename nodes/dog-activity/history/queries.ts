@@ -1,7 +1,7 @@
-// Bounded history queries for a dog's track and the alerts of a time range: InfluxQL for InfluxDB 1.x and
-// Flux for 2.x. A range longer than `maxPoints` raw positions would hold is averaged server-side into
-// time buckets (GROUP BY time() / aggregateWindow), so a week of 1 Hz positions still returns at most
-// `maxPoints` rows; every query has a LIMIT as well.
+// Bounded history queries for a dog's track and the alerts of a time range: InfluxQL for InfluxDB 1.x, Flux
+// for 2.x and SQL for 3.x. A range longer than `maxPoints` raw positions would hold is averaged server-side
+// into time buckets aligned on the epoch (GROUP BY time() / aggregateWindow / date_bin), so a week of 1 Hz
+// positions still returns at most `maxPoints` rows; every query has a LIMIT as well.
 
 export interface TrackQuery {
   dog: string;
@@ -22,6 +22,9 @@ export interface BuiltQuery {
 }
 
 const MAX_RANGE_MS = 31 * 86_400_000;
+
+/** Most alerts one history answer holds. */
+export const ALERT_LIMIT = 1000;
 
 /** Checks a range and returns it clamped; throws naming the bad field. */
 export function checkRange(q: TrackQuery): Required<TrackQuery> {
@@ -78,27 +81,95 @@ export function alertsInfluxQL(input: TrackQuery): BuiltQuery {
   return {
     text:
       `SELECT "text", "event", "zone", "severity" FROM "alert" WHERE "dog" = ${influxqlString(q.dog)} ` +
-      `AND time >= ${q.from}ms AND time < ${q.to}ms ORDER BY time ASC LIMIT 1000`,
+      `AND time >= ${q.from}ms AND time < ${q.to}ms ORDER BY time ASC LIMIT ${ALERT_LIMIT}`,
   };
 }
 
+/** An RFC 3339 time (UTC, ms), as Flux's time literals and InfluxDB 3's SQL parameters take it. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Flux for InfluxDB 2.x. Downsampled windows are stamped with their start (`timeSrc: "_start"`), as
+ * InfluxQL's buckets are; a first window cut by the range's start may carry that start instead, so the
+ * reader floors every stamp to its bucket (sources.ts) and the rows equal InfluxQL's.
+ */
 export function trackFlux(input: TrackQuery, bucket: string): BuiltQuery {
   const q = checkRange(input);
   const bucketMs = bucketFor(q);
   const lines = [
     `from(bucket: ${fluxString(bucket)})`,
-    `  |> range(start: time(v: ${q.from * 1e6}), stop: time(v: ${q.to * 1e6}))`,
+    `  |> range(start: ${rfc3339(q.from)}, stop: ${rfc3339(q.to)})`,
     `  |> filter(fn: (r) => r._measurement == "position" and r.dog == ${fluxString(q.dog)})`,
     `  |> filter(fn: (r) => r._field == "x" or r._field == "y" or r._field == "accuracy")`,
   ];
   if (bucketMs !== undefined)
-    lines.push(`  |> aggregateWindow(every: ${bucketMs / 1000}s, fn: mean, createEmpty: false)`);
+    lines.push(
+      `  |> aggregateWindow(every: ${bucketMs / 1000}s, fn: mean, createEmpty: false, timeSrc: "_start")`,
+    );
   lines.push(
     '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")',
     '  |> sort(columns: ["_time"])',
     `  |> limit(n: ${q.maxPoints})`,
   );
   return { text: lines.join('\n'), bucketMs };
+}
+
+/**
+ * The alerts' `text` field in Flux: one table per tag set (zone, event, severity), each sorted and LIMITed;
+ * the reader merges them by time and keeps the first 1000, which are the first 1000 of all.
+ */
+export function alertsFlux(input: TrackQuery, bucket: string): BuiltQuery {
+  const q = checkRange(input);
+  return {
+    text: [
+      `from(bucket: ${fluxString(bucket)})`,
+      `  |> range(start: ${rfc3339(q.from)}, stop: ${rfc3339(q.to)})`,
+      `  |> filter(fn: (r) => r._measurement == "alert" and r.dog == ${fluxString(q.dog)} and r._field == "text")`,
+      '  |> sort(columns: ["_time"])',
+      `  |> limit(n: ${ALERT_LIMIT})`,
+    ].join('\n'),
+  };
+}
+
+export interface SqlQuery extends BuiltQuery {
+  /** InfluxDB 3's query parameters (`$dog`, `$from`, `$to`): the dog id never enters the SQL text. */
+  params: { dog: string; from: string; to: string };
+}
+
+function sqlParams(q: Required<TrackQuery>): SqlQuery['params'] {
+  return { dog: q.dog, from: rfc3339(q.from), to: rfc3339(q.to) };
+}
+
+const SQL_RANGE = 'dog = $dog AND time >= $from AND time < $to';
+
+/** SQL for InfluxDB 3 (`date_bin` buckets start on the epoch, as InfluxQL's do). */
+export function trackSQL(input: TrackQuery): SqlQuery {
+  const q = checkRange(input);
+  const bucketMs = bucketFor(q);
+  const params = sqlParams(q);
+  if (bucketMs === undefined)
+    return {
+      text: `SELECT time, x, y, accuracy FROM "position" WHERE ${SQL_RANGE} ORDER BY time ASC LIMIT ${q.maxPoints}`,
+      params,
+    };
+  return {
+    text:
+      `SELECT date_bin(INTERVAL '${bucketMs / 1000} seconds', time) AS time, avg(x) AS x, avg(y) AS y, ` +
+      `avg(accuracy) AS accuracy FROM "position" WHERE ${SQL_RANGE} GROUP BY 1 ORDER BY 1 ASC LIMIT ${q.maxPoints}`,
+    params,
+    bucketMs,
+  };
+}
+
+/** Every column of the range's alerts (a tag never written is no column in 3.x: naming it would fail). */
+export function alertsSQL(input: TrackQuery): SqlQuery {
+  const q = checkRange(input);
+  return {
+    text: `SELECT * FROM "alert" WHERE ${SQL_RANGE} ORDER BY time ASC LIMIT ${ALERT_LIMIT}`,
+    params: sqlParams(q),
+  };
 }
 
 export interface TrackPoint {
