@@ -10,7 +10,7 @@ import type { NodeStatusChoice } from './scanner-session';
 
 export interface HubOutcome {
   /** What to pass on first output: absent for a status message. */
-  passOn?: { topic: unknown; payload: Health | Health[] };
+  passOn?: { topic: string | undefined; payload: Health | Health[] };
   alerts: Alert[];
   status: NodeStatusChoice;
 }
@@ -32,7 +32,7 @@ export class HubSession {
   }
 
   /** A message from MQTT. Throws an Error naming what is wrong with it. */
-  input(topic: unknown, payload: unknown, retained: boolean, now: number): HubOutcome {
+  input(topic: string | undefined, payload: unknown, retained: boolean, now: number): HubOutcome {
     const input = readHubInput(topic, payload);
     const alerts: Alert[] = [];
     if (input.kind === 'status') {
