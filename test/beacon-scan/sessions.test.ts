@@ -161,7 +161,7 @@ describe('ReadingOutput', () => {
     output.emit({ scanner: 'pi/2', payload });
     assert.deepEqual(
       sent.map((m) => m.topic),
-      ['dogtracker/v1/rssi/pi-1', 'dogtracker/v1/rssi/pi-1', 'dogtracker/v1/rssi/pi%2F2'],
+      ['dogtracker/v1/rssi/pi-1', 'dogtracker/v1/rssi/pi-1', 'dogtracker/v1/rssi/pi_2'],
     );
     assert.equal(refreshes, 2);
   });
