@@ -36,7 +36,13 @@ interface Layout {
 }
 
 /** The trilaterate bench's radio, with no gain or exponent error of its own (this bench draws them). */
-const OUTDOOR: NoiseModel = { ...DEFAULT_NOISE, scannerOffsetSigmaDb: 0, exponentError: 0 };
+const OUTDOOR: NoiseModel = {
+  ...DEFAULT_NOISE,
+  scannerOffsetSigmaDb: 0,
+  exponentError: 0,
+  // A diagnostic: BENCH_SENSITIVITY=-130 hears every packet however weak (no censoring near the floor).
+  ...(process.env.BENCH_SENSITIVITY ? { sensitivityDbm: Number(process.env.BENCH_SENSITIVITY) } : {}),
+};
 /** Indoors: stronger shadowing that changes over 3 m, frequent reflections, heavy loss through walls. */
 const INDOOR: NoiseModel = {
   ...OUTDOOR,
@@ -84,8 +90,18 @@ function drawCalibration(layout: Layout, seed: number): Calibration {
   return c;
 }
 
+/**
+ * What "told the truth" tells (all of it by default): BENCH_TOLD=offsets,exponents,collars, a diagnostic of
+ * which error costs what. The simulator always runs on the whole truth.
+ */
+function toldPart(what: 'offsets' | 'exponents' | 'collars'): boolean {
+  const list = process.env.BENCH_TOLD;
+  return !list || list.split(',').includes(what);
+}
+
 /** The site as the owner wrote it (`truth` undefined: defaults only), or as the radio really is. */
-function siteOf(layout: Layout, truth: Calibration | undefined): Site {
+function siteOf(layout: Layout, truth: Calibration | undefined, partial = false): Site {
+  const told = partial ? toldPart : (): boolean => true;
   const result = validateSite({
     name: layout.name,
     defaults: { rssiAt1m: -59, pathLossExponent: layout.exponent, tagHeight: 0.5 },
@@ -94,14 +110,19 @@ function siteOf(layout: Layout, truth: Calibration | undefined): Site {
       x,
       y,
       z,
-      ...(truth ? { rssiOffset: truth.scannerDb[id], pathLossExponent: truth.exponent[id] } : {}),
+      ...(truth && told('offsets') ? { rssiOffset: truth.scannerDb[id] } : {}),
+      ...(truth && told('exponents') ? { pathLossExponent: truth.exponent[id] } : {}),
     })),
     dogs: [
-      { id: 'rex', beacon: 'ac:23:3f:a3:80:4b', ...(truth ? { rssiAt1m: -59 + truth.collarDb.rex } : {}) },
+      {
+        id: 'rex',
+        beacon: 'ac:23:3f:a3:80:4b',
+        ...(truth && told('collars') ? { rssiAt1m: -59 + truth.collarDb.rex } : {}),
+      },
       {
         id: 'bella',
         beacon: 'ac:23:3f:a3:80:4c',
-        ...(truth ? { rssiAt1m: -59 + truth.collarDb.bella } : {}),
+        ...(truth && told('collars') ? { rssiAt1m: -59 + truth.collarDb.bella } : {}),
       },
     ],
   });
@@ -178,19 +199,27 @@ function pipelineErrors(
   readings: RssiReading[],
   run: Run,
   extra: Partial<LocatorOptions>,
-): { errors: number[]; locator: Locator } {
+  inside: (x: number, y: number) => boolean = () => true,
+): { errors: number[]; locator: Locator; outside: number; byDog: Map<string, number[]> } {
   const smoother = new RssiSmoother();
   const locator = new Locator(new SiteView(site), { ...locatorOverrides(), ...extra });
   const errors: number[] = [];
+  const byDog = new Map<string, number[]>();
+  let outside = 0;
   for (const reading of readings) {
     const result = smoother.accept(reading);
     if (!result.reading) continue;
     for (const p of locator.add(result.reading)) {
       const t = run.truth.get(p.ts)?.get(p.dog);
-      if (t) errors.push(Math.hypot(p.x - t.x, p.y - t.y));
+      if (!t) continue;
+      const e = Math.hypot(p.x - t.x, p.y - t.y);
+      errors.push(e);
+      if (!byDog.has(p.dog)) byDog.set(p.dog, []);
+      byDog.get(p.dog)!.push(e);
+      if (!inside(p.x, p.y)) outside++;
     }
   }
-  return { errors, locator };
+  return { errors, locator, outside, byDog };
 }
 
 /**
@@ -314,7 +343,7 @@ function guidedWalk(layout: Layout, truthSite: Site, nominal: Site, seed: number
       for (const a of sim.advance(ts + s * 1000)) for (const w of walks) w.add(a);
     ts += 60_000;
   });
-  const fits = walks.map((w) => w.fit({ exponents: process.env.BENCH_WALK_EXPONENTS !== '0' }));
+  const fits = walks.map((w) => w.fit({ exponents: process.env.BENCH_WALK_EXPONENTS === '1' }));
   const ok = fits.filter((f): f is Extract<WalkFit, { ok: true }> => f.ok);
   if (ok.length === 0) return { site: nominal, fits: [] };
   let text = JSON.stringify(nominal);
@@ -402,15 +431,30 @@ export function run(): void {
     for (const seed of SEEDS) {
       const cal = drawCalibration(layout, seed);
       const truthSite = siteOf(layout, cal);
+      const toldSite = process.env.BENCH_TOLD ? siteOf(layout, cal, true) : truthSite;
       const nominal = siteOf(layout, undefined);
       const r = simulateLayout(layout, truthSite, cal, seed);
       const walk = guidedWalk(layout, truthSite, nominal, seed);
+      const areas = layout.areas;
+      const inside = (x: number, y: number): boolean =>
+        !areas || areas.some((a) => x >= a.minX && x <= a.maxX && y >= a.minY && y <= a.maxY);
       const runs = [
-        pipelineErrors(truthSite, r.readings, r, {}),
-        pipelineErrors(nominal, r.readings, r, {}),
-        pipelineErrors(nominal, r.withBeacons, r, {}),
-        pipelineErrors(walk.site, r.withBeacons, r, {}),
+        pipelineErrors(toldSite, r.readings, r, {}, inside),
+        pipelineErrors(nominal, r.readings, r, {}, inside),
+        pipelineErrors(nominal, r.withBeacons, r, {}, inside),
+        pipelineErrors(walk.site, r.withBeacons, r, {}, inside),
       ];
+      if (diag)
+        diagnostics.push(
+          `  ${layout.name}, seed ${seed}: RMSE by dog, outside the dogs' areas: ` +
+            runs
+              .map(
+                (x, i) =>
+                  `${VARIANTS[i]}: ${[...x.byDog].map(([d, e]) => `${d} ${summarize(e).rmse.toFixed(2)}`).join(', ')}, ` +
+                  `${((100 * x.outside) / x.errors.length).toFixed(1)} %`,
+              )
+              .join('; '),
+        );
       runs.forEach((x, i) => errors[i].push(...x.errors));
       errors[CENTROID].push(...baselineErrors(nominal, r, 2, 'centroid'));
       errors[CENTROID + 1].push(...baselineErrors(nominal, r, 1, 'centroid'));
