@@ -7,6 +7,12 @@
 // only the sums rssiAt1m + rssiOffset_j are seen, so the split needs one more condition: the fitted
 // scanners' mean offset stays what the site had (0 on a new site), which keeps every other collar's
 // rssiAt1m meaning what it meant. With `offsets: false` the offsets stay and only the collar is fitted.
+// With `exponents: true` each scanner's path-loss exponent n_j is fitted too, from how its spot levels
+// fall with log10(d): first one exponent change common to the site (every scanner's levels against its
+// own log d, pooled), then each scanner's own around it with a prior (sigma EXPONENT_PRIOR), all by
+// Huber-weighted least squares, so one spot in a shadow moves it little. A scanner heard at spots too
+// alike in range (log d spread under MIN_LOG_SPREAD) keeps the pooled change. Spots next to a scanner
+// (about 1 m) pin its level with little help from the exponent; spots far from it then give the slope.
 import { normalizeMac } from '../kernel/checks';
 import { distance3d, MIN_RANGE_M } from '../kernel/path-loss';
 import { beaconKey, SITE_LIMITS, type Dog, type Scanner, type Site } from '../kernel/site-document';
@@ -25,6 +31,14 @@ export const WALK_LIMITS = {
 /** Residuals beyond this many dB weigh less in the fit (Huber): an outlier shifts it little. */
 const HUBER_DB = 3;
 const HUBER_ITERATIONS = 20;
+/** Prior sigma of one scanner's exponent around the site's fitted one (walls differ by a few tenths). */
+const EXPONENT_PRIOR = 0.3;
+/** Error of one spot's level around the model, dB: the spot's shadowing, which its readings share. */
+const SPOT_SIGMA_DB = 4;
+/** A scanner's spots must span this much of log10(d) (a factor 2 in range) to tell its exponent. */
+const MIN_LOG_SPREAD = 0.3;
+/** Largest exponent change a walk makes. */
+const MAX_EXPONENT_CHANGE = 1.5;
 
 export type SpotState = 'waiting' | 'collecting' | 'done';
 
@@ -79,6 +93,10 @@ export interface ScannerFit {
   offsetAfter?: number;
   rmseBefore: number | null;
   rmseAfter: number | null;
+  /** With `exponents`: the site's exponent, the fitted one and its one-sigma uncertainty. */
+  exponentBefore?: number;
+  exponentAfter?: number;
+  exponentSigma?: number;
 }
 
 export type WalkFit =
@@ -89,6 +107,8 @@ export type WalkFit =
       rssiAt1mBefore: number;
       rssiAt1mAfter: number;
       fittedOffsets: boolean;
+      /** Whether each scanner's pathLossExponent was fitted (and is in `scanners`). */
+      fittedExponents?: boolean;
       spots: number;
       readings: number;
       rmseBefore: number;
@@ -190,11 +210,15 @@ export class CalibrationWalk {
   }
 
   /** Fits the collar's rssiAt1m and (with `offsets`) the scanners' offsets from the spots collected. */
-  fit(options: { offsets?: boolean } = {}): WalkFit {
+  fit(options: { offsets?: boolean; exponents?: boolean } = {}): WalkFit {
     const fitOffsets = options.offsets !== false;
+    const fitExponents = options.exponents === true;
     const warnings: string[] = [];
     // Per scanner: one level sample per spot (median reading + the model's loss), and the cells' readings.
-    const cells = new Map<string, Array<{ loss: number; readings: number[]; level: number }>>();
+    const cells = new Map<
+      string,
+      Array<{ loss: number; logD: number; median: number; readings: number[]; level: number }>
+    >();
     let spotsUsed = 0;
     for (const spot of this.spots) {
       let used = false;
@@ -205,7 +229,8 @@ export class CalibrationWalk {
         const loss = 10 * s.pathLossExponent * Math.log10(Math.max(d, MIN_RANGE_M));
         let list = cells.get(id);
         if (!list) cells.set(id, (list = []));
-        list.push({ loss, readings, level: median(readings) + loss });
+        const m = median(readings);
+        list.push({ loss, logD: Math.log10(Math.max(d, MIN_RANGE_M)), median: m, readings, level: m + loss });
         used = true;
       }
       if (used) spotsUsed++;
@@ -215,7 +240,17 @@ export class CalibrationWalk {
     if (spotsUsed < 3)
       warnings.push(`only ${spotsUsed} spot(s): three or more spread around give a surer fit`);
 
-    // Each scanner's level (rssiAt1m + its offset), robustly over its spots.
+    // Each scanner's exponent (with `exponents`), then its level (rssiAt1m + its offset), robustly.
+    const exponents = fitExponents ? this.fitExponents(cells) : new Map<string, ExponentFit>();
+    if (fitExponents)
+      for (const [id, list] of cells) {
+        const e = exponents.get(id);
+        if (!e) continue;
+        for (const c of list) {
+          c.loss = 10 * e.value * c.logD;
+          c.level = c.median + c.loss;
+        }
+      }
     const levels = new Map<string, number>();
     for (const [id, list] of cells) levels.set(id, huberLocation(list.map((c) => c.level)));
     const ids = [...levels.keys()];
@@ -263,7 +298,7 @@ export class CalibrationWalk {
       let n = 0;
       for (const c of list)
         for (const r of c.readings) {
-          sb += (r - (this.dog.rssiAt1m + s.rssiOffset - c.loss)) ** 2;
+          sb += (r - (this.dog.rssiAt1m + s.rssiOffset - 10 * s.pathLossExponent * c.logD)) ** 2;
           sa += (r - (rssiAt1m + after - c.loss)) ** 2;
           n++;
         }
@@ -278,6 +313,7 @@ export class CalibrationWalk {
         offsetAfter: after,
         rmseBefore: round1(Math.sqrt(sb / n)),
         rmseAfter: round1(Math.sqrt(sa / n)),
+        ...(fitExponents ? exponentFields(s.pathLossExponent, exponents.get(s.id)) : {}),
       });
     }
     return {
@@ -286,6 +322,7 @@ export class CalibrationWalk {
       rssiAt1mBefore: this.dog.rssiAt1m,
       rssiAt1mAfter: rssiAt1m,
       fittedOffsets: fitOffsets,
+      ...(fitExponents ? { fittedExponents: true } : {}),
       spots: spotsUsed,
       readings: all.n,
       rmseBefore: round1(Math.sqrt(all.before / all.n)),
@@ -293,6 +330,102 @@ export class CalibrationWalk {
       scanners,
       warnings,
     };
+  }
+
+  /**
+   * Each scanner's exponent from its spots' median readings m_k at log10 distances x_k:
+   * m_k = L_j - 10 n_j x_k. First the change common to every scanner (the levels L_j free), then each
+   * scanner's n_j with the prior n_j ~ N(site's own + common change, EXPONENT_PRIOR²), Huber-weighted.
+   */
+  private fitExponents(
+    cells: ReadonlyMap<string, ReadonlyArray<{ logD: number; median: number }>>,
+  ): Map<string, ExponentFit> {
+    const out = new Map<string, ExponentFit>();
+    const n0 = (id: string): number => (this.scanners.get(id) as Scanner).pathLossExponent;
+    // The common change: the slope of (m_k + 10 n0_j x_k) against -10 x_k within each scanner.
+    let common = 0;
+    let commonVar = Infinity;
+    let weights = new Map<string, number[]>();
+    for (let iter = 0; iter < HUBER_ITERATIONS; iter++) {
+      let sxx = 0;
+      let sxy = 0;
+      const next = new Map<string, number[]>();
+      for (const [id, list] of cells) {
+        if (list.length < 2) continue;
+        const w = weights.get(id) ?? list.map(() => 1);
+        const sw = w.reduce((a, b) => a + b, 0);
+        const xs = list.map((c) => -10 * c.logD);
+        const ys = list.map((c) => c.median + 10 * n0(id) * c.logD);
+        const xm = xs.reduce((a, x, k) => a + w[k] * x, 0) / sw;
+        const ym = ys.reduce((a, y, k) => a + w[k] * y, 0) / sw;
+        for (let k = 0; k < list.length; k++) {
+          sxx += w[k] * (xs[k] - xm) ** 2;
+          sxy += w[k] * (xs[k] - xm) * (ys[k] - ym);
+        }
+        next.set(
+          id,
+          xs.map((x, k) => ys[k] - ym - common * (x - xm)),
+        );
+      }
+      if (!(sxx > 0)) break;
+      const updated = sxy / sxx;
+      commonVar = SPOT_SIGMA_DB ** 2 / sxx;
+      // Huber weights from the residuals of this pass.
+      weights = new Map(
+        [...next].map(([id, res]) => [
+          id,
+          res.map((r) => (Math.abs(r) <= SPOT_SIGMA_DB ? 1 : SPOT_SIGMA_DB / Math.abs(r))),
+        ]),
+      );
+      const done = Math.abs(updated - common) < 1e-6;
+      common = updated;
+      if (done) break;
+    }
+    if (!Number.isFinite(common) || !Number.isFinite(commonVar)) return out;
+    common = clamp(common, -MAX_EXPONENT_CHANGE, MAX_EXPONENT_CHANGE);
+    for (const [id, list] of cells) {
+      const prior = clamp(n0(id) + common, SITE_LIMITS.minPathLossExponent, SITE_LIMITS.maxPathLossExponent);
+      const xs = list.map((c) => -10 * c.logD);
+      const spread = Math.max(...list.map((c) => c.logD)) - Math.min(...list.map((c) => c.logD));
+      if (list.length < 2 || spread < MIN_LOG_SPREAD) {
+        out.set(id, { value: prior, sigma: Math.sqrt(commonVar + EXPONENT_PRIOR ** 2) });
+        continue;
+      }
+      // Unknowns L and n; the prior adds (n - prior)² / EXPONENT_PRIOR² to the weighted squares.
+      let w = list.map(() => 1);
+      let value = prior;
+      let variance = EXPONENT_PRIOR ** 2;
+      for (let iter = 0; iter < HUBER_ITERATIONS; iter++) {
+        const sw = w.reduce((a, b) => a + b, 0);
+        const xm = xs.reduce((a, x, k) => a + w[k] * x, 0) / sw;
+        const ym = list.reduce((a, c, k) => a + w[k] * c.median, 0) / sw;
+        let sxx = 0;
+        let sxy = 0;
+        for (let k = 0; k < list.length; k++) {
+          sxx += w[k] * (xs[k] - xm) ** 2;
+          sxy += w[k] * (xs[k] - xm) * (list[k].median - ym);
+        }
+        const info = sxx / SPOT_SIGMA_DB ** 2 + 1 / EXPONENT_PRIOR ** 2;
+        const next = (sxy / SPOT_SIGMA_DB ** 2 + prior / EXPONENT_PRIOR ** 2) / info;
+        variance = 1 / info;
+        const level = ym - next * xm;
+        w = list.map((c, k) => {
+          const r = Math.abs(c.median - level - next * xs[k]);
+          return r <= SPOT_SIGMA_DB ? 1 : SPOT_SIGMA_DB / r;
+        });
+        const done = Math.abs(next - value) < 1e-6;
+        value = next;
+        if (done) break;
+      }
+      value = clamp(
+        value,
+        Math.max(SITE_LIMITS.minPathLossExponent, n0(id) - MAX_EXPONENT_CHANGE),
+        Math.min(SITE_LIMITS.maxPathLossExponent, n0(id) + MAX_EXPONENT_CHANGE),
+      );
+      if (Number.isFinite(value) && Number.isFinite(variance))
+        out.set(id, { value, sigma: Math.sqrt(variance) });
+    }
+    return out;
   }
 
   /**
@@ -348,7 +481,31 @@ export function withFit(text: string, fit: Extract<WalkFit, { ok: true }>): stri
       const scanner = doc.scanners?.find((x) => x.id === s.id);
       if (scanner) scanner.rssiOffset = s.offsetAfter;
     }
+  if (fit.fittedExponents)
+    for (const s of fit.scanners) {
+      if (s.exponentAfter === undefined) continue;
+      const scanner = doc.scanners?.find((x) => x.id === s.id);
+      if (scanner) scanner.pathLossExponent = s.exponentAfter;
+    }
   return JSON.stringify(doc, null, 2);
+}
+
+interface ExponentFit {
+  value: number;
+  sigma: number;
+}
+
+/** The exponent fields of one scanner's fit (the fitted value rounded to 0.01). */
+function exponentFields(
+  before: number,
+  fit: ExponentFit | undefined,
+): Pick<ScannerFit, 'exponentBefore' | 'exponentAfter' | 'exponentSigma'> {
+  if (!fit) return { exponentBefore: before };
+  return {
+    exponentBefore: before,
+    exponentAfter: Math.round(fit.value * 100) / 100,
+    exponentSigma: Math.round(fit.sigma * 100) / 100,
+  };
 }
 
 function median(values: readonly number[]): number {

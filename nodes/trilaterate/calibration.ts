@@ -6,8 +6,13 @@
 // and from all links fit, by Huber-reweighted least squares with priors:
 //   mean(t -> r) - model_r(d_tr) = tx_t + rx_r - 10 (dn + dn_r) log10 d_tr
 // tx_t: scanner t's transmit power error (a nuisance), rx_r: scanner r's receive offset against the site,
-// dn: the site's exponent error, dn_r: scanner r's own (shrunk to 0 with sigma 0.1: links, all between
-// 10 and 40 m, barely tell it from the offset). A shift common to
+// dn: the site's exponent error, dn_r: scanner r's own (shrunk to 0 with a prior sigma of 0.1: links, all
+// between 10 and 40 m, span too little of log d to tell it from the offset).
+// The two links of a pair share one shadowing (the path is the same both ways), so a pair heard both ways
+// enters as its sum (the shadowing twice: it tells offsets and the site's exponent, loosely) and its
+// difference (no shadowing: tx - rx per scanner, and the receivers' exponents apart, closely); treating
+// the two links as independent looks counted the shadowing twice as often and trusted it twice too much,
+// which in a 4-scanner site (6 pairs) made the offsets worse than none. A shift common to
 // every rx is the same as one common to every tx, so the rx offsets are fitted centred on zero: the
 // collar's level (each dog's running level offset) takes the common part. What this cannot learn: a
 // collar's own power (its beacon is on a dog, at no known place) and losses near the collar (body, coat).
@@ -74,10 +79,24 @@ const MAX_LINKS = 4096;
 const MAX_FIT_SCANNERS = 64;
 /** Error of one link's mean around the model: shadowing of a fixed path, which never averages out, dB. */
 const LINK_SIGMA_DB = 4;
+/** The links' shadowing sigma is learned within these bounds, dB, as if LINK_SIGMA_DB came with this many rows. */
+const MIN_LINK_SIGMA_DB = 1;
+const MAX_LINK_SIGMA_DB = 10;
+const SHADOW_PSEUDO_ROWS = 1;
+const FIT_ITERATIONS = 6;
+/** What differs between the two directions of a pair beyond the gains: antenna patterns, multipath, dB. */
+const LINK_ASYMMETRY_DB = 1;
 const HUBER_K = 1.5;
-/** Prior sigmas: receive offsets, transmit errors, dB; the site's exponent error and each scanner's own. */
-const RX_PRIOR_DB = 12;
-const TX_PRIOR_DB = 12;
+/**
+ * Prior sigmas, what is known before any link is heard: a Pi's receive gain and its advertising power each
+ * differ by a few dB from the next one's (antenna, enclosure, where it sits: 3 dB), the site's exponent may
+ * be off by 1. Tight enough that a small site, whose few links cannot separate all of these, falls back
+ * on them instead of on noise; loose enough that the links decide where they can. Each scanner's own
+ * exponent differs from the site's by a few tenths, but the links cannot tell that from its offset, so its
+ * prior is tighter than that (0.1; 0.2 and 0.3 measured no better: sparse yard 5.48 / 5.49 / 5.53 m).
+ */
+const RX_PRIOR_DB = 3;
+const TX_PRIOR_DB = 3;
 const SITE_EXPONENT_PRIOR = 1;
 const SCANNER_EXPONENT_PRIOR = 0.1;
 /** Largest corrections applied, whatever the fit says. */
@@ -161,28 +180,70 @@ export class LinkCalibration {
     const out = new Map<string, ScannerCalibration>();
     const list = anchors.slice(0, MAX_FIT_SCANNERS);
     const index = new Map(list.map((a, i) => [a.id, i]));
-    const rows: Array<{ t: number; r: number; logD: number; y: number; w: number }> = [];
-    const perRx = new Array<number>(list.length).fill(0);
-    for (const l of this.links.values()) {
-      const t = index.get(l.tx);
-      const r = index.get(l.rx);
-      if (t === undefined || r === undefined || l.n < MIN_LINK_READINGS) continue;
-      const at = list[t]!;
-      const ar = list[r]!;
-      const d = Math.max(Math.hypot(at.x - ar.x, at.y - ar.y, at.z - ar.z), 0.1);
-      const logD = Math.log10(d);
-      const model = beaconRssiAt1m + ar.rssiOffset - 10 * ar.pathLossExponent * logD;
-      rows.push({ t, r, logD, y: l.mean - model, w: 1 / (LINK_SIGMA_DB ** 2 + l.variance / l.n) });
-      perRx[r]!++;
-    }
     const n = list.length;
-    if (rows.length < 3 || n < 3) return out;
     // Unknowns: tx 0..n-1, rx n..2n-1, site exponent error 2n, each scanner's exponent 2n+1..3n.
     const size = 3 * n + 1;
+    /** One directed link's residual against the site's model, and its columns in the unknowns. */
+    const linkRow = (
+      l: Link,
+    ): { y: number; cols: Array<[number, number]>; v: number; r: number } | undefined => {
+      const t = index.get(l.tx);
+      const r = index.get(l.rx);
+      if (t === undefined || r === undefined || l.n < MIN_LINK_READINGS) return undefined;
+      const at = list[t]!;
+      const ar = list[r]!;
+      const logD = Math.log10(Math.max(Math.hypot(at.x - ar.x, at.y - ar.y, at.z - ar.z), 0.1));
+      const model = beaconRssiAt1m + ar.rssiOffset - 10 * ar.pathLossExponent * logD;
+      const cols: Array<[number, number]> = [
+        [t, 1],
+        [n + r, 1],
+        [2 * n, -10 * logD],
+        [2 * n + 1 + r, -10 * logD],
+      ];
+      return { y: l.mean - model, cols, v: l.variance / l.n, r };
+    };
+    // The shadowing of a path between two scanners is the same both ways (reciprocity), so the two links
+    // of a pair are not two independent looks: their difference has no shadowing at all (it tells the
+    // transmit and receive gains apart), their sum has it twice. A pair heard both ways gives those two
+    // rows (independent, with their own variances); a link heard one way, one row with the shadowing.
+    // Each row: its variance without the shadowing (`base`) and how many times the shadowing enters it (k).
+    const rows: Array<{ cols: Array<[number, number]>; y: number; base: number; k: number }> = [];
+    const perRx = new Array<number>(n).fill(0);
+    const used = new Set<Link>();
+    for (const l of this.links.values()) {
+      if (used.has(l)) continue;
+      const a = linkRow(l);
+      if (!a) continue;
+      used.add(l);
+      perRx[a.r]!++;
+      const back = this.links.get(`${l.rx}\n${l.tx}`);
+      const b = back && !used.has(back) ? linkRow(back) : undefined;
+      if (!back || !b) {
+        rows.push({ cols: a.cols, y: a.y, base: LINK_ASYMMETRY_DB ** 2 + a.v, k: 1 });
+        continue;
+      }
+      used.add(back);
+      perRx[b.r]!++;
+      const merge = (sign: number): Array<[number, number]> => {
+        const sum = new Map<number, number>();
+        for (const [i, c] of a.cols) sum.set(i, (sum.get(i) ?? 0) + c);
+        for (const [i, c] of b.cols) sum.set(i, (sum.get(i) ?? 0) + sign * c);
+        return [...sum].filter(([, c]) => c !== 0);
+      };
+      const base = 2 * LINK_ASYMMETRY_DB ** 2 + a.v + b.v;
+      rows.push({ cols: merge(1), y: a.y + b.y, base, k: 2 });
+      rows.push({ cols: merge(-1), y: a.y - b.y, base, k: 0 });
+    }
+    if (rows.length < 3 || n < 3) return out;
     let x: Float64Array = new Float64Array(size);
     let normal: Float64Array = new Float64Array(size * size);
     let chi2 = 0;
-    for (let iter = 0; iter < 4; iter++) {
+    // The links' shadowing sigma, from the rows that carry it (a few pseudo-rows at LINK_SIGMA_DB keep a
+    // small site, with hardly any rows to spare, near it): a site of clear sight lines trusts its links more.
+    let shadow2 = LINK_SIGMA_DB ** 2;
+    const shadowRows = rows.filter((r) => r.k > 0).length;
+    const shadowDof = Math.max(shadowRows - n - 1, 0);
+    for (let iter = 0; iter < FIT_ITERATIONS; iter++) {
       normal = new Float64Array(size * size);
       const rhs = new Float64Array(size);
       chi2 = 0;
@@ -192,19 +253,24 @@ export class LinkCalibration {
           for (const [j, aj] of cols) normal[i * size + j]! += w * ai * aj;
         }
       };
+      let shadowSq = 0;
       for (const row of rows) {
-        const cols: Array<[number, number]> = [
-          [row.t, 1],
-          [n + row.r, 1],
-          [2 * n, -10 * row.logD],
-          [2 * n + 1 + row.r, -10 * row.logD],
-        ];
+        const cols = row.cols;
         const predicted = cols.reduce((s, [i, a]) => s + a * x[i]!, 0);
-        const u = (row.y - predicted) * Math.sqrt(row.w);
+        const w = 1 / (row.base + row.k * row.k * shadow2);
+        const u = (row.y - predicted) * Math.sqrt(w);
         const huber = Math.abs(u) <= HUBER_K ? 1 : HUBER_K / Math.abs(u);
         chi2 += u * u * huber;
-        add(cols, row.y, row.w * huber);
+        add(cols, row.y, w * huber);
+        // This row's shadowing, clipped as the Huber weight clips it (one reflection does not set sigma).
+        if (row.k > 0) shadowSq += Math.min(((row.y - predicted) / row.k) ** 2, HUBER_K ** 2 * shadow2);
       }
+      if (iter > 0)
+        shadow2 = clamp(
+          (SHADOW_PSEUDO_ROWS * LINK_SIGMA_DB ** 2 + shadowSq) / (SHADOW_PSEUDO_ROWS + shadowDof),
+          MIN_LINK_SIGMA_DB ** 2,
+          MAX_LINK_SIGMA_DB ** 2,
+        );
       for (let i = 0; i < n; i++) {
         add([[i, 1]], 0, 1 / TX_PRIOR_DB ** 2);
         add([[n + i, 1]], 0, 1 / RX_PRIOR_DB ** 2);

@@ -116,6 +116,66 @@ describe('calibration walk: the fit', () => {
     assert.ok(parseSite(JSON.stringify(next)).ok);
   });
 
+  it('fits each scanner path-loss exponent when asked, and writes it', () => {
+    // The radio: exponents 2.0 / 2.4 / 2.9 / 3.1 where the site says 2.4 / 2.4 / 2.4 / 2.8.
+    const trueExponents: Record<string, number> = { a: 2.0, b: 2.4, c: 2.9, d: 3.1 };
+    const doc = JSON.parse(TEXT) as { scanners: Array<Record<string, unknown>> };
+    for (const sc of doc.scanners) sc.pathLossExponent = trueExponents[sc.id as string];
+    const radio = site(JSON.stringify(doc));
+    const s = site();
+    const errors = { before: 0, after: 0 };
+    for (const seed of [1, 2, 3]) {
+      const w = new CalibrationWalk(s, 'rex');
+      const random = new Random(seed);
+      let ts = 1_700_000_000_000;
+      // Five spots and one next to each scanner: the near ones pin the levels, the far ones the slopes.
+      const spots = [...SPOTS, { x: 1, y: 1 }, { x: 19, y: 1 }, { x: 19, y: 14 }, { x: 1, y: 14 }];
+      for (const spot of spots) {
+        w.collect(spot.x, spot.y, 5);
+        for (const r of spotReadings(
+          radio,
+          MAC,
+          { ...TRUTH, sigma: 3 },
+          { ...spot, tagHeight: 0.5 },
+          ts,
+          40,
+          125,
+          random,
+        ))
+          w.add(r);
+        ts += 30_000;
+      }
+      const plain = w.fit();
+      assert.ok(plain.ok);
+      assert.equal(plain.fittedExponents, undefined);
+      assert.ok(plain.scanners.every((x) => x.exponentAfter === undefined));
+      const fit = w.fit({ exponents: true });
+      assert.ok(fit.ok);
+      assert.equal(fit.fittedExponents, true);
+      for (const sc of fit.scanners) {
+        const want = trueExponents[sc.id];
+        assert.equal(sc.exponentBefore, s.scanners.find((x) => x.id === sc.id)!.pathLossExponent);
+        assert.ok(sc.exponentSigma! > 0 && sc.exponentSigma! < 0.3, `${sc.id} sigma ${sc.exponentSigma}`);
+        errors.before += (sc.exponentBefore! - want) ** 2;
+        errors.after += (sc.exponentAfter! - want) ** 2;
+      }
+      // The exponents fitted, the residuals shrink further than with the offsets alone.
+      assert.ok(fit.rmseAfter < plain.rmseAfter, `${fit.rmseAfter} vs ${plain.rmseAfter}`);
+      const next = JSON.parse(withFit(TEXT, fit)) as { scanners: Array<{ pathLossExponent: number }> };
+      assert.deepEqual(
+        next.scanners.map((x) => x.pathLossExponent),
+        fit.scanners.map((x) => x.exponentAfter),
+      );
+    }
+    const rmsBefore = Math.sqrt(errors.before / 12);
+    const rmsAfter = Math.sqrt(errors.after / 12);
+    // The prior (0.3 around the pooled change) keeps part of each scanner's own: nine spots tell a slope only so well.
+    assert.ok(
+      rmsAfter < 0.7 * rmsBefore,
+      `exponent RMS error ${rmsAfter.toFixed(2)} vs ${rmsBefore.toFixed(2)}`,
+    );
+  });
+
   it('takes only its collar, from site scanners, inside a spot; stop ends a spot early', () => {
     const s = site();
     const w = new CalibrationWalk(s, 'rex');

@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { Random } from '../../nodes/kernel/random';
 import { SiteSimulator, NO_NOISE, DEFAULT_NOISE } from '../../nodes/kernel/simulation';
 import { validateSite, type Site } from '../../nodes/kernel/site-document';
 import { SiteView } from '../../nodes/kernel/site-view';
@@ -67,6 +68,57 @@ describe('scanner-to-scanner calibration', () => {
       }
       assert.ok(Math.sqrt(sq / 6) < 1, `seed ${seed}: RMS error ${Math.sqrt(sq / 6).toFixed(2)} dB`);
     }
+  });
+
+  it('in a 4-scanner site with 4 dB link shadowing, makes the offsets better than none, not worse', () => {
+    // The sparse layout: 6 pairs, each with one shadowing both ways; transmit powers off by up to 3 dB.
+    const corners = (offsets: Record<string, number> = {}): Site => {
+      const r = validateSite({
+        name: 'sparse',
+        defaults: { rssiAt1m: -59, pathLossExponent: 2.2, tagHeight: 0.5 },
+        scanners: [
+          ['sw', 0, 0],
+          ['se', 20, 0],
+          ['ne', 20, 30],
+          ['nw', 0, 30],
+        ].map(([id, x, y]) => ({ id, x, y, z: 1.5, rssiOffset: offsets[id as string] ?? 0 })),
+        dogs: [{ id: 'rex', beacon: 'ac:23:3f:a3:80:4b' }],
+      });
+      if (!r.ok) throw new Error(r.errors.join('; '));
+      return r.site;
+    };
+    let none = 0;
+    let fitted = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const rng = new Random(seed);
+      const offsets: Record<string, number> = {};
+      const tx: Record<string, number> = {};
+      for (const id of ['sw', 'se', 'ne', 'nw']) {
+        offsets[id] = rng.uniform(-4, 4);
+        tx[id] = rng.uniform(-3, 3);
+      }
+      const sim = new SiteSimulator(corners(offsets), {
+        startTs: 0,
+        seed,
+        noise: { ...DEFAULT_NOISE, scannerOffsetSigmaDb: 0 },
+      });
+      const cal = new LinkCalibration();
+      for (let t = 0; t < 600; t++)
+        for (const a of sim.scannerBeaconAdverts(t * 1000, { rssiAt1m: -59, txErrorDb: tx }))
+          cal.observe(scannerOfBeacon(a.id)!, a.scanner, a.rssi);
+      const fit = cal.fit(corners().scanners, -59);
+      const want = centred(offsets);
+      for (const [id, w] of Object.entries(want)) {
+        none += w * w;
+        fitted += (fit.get(id)!.offsetDb - w) ** 2;
+      }
+    }
+    const rmsNone = Math.sqrt(none / 32);
+    const rmsFitted = Math.sqrt(fitted / 32);
+    assert.ok(
+      rmsFitted < 0.8 * rmsNone,
+      `RMS offset error ${rmsFitted.toFixed(2)} vs ${rmsNone.toFixed(2)} dB`,
+    );
   });
 
   it('learns a wrong site exponent from the links', () => {
