@@ -500,7 +500,7 @@ export class Geofence {
     // Pooled evidence only once there is more than one position's worth of it.
     const pooled =
       dog.pooled && dog.pooled.ts === p.ts
-        ? pooledGaussian(dog.pooled, this.options.correlatedPositions)
+        ? pooledGaussian(dog.pooled)
         : undefined;
     const usable = pooled && pooled.n > 1.5 ? pooled : undefined;
     for (const compiled of zones) {
