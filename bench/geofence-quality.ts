@@ -127,25 +127,27 @@ export function poolSide(options: FenceOptions, noise: Noise): number {
 }
 
 /**
- * The earliest a pooled decision can tell a dog lying at the centre of the r 3 m pool (seconds after it
- * crossed the rim, 3 s before it stops there), whatever the seed: the pooled position is never deeper
+ * The earliest a pooled decision can tell a dog entering the r 3 m pool (seconds after it crossed the rim,
+ * one position a second), whatever the seed: a pool of the positions since the crossing is never deeper
  * than the centre, 3 m, and must be z sigma_n deep, sigma_n the standard deviation of the best linear
  * estimate of a fixed point from n positions whose error is AR(1) (phi per position, sigma per axis):
  *   sigma_n^2 = sigma^2 (1 + phi) / ((n - 2)(1 - phi) + 2)   (n >= 2; sigma^2 for n = 1),
- * so n >= 2 + ((1 + phi) sigma^2 z^2 / r^2 - 2) / (1 - phi). Any pooling at this confidence is slower.
+ * so n >= 2 + ((1 + phi) sigma^2 z^2 / r^2 - 2) / (1 - phi). Any pooling at this confidence is slower
+ * (unless it underrates the correlation).
  */
-export function poolEntryBound(confidence: number, noise: Noise, radius = 3, toCentreS = 3): number {
+export function poolEntryBound(confidence: number, noise: Noise, radius = 3, toCentreS = 0): number {
   const sigma = noise.walk.noise ?? noise.walk.accuracy ?? 1.5;
   const phi = noise.walk.correlation ?? 0;
   const z = normalQuantile(confidence);
   const need = (sigma * sigma * z * z) / (radius * radius);
-  if (need <= 1) return toCentreS + 1;
+  // The n-th position since the crossing comes within n s of it (one a second): at the soonest n - 1.
+  if (need <= 1) return toCentreS;
   const n = Math.max(2, 2 + ((1 + phi) * need - 2) / (1 - phi));
-  return toCentreS + Math.ceil(n);
+  return toCentreS + Math.ceil(n) - 1;
 }
 
 /** The highest confidence at which the bound above is `seconds` (sigma_n at that n, 3 m deep). */
-export function confidenceForBound(seconds: number, noise: Noise, radius = 3, toCentreS = 3): number {
+export function confidenceForBound(seconds: number, noise: Noise, radius = 3, toCentreS = 0): number {
   const sigma = noise.walk.noise ?? noise.walk.accuracy ?? 1.5;
   const phi = noise.walk.correlation ?? 0;
   const n = seconds - toCentreS;

@@ -7,16 +7,21 @@
 //   w_i = exp(-(t - t_i) / tau) / sigma_i^2,  m = sum(w_i z_i) / W,  W = sum(w_i)
 // Its covariance, if the positions' errors were independent, is sum(w_i^2 cov_i) / W^2. A tracker
 // smooths, so consecutive errors are correlated and n positions carry less than n positions' worth of
-// evidence: the covariance is multiplied by g = min(K, n_eff), n_eff = W^2 / sum(w_i^2) (the effective
-// number of positions pooled), K the number of consecutive positions one error lasts. Then one position
-// gives its own covariance, and n >> K positions give cov * K / n_eff.
-// K is learnt from the data unless set: the lag-1 correlation phi of the positions' residuals from the
-// pooled position (in units of each position's sigma) of a dog at rest, over the last ten minutes or so,
-// starting from a cautious prior (phi 0.8, i.e. K 9, worth 30 positions); K = (1 + phi) / (1 - phi), the
-// integrated autocorrelation time of an AR(1) error. Independent positions then pool fast, a smoothing
-// tracker's slowly, each as much as it deserves.
-// A position far from the pooled one (the dog moved: beyond the 99 % ellipse of both together) starts the
-// pool afresh, so a walking dog is not averaged with where it was.
+// evidence. The errors are taken as AR(1), rho^k correlated k positions apart, and the variance of the
+// pooled mean is the exact one, kept recursively (v, r below): sum_i sum_j h_i h_j rho^|i-j| / W^2 with
+// h_i = w_i sigma_i; the covariance keeps the shape of sum(w_i^2 cov_i). (The crude rule before, the
+// independent covariance times min(K, n_eff), overstated it by 17-38 % at K 9: a 5-position pool counted
+// as one position.) test/geofence-alert/evidence.test.ts checks it against Monte Carlo.
+// K = (1 + rho) / (1 - rho), the integrated autocorrelation time, is learnt from the data unless set: the
+// lag-1 correlation phi of the positions' residuals from the pooled position (in units of each position's
+// sigma) of a dog at rest, over the last ten minutes or so, starting from a cautious prior (phi 0.8, i.e.
+// K 9, worth 30 positions). (Residuals from a mean of the same positions underrate phi a little: learnt
+// K 8.5 for a true 9.)
+// A position far from the pooled one (the dog moved: beyond the 99.9 % ellipse of both together) starts the
+// pool afresh, so a walking dog is not averaged with where it was; and for SETTLE_MS after that the dog is
+// taken as moving, its positions not pooled: its walk would bias the new pool towards where it came from,
+// and the error excursion that tripped the gate (AR(1) errors stay up for seconds) would start it on a
+// selected, large error (that gave an alert of a dog lying on the fence line, in 20 dog-hours).
 import type { FencePosition } from './position-input';
 
 export type Covariance = readonly [readonly [number, number], readonly [number, number]];
@@ -63,8 +68,8 @@ export interface PooledGaussian {
   n: number;
 }
 
-/** Chi-square with 2 degrees of freedom at 99 %: a position outside this ellipse is a move. */
-const MOVE_GATE = 9.21;
+/** Chi-square with 2 degrees of freedom at 99.9 %: a position outside this ellipse is a move. */
+const MOVE_GATE = 13.82;
 /** How long (ms) a dog that left its pool is taken as moving, its positions not pooled. */
 export const SETTLE_MS = 5000;
 /** Memory (ms) of the learnt error correlation, and its prior: phi, and how many positions it is worth. */
@@ -93,7 +98,8 @@ export function positionCov(p: FencePosition, minSigma: number): Covariance {
 
 /**
  * Adds a position to the pool (a new pool when there is none, the dog moved, or the pool is stale) and
- * returns it. `poolMs`: the forgetting time; `correlated`: K above, 0 to learn it.
+ * returns it. `poolMs`: the forgetting time; `correlated`: K above, 0 to learn it; `moveGate`: the
+ * chi-square beyond which a position is a move (tests turn it off to check the variance alone).
  */
 export function pool(
   state: PooledState | undefined,
@@ -101,6 +107,7 @@ export function pool(
   cov: Covariance,
   poolMs: number,
   correlated: number,
+  moveGate = MOVE_GATE,
 ): PooledState {
   const variance = Math.max((cov[0][0] + cov[1][1]) / 2, 1e-6);
   const weight = 1 / variance;
@@ -113,12 +120,13 @@ export function pool(
     const learnt = Math.exp(-age / LEARN_MS);
     s.lag *= learnt;
     s.power *= learnt;
-    if (p.ts < s.settle) settle = s.settle;
+    // Settling: every position until then starts afresh, the pool proper begins at the first one after.
+    if (p.ts < s.settle || s.since < s.settle) settle = s.settle;
     else if (decay >= 1e-6 && decay <= 1) {
       const g = pooledGaussian(s);
       const dx = p.x - g.x;
       const dy = p.y - g.y;
-      if (mahalanobis2(dx, dy, add(g.cov, cov)) <= MOVE_GATE) {
+      if (mahalanobis2(dx, dy, add(g.cov, cov)) <= moveGate) {
         continues = true;
         // The residual, in sigmas of this position, for the error correlation.
         const sigma = Math.sqrt(variance);
