@@ -17,7 +17,7 @@
 // sigma) of a dog at rest, over the last ten minutes or so, starting from a cautious prior (phi 0.8, i.e.
 // K 9, worth 30 positions). (Residuals from a mean of the same positions underrate phi a little: learnt
 // K 8.5 for a true 9.)
-// A position far from the pooled one (the dog moved: beyond the 99.9 % ellipse of both together) starts the
+// A position far from the pooled one (the dog moved: beyond the 99 % ellipse of both together) starts the
 // pool afresh, so a walking dog is not averaged with where it was; and for SETTLE_MS after that the dog is
 // taken as moving, its positions not pooled: its walk would bias the new pool towards where it came from,
 // and the error excursion that tripped the gate (AR(1) errors stay up for seconds) would start it on a
@@ -68,8 +68,8 @@ export interface PooledGaussian {
   n: number;
 }
 
-/** Chi-square with 2 degrees of freedom at 99.9 %: a position outside this ellipse is a move. */
-const MOVE_GATE = 13.82;
+/** Chi-square with 2 degrees of freedom at 99 %: a position outside this ellipse is a move. */
+const MOVE_GATE = 9.21;
 /** How long (ms) a dog that left its pool is taken as moving, its positions not pooled. */
 export const SETTLE_MS = 5000;
 /** Memory (ms) of the learnt error correlation, and its prior: phi, and how many positions it is worth. */

@@ -38,19 +38,20 @@ describe('geofence pooled evidence (seeded)', function () {
     }
   });
 
-  it('with a wandering error (AR(1) 0.8): 1 m told in 30 / 40 s (p50 / p90), 1.5 m in 60 / 95 s, never before the bound', () => {
-    const limits: Record<string, [number, number]> = {
-      '1 m, wandering': [30, 40],
-      '1.5 m, wandering': [60, 95],
+  it('with a wandering error (AR(1) 0.8): 1 m told in 25 / 40 s (p50 / p90), 1.5 m in 65 s (p50, 3 of 20 later than 2 min), never before the bound', () => {
+    // [p50, p90, missed]: 1.5 m is out of reach of 20 s at this confidence (the bound, 32 s).
+    const limits: Record<string, [number, number, number]> = {
+      '1 m, wandering': [25, 40, 0],
+      '1.5 m, wandering': [65, 100, 3],
     };
     for (const noise of wandering) {
-      const [p50, p90] = limits[noise.label] ?? [0, 0];
+      const [p50, p90, missed] = limits[noise.label] ?? [0, 0, 0];
       const l = poolEntry(DEFAULT_OPTIONS, noise);
       assert.equal(l.extra, 0, noise.label);
       const told = `${noise.label}: ${l.seconds.join(', ')}, ${l.missed} missed`;
       assert.ok((percentile(l.seconds, 0.5) ?? Infinity) <= p50, told);
-      assert.ok(l.missed === 0 && (percentile(l.seconds, 0.9) ?? Infinity) <= p90, told);
-      // The bound is what the best estimate of a fixed point can do: a sooner alert would be a lucky one.
+      assert.ok(l.missed <= missed && (percentile(l.seconds, 0.9) ?? Infinity) <= p90, told);
+      // The bound is what the best estimate of a fixed point can do: sooner only if K were underrated.
       const bound = poolEntryBound(DEFAULT_OPTIONS.pooledConfidence, noise);
       assert.ok((l.seconds[0] ?? 0) >= bound, `${told}; bound ${bound}`);
     }
