@@ -150,9 +150,17 @@ export function poolEntryBound(confidence: number, noise: Noise, radius = 3, toC
 export function confidenceForBound(seconds: number, noise: Noise, radius = 3, toCentreS = 0): number {
   const sigma = noise.walk.noise ?? noise.walk.accuracy ?? 1.5;
   const phi = noise.walk.correlation ?? 0;
-  const n = seconds - toCentreS;
+  const n = seconds + 1 - toCentreS;
   const sigmaN = n < 2 ? sigma : sigma * Math.sqrt((1 + phi) / ((n - 2) * (1 - phi) + 2));
   return normalCdf(radius / sigmaN);
+}
+
+/** The smallest circle (radius, m) whose centre the bound tells within `seconds` at `confidence`. */
+export function radiusForBound(seconds: number, noise: Noise, confidence: number): number {
+  const sigma = noise.walk.noise ?? noise.walk.accuracy ?? 1.5;
+  const phi = noise.walk.correlation ?? 0;
+  const n = seconds + 1;
+  return normalQuantile(confidence) * sigma * Math.sqrt((1 + phi) / ((n - 2) * (1 - phi) + 2));
 }
 
 function normalCdf(z: number): number {
@@ -237,6 +245,13 @@ export function qualityTable(settings = SETTINGS, noises = NOISES): string[] {
           const c = confidenceForBound(20, n);
           return `${n.label} ${c >= 0.999999 ? '>= 99.9999' : (c * 100).toFixed(4)} %`;
         })
+        .join('; '),
+  );
+  lines.push('  smallest circle whose centre the bound tells within 20 s at the default pooled confidence:');
+  lines.push(
+    '  ' +
+      noises
+        .map((n) => `${n.label} r ${radiusForBound(20, n, DEFAULT_OPTIONS.pooledConfidence).toFixed(1)} m`)
         .join('; '),
   );
   return lines;
