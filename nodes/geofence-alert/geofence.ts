@@ -498,10 +498,7 @@ export class Geofence {
     if (zones.length === 0) return;
     const sigmaMax = Math.max(MIN_SIGMA_M, p.cov ? Math.sqrt(largestEigenvalue(p.cov)) : p.accuracy);
     // Pooled evidence only once there is more than one position's worth of it.
-    const pooled =
-      dog.pooled && dog.pooled.ts === p.ts
-        ? pooledGaussian(dog.pooled, this.options.correlatedPositions)
-        : undefined;
+    const pooled = dog.pooled && dog.pooled.ts === p.ts ? pooledGaussian(dog.pooled) : undefined;
     const usable = pooled && pooled.n > 1.5 ? pooled : undefined;
     for (const compiled of zones) {
       let track = dog.zones.get(compiled.zone.id);
