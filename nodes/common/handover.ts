@@ -5,7 +5,7 @@
 //
 // The old instance leaves its state in close(removed = false); the new one takes it in its constructor
 // when its settings are the same (same key). Bounded: at most MAX_ENTRIES per kind, each dropped after
-// HANDOVER_MS by an unref'd timer (a node that never comes back, or a Node-RED that stops). A fresh start
+// HANDOVER_MS (60 s) by an unref'd timer (a node that never comes back, or a Node-RED that stops). A fresh start
 // of the flows (Node-RED booting, or a test loading a flow) is no deploy: it drops whatever was left, so
 // state never crosses from one run, or one test, to the next.
 import type { EventEmitter } from 'events';
@@ -52,7 +52,15 @@ export function watchRuntime(events: EventEmitter | undefined): void {
   });
 }
 
-export function handover<T>(): Handover<T> {
+export interface HandoverOptions<T> {
+  /** A left state not taken within this long is dropped, ms (HANDOVER_MS). */
+  ttlMs?: number;
+  /** Told of each state dropped untaken when its time ran out. */
+  onExpire?: (nodeId: string, state: T) => void;
+}
+
+export function handover<T>(opts: HandoverOptions<T> = {}): Handover<T> {
+  const ttlMs = opts.ttlMs ?? HANDOVER_MS;
   const store = new Map<string, Entry<T>>();
   stores.push(store as Map<string, Entry<unknown>>);
   const drop = (nodeId: string): void => {
@@ -68,7 +76,10 @@ export function handover<T>(): Handover<T> {
         const oldest = store.keys().next().value;
         if (oldest !== undefined) drop(oldest);
       }
-      const timer = setTimeout(() => drop(nodeId), HANDOVER_MS);
+      const timer = setTimeout(() => {
+        drop(nodeId);
+        opts.onExpire?.(nodeId, state);
+      }, ttlMs);
       timer.unref();
       store.set(nodeId, { key, state, timer });
     },

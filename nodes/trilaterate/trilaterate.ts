@@ -141,9 +141,11 @@ export = (RED: NodeAPI): void => {
         node.warn(`calibration not saved: ${errorMessage(err)}`);
       }
     };
-    node.on('close', (removed: boolean) => {
+    // Two parameters: Node-RED passes (removed, done) by the handler's arity.
+    node.on('close', (removed: boolean, done: () => void) => {
       saveCalibration(true);
       if (!removed && locator) locators.leave(node.id, settingsKey, { locator, refused });
+      done();
     });
 
     let shown = '';
