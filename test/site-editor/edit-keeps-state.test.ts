@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'events';
 import type { Alert, Position } from '../../nodes/kernel/contract';
 import { handover } from '../../nodes/common/handover';
+import { useWallClock } from '../../nodes/geofence-alert/wall-clock';
 import { Locator } from '../../nodes/trilaterate/locator';
 import { NO_NOISE, SiteSimulator } from '../../nodes/kernel/simulation';
 import { parseSite } from '../../nodes/kernel/site-document';
@@ -16,7 +17,9 @@ import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import geofenceAlert = require('../../nodes/geofence-alert/geofence-alert');
 import type { TrackerSiteNode } from '../../nodes/tracker-site/tracker-site-node';
-import { helper, onTab, statusWhere, type FlowNode } from '../support/flow';
+import type { Node } from 'node-red';
+import { helper, nextMessage, onTab, statusWhere, type FlowNode, type Status } from '../support/flow';
+import { FakeClock } from '../geofence-alert/fake-clock';
 
 const T0 = 1_763_800_000_000;
 const REX = { id: 'rex', name: 'Rex', beacon: 'ac:23:3f:a3:80:4b' };
@@ -101,6 +104,18 @@ function flow(text: string, trilaterateExtra: Record<string, unknown> = {}): Flo
 
 const NODES = [trackerSite, trilaterate, geofenceAlert];
 
+/**
+ * Resolves once `node` shows the status `text`: now, if it already did (a node a deploy created shows it
+ * while it starts, before the test can listen), or when it does.
+ */
+async function shown(node: Node, text: string): Promise<void> {
+  // The helper's spy is on Node.prototype: it records every node's calls.
+  const spy = (node as unknown as { status: { getCalls(): Array<{ thisValue: unknown; args: Status[] }> } })
+    .status;
+  if (spy.getCalls().some((c) => c.thisValue === node && c.args[0]?.text === text)) return;
+  await statusWhere(node, (s) => s.text === text);
+}
+
 /** Records positions and alerts for the whole test (the helper nodes survive a 'nodes' deploy). */
 class Recorder {
   readonly positions: Position[] = [];
@@ -175,7 +190,7 @@ describe('a site edit keeps tracks and zone states', () => {
       const edited = siteText({ name: 'Edited', zones: EDITED_ZONES });
       if (how === 'live') editLive(edited);
       else await deploy(edited);
-      await statusWhere(helper.getNode('t1'), (s) => s.text === 'Edited: 6 scanners');
+      await shown(helper.getNode('t1'), 'Edited: 6 scanners');
 
       const after = await rec.feed(T0 + 30_000, 30);
       // Same track: one position per second straight on, where it was, as precise as before.
@@ -193,7 +208,7 @@ describe('a site edit keeps tracks and zone states', () => {
     const settled = await rec.feed(T0, 30);
     const moved = SCANNERS.map((s, i) => (i === 0 ? { ...s, x: -2, y: -2 } : s));
     await deploy(siteText({ name: 'Moved', scanners: moved }));
-    await statusWhere(helper.getNode('t1'), (s) => s.text === 'Moved: 6 scanners');
+    await shown(helper.getNode('t1'), 'Moved: 6 scanners');
     const after = await rec.feed(T0 + 30_000, 5, moved);
     // A fresh track is as (im)precise as the very first position was.
     assert.ok(Math.abs(after[0].accuracy - settled[0].accuracy) < 0.05 * settled[0].accuracy);
@@ -205,7 +220,7 @@ describe('a site edit keeps tracks and zone states', () => {
     const rec = new Recorder();
     const settled = await rec.feed(T0, 30);
     await deploy(siteText({ name: 'Edited', zones: EDITED_ZONES }), { modelSigma: 6 });
-    await statusWhere(helper.getNode('t1'), (s) => s.text === 'Edited: 6 scanners');
+    await shown(helper.getNode('t1'), 'Edited: 6 scanners');
     const after = await rec.feed(T0 + 30_000, 5);
     const last = settled.at(-1);
     assert.ok(last && after[0].accuracy > last.accuracy * 1.2, `${last?.accuracy} -> ${after[0].accuracy}`);
@@ -218,6 +233,64 @@ describe('a site edit keeps tracks and zone states', () => {
     await helper.load(NODES, flow(siteText()));
     const after = await new Recorder().feed(T0 + 30_000, 5);
     assert.ok(Math.abs(after[0].accuracy - settled[0].accuracy) < 0.05 * settled[0].accuracy);
+  });
+});
+
+describe('a site edit deployed while a dog is silent', () => {
+  let restoreClock: () => void = () => undefined;
+  let clock: FakeClock;
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  beforeEach(() => {
+    clock = new FakeClock(T0 + 60_000);
+    restoreClock = useWallClock(clock);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    restoreClock();
+  });
+
+  const fenceFlow = (text: string): FlowNode[] =>
+    onTab([
+      { id: 'site1', type: 'tracker-site', name: 'the site', config: text },
+      {
+        id: 'fence',
+        type: 'geofence-alert',
+        name: 'the fence',
+        site: 'site1',
+        holdS: 3,
+        missingS: 60,
+        wires: [['alerts'], ['states']],
+      },
+      { id: 'alerts', type: 'helper' },
+      { id: 'states', type: 'helper' },
+    ]);
+
+  it('reports the dog missing when it would have without the edit: the silence is not restarted', async () => {
+    await helper.load(NODES, fenceFlow(siteText()));
+    const positions = Array.from({ length: 6 }, (_, i) => ({
+      v: 1,
+      type: 'position',
+      dog: 'rex',
+      ts: T0 + i * 1000,
+      ...AT,
+      accuracy: 1,
+      scanners: 6,
+      method: 'test',
+    }));
+    const state = nextMessage(helper.getNode('states'));
+    helper.getNode('fence').receive({ payload: positions });
+    await state;
+    const alerts: Alert[] = [];
+    (helper.getNode('alerts') as EventEmitter).on('input', (m: { payload: Alert }) => alerts.push(m.payload));
+    clock.advance(50_000);
+    await helper.setFlows(fenceFlow(siteText({ name: 'Edited', zones: EDITED_ZONES })), 'nodes');
+    await shown(helper.getNode('fence'), '1 dog');
+    assert.deepEqual(alerts, []);
+    // 65 s of silence in all, 15 s of it after the deploy: missing (60 s) is due.
+    const missing = nextMessage<{ payload: Alert }>(helper.getNode('alerts'));
+    clock.advance(15_000);
+    assert.equal((await missing).payload.event, 'missing');
   });
 });
 
