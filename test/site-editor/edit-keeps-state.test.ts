@@ -80,13 +80,28 @@ function readings(from: number, seconds: number, scanners = SCANNERS): Record<st
   });
   return sim
     .advance(from + seconds * 1000)
-    .map((a, i) => ({ v: 1, type: 'rssi', scanner: a.scanner, seq: i + 1, ts: a.ts, mac: a.mac, rssi: a.rssi }));
+    .map((a, i) => ({
+      v: 1,
+      type: 'rssi',
+      scanner: a.scanner,
+      seq: i + 1,
+      ts: a.ts,
+      mac: a.mac,
+      rssi: a.rssi,
+    }));
 }
 
 function flow(text: string, trilaterateExtra: Record<string, unknown> = {}): FlowNode[] {
   return onTab([
     { id: 'site1', type: 'tracker-site', name: 'the site', config: text },
-    { id: 't1', type: 'trilaterate', name: 'locate', site: 'site1', wires: [['fence', 'pos']], ...trilaterateExtra },
+    {
+      id: 't1',
+      type: 'trilaterate',
+      name: 'locate',
+      site: 'site1',
+      wires: [['fence', 'pos']],
+      ...trilaterateExtra,
+    },
     {
       id: 'fence',
       type: 'geofence-alert',
