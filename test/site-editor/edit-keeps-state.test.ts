@@ -78,17 +78,15 @@ function readings(from: number, seconds: number, scanners = SCANNERS): Record<st
     motion: { maxSprintMps: 0 },
     start: { rex: [AT.x, AT.y] },
   });
-  return sim
-    .advance(from + seconds * 1000)
-    .map((a, i) => ({
-      v: 1,
-      type: 'rssi',
-      scanner: a.scanner,
-      seq: i + 1,
-      ts: a.ts,
-      mac: a.mac,
-      rssi: a.rssi,
-    }));
+  return sim.advance(from + seconds * 1000).map((a, i) => ({
+    v: 1,
+    type: 'rssi',
+    scanner: a.scanner,
+    seq: i + 1,
+    ts: a.ts,
+    mac: a.mac,
+    rssi: a.rssi,
+  }));
 }
 
 function flow(text: string, trilaterateExtra: Record<string, unknown> = {}): FlowNode[] {
