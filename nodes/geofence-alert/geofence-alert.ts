@@ -10,16 +10,20 @@
 // A position stamped far ahead (one dog's wrong ts) is refused by the core's event clock: counted in
 // dogtracker_clock_skew_total{dog}, shown in the status and logged once per dog, never saved.
 // Positions of dogs the site does not list are refused with an error, unless following unknown beacons.
+// A redeploy (e.g. an inline site edited in the editor) creates the node again: the new instance takes
+// over the old one's live geofence (common/handover.ts) when its settings are the same, instead of the
+// saved snapshot, and applies the new site as a live update would.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { errorMessage, excerpt, nonFinitePath } from '../kernel/checks';
 import { topics } from '../kernel/contract';
 import { formatSkew } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
+import { handover, watchRuntime } from '../common/handover';
 import { linkSite } from '../common/site-link';
 import { readOptions, type FenceOptionFields } from './fence-options';
 import { FenceOutput, Geofence } from './geofence';
 import { readPositions } from './position-input';
-import { wallClock } from './wall-clock';
+import { wallClock, type WallClock } from './wall-clock';
 import { statusTexts } from '../common/status-text';
 
 interface GeofenceAlertDef extends NodeDef, FenceOptionFields {
@@ -37,7 +41,18 @@ function formatSilence(ms: number): string {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 }
 
+/** What one instance leaves the next: the live geofence, its wall clock, and what the silence check knew. */
+interface LeftFence {
+  fence: Geofence;
+  clock: WallClock;
+  lastInputWall: number;
+  lastInputEvent: number | undefined;
+}
+
+const fences = handover<LeftFence>();
+
 export = (RED: NodeAPI): void => {
+  watchRuntime(RED.events);
   function GeofenceAlert(this: Node, def: GeofenceAlertDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -51,8 +66,12 @@ export = (RED: NodeAPI): void => {
       return;
     }
     const options = parsed.options;
+    const settingsKey = JSON.stringify([def.site ?? '', options]);
     const clock = wallClock();
-    const fence = new Geofence(options, () => clock.now());
+    // The fence reads the wall clock it was made with: one left under another clock (a test's) is not taken.
+    const taken = fences.take(node.id, settingsKey);
+    const left = taken?.clock === clock ? taken : undefined;
+    const fence = left?.fence ?? new Geofence(options, () => clock.now());
     const dogLabels = new SiteLabels();
     const context = node.context();
 
@@ -62,8 +81,10 @@ export = (RED: NodeAPI): void => {
     let lastSave = clock.now();
     const startWall = clock.now();
     let clockAtStart: number | undefined;
-    let lastInputWall = startWall;
-    let lastInputEvent: number | undefined;
+    let lastInputWall = left?.lastInputWall ?? startWall;
+    let lastInputEvent: number | undefined = left?.lastInputEvent;
+    /** What the site change made while not ready (a handed-over fence's states), sent once ready. */
+    let startOut: FenceOutput | undefined;
     let silentMs = 0;
     let lastStatus = '';
 
@@ -144,7 +165,7 @@ export = (RED: NodeAPI): void => {
       if (ready) {
         emit(out, (msgs) => node.send(msgs));
         if (!out.empty) save();
-      }
+      } else if (left) startOut = out;
       lastStatus = '';
       showStatus();
     });
@@ -200,13 +221,21 @@ export = (RED: NodeAPI): void => {
     // Restore the saved state (asynchronously, so any context store works) before the first position.
     context.get(STATE_KEY, (err: unknown, saved: unknown) => {
       try {
-        if (err) node.warn(`cannot read saved zone state, starting afresh: ${errorMessage(err)}`);
-        else for (const problem of fence.restore(saved)) node.warn(`saved zone state: ${problem}`);
+        // A handed-over fence is newer than any snapshot: nothing to restore.
+        if (!left) {
+          if (err) node.warn(`cannot read saved zone state, starting afresh: ${errorMessage(err)}`);
+          else for (const problem of fence.restore(saved)) node.warn(`saved zone state: ${problem}`);
+        }
       } catch (restoreErr) {
         node.warn(`cannot restore zone state, starting afresh: ${errorMessage(restoreErr)}`);
       }
       clockAtStart = fence.clock;
       ready = true;
+      if (startOut) {
+        emit(startOut, (msgs) => node.send(msgs));
+        if (!startOut.empty) save();
+        startOut = undefined;
+      }
       for (const [msg, send, done] of waiting.splice(0)) handle(msg, send, done);
       showStatus();
     });
@@ -236,7 +265,10 @@ export = (RED: NodeAPI): void => {
     node.on('close', (removed: boolean, done: () => void) => {
       clock.clearInterval(timer);
       // A removed node's context is deleted by Node-RED; saving it again would bring it back.
-      if (!removed) save();
+      if (!removed) {
+        save();
+        fences.leave(node.id, settingsKey, { fence, clock, lastInputWall, lastInputEvent });
+      }
       for (const [, , pendingDone] of waiting.splice(0))
         pendingDone(new Error('node closed before its state loaded'));
       done();

@@ -268,10 +268,14 @@ export class Locator {
   }
 
   /**
-   * Applies a new site. Dogs still in it keep their tracks, but their motion restarts and the open window
-   * is dropped: the scanners (and so the coordinates) may have moved. Dogs no longer in it are dropped.
+   * Applies a new site. Dogs no longer in it are dropped. When no scanner of the old site moved (a zone or
+   * dog edit, a scanner added), the tracks, their open windows and what calibration learned go on. A
+   * moved scanner makes the coordinates and its links stale: every track's motion restarts, its open window
+   * is dropped, and the links to and from the moved scanners are forgotten. Learned gains restart when a
+   * scanner moved or its site offset or exponent changed (they are corrections on top of those).
    */
   setSite(site: LocatorSite): void {
+    const { moved, retuned } = scannerChanges(this.sitedAnchors, site.scanners);
     this.site = site;
     this.trackLimitNow = Math.max(this.options.maxTracks, 2 * site.dogs.length);
     this.sitedAnchors = new Map(
@@ -280,16 +284,23 @@ export class Locator {
         { id: s.id, x: s.x, y: s.y, z: s.z, rssiOffset: s.rssiOffset, pathLossExponent: s.pathLossExponent },
       ]),
     );
+    if (moved.size > 0) {
+      const kept = this.links.exportLinks().filter(([tx, rx]) => !moved.has(tx) && !moved.has(rx));
+      this.links.clear();
+      this.links.importLinks(kept);
+    }
     this.refit();
     this.region = regionAround(site, this.options.regionMarginM);
     this.clock.setKnown(site.scanners.map((s) => s.id));
-    this.gains = new ScannerGains(this.options.gainLearningRate);
+    if (moved.size > 0 || retuned) this.gains = new ScannerGains(this.options.gainLearningRate);
     for (const [key, track] of this.tracks) {
       const dog = site.dog(track.dogId);
-      track.tracker = new MotionTracker(this.options.tracker);
-      track.window.clear();
-      track.windowTsSum = 0;
-      track.windowCount = 0;
+      if (moved.size > 0) {
+        track.tracker = new MotionTracker(this.options.tracker);
+        track.window.clear();
+        track.windowTsSum = 0;
+        track.windowCount = 0;
+      }
       if (dog) {
         track.rssiAt1m = dog.rssiAt1m;
         track.tagHeight = dog.tagHeight;
@@ -530,6 +541,25 @@ export function regionAround(site: SiteScanners & ZoneSource, margin: number): R
   const padX = maxX - minX < 2 ? 10 : m;
   const padY = maxY - minY < 2 ? 10 : m;
   return { minX: minX - padX, minY: minY - padY, maxX: maxX + padX, maxY: maxY + padY };
+}
+
+/** A scanner moved when it is more than this far from where the old site put it, m. */
+const MOVED_M = 0.01;
+
+/** Scanners of the old site placed elsewhere by the new one; whether any kept scanner's gain settings changed. */
+function scannerChanges(
+  before: ReadonlyMap<string, Anchor>,
+  after: SiteScanners['scanners'],
+): { moved: Set<string>; retuned: boolean } {
+  const moved = new Set<string>();
+  let retuned = false;
+  for (const s of after) {
+    const a = before.get(s.id);
+    if (!a) continue;
+    if (Math.hypot(s.x - a.x, s.y - a.y, s.z - a.z) > MOVED_M) moved.add(s.id);
+    if (s.rssiOffset !== a.rssiOffset || s.pathLossExponent !== a.pathLossExponent) retuned = true;
+  }
+  return { moved, retuned };
 }
 
 function median(values: number[]): number {

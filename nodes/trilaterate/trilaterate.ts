@@ -4,6 +4,9 @@
 // A reading that came on dogtracker/v1/rssi/{scanner} must name that scanner (the broker's ACL vouches
 // for the topic, not the payload); a reading stamped too far ahead is refused by the locator's clock.
 // Either is counted, shown in the status and logged once per scanner, not per reading.
+// A redeploy (e.g. an inline site edited in the editor) creates the node again: the new instance takes
+// over the old one's locator, tracks and calibration (common/handover.ts) when its settings are the same,
+// then applies the new site as a live update would.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage, excerpt, nonFinitePath } from '../kernel/checks';
 import { topics, type RssiReading } from '../kernel/contract';
@@ -15,6 +18,7 @@ import { readSettings } from '../kernel/settings';
 import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
 import { reportReading } from '../common/heard-beacons';
 import { ScannerMismatch } from '../common/scanner-mismatch';
+import { handover, watchRuntime } from '../common/handover';
 import { linkSite } from '../common/site-link';
 import { LimitWatch } from '../common/limit-watch';
 import { statusTexts } from '../common/status-text';
@@ -52,7 +56,16 @@ function optionsFrom(def: TrilaterateDef): { options: Partial<LocatorOptions>; p
   };
 }
 
+/** What one instance leaves the next: the locator, and the indirection its onRefused calls through. */
+interface LeftLocator {
+  locator: Locator;
+  refused: { handler: NonNullable<LocatorOptions['onRefused']> };
+}
+
+const locators = handover<LeftLocator>();
+
 export = (RED: NodeAPI): void => {
+  watchRuntime(RED.events);
   function Trilaterate(this: Node, def: TrilaterateDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -70,7 +83,14 @@ export = (RED: NodeAPI): void => {
         );
     };
     const read = optionsFrom(def);
-    const options: Partial<LocatorOptions> = { ...read.options, now: () => Date.now(), onRefused };
+    // The locator calls the node that owns it now: a handed-over locator is pointed at this instance.
+    let refused = { handler: onRefused };
+    const options: Partial<LocatorOptions> = {
+      ...read.options,
+      now: () => Date.now(),
+      onRefused: (reading, verdict) => refused.handler(reading, verdict),
+    };
+    const settingsKey = JSON.stringify([def.site ?? '', read.options]);
     let locator: Locator | undefined;
     let settingsProblem: string | undefined =
       read.problems.length === 0
@@ -83,6 +103,13 @@ export = (RED: NodeAPI): void => {
       settingsProblem = `trilaterate not started: ${errorMessage(err)}`;
     }
     if (settingsProblem) node.error(settingsProblem);
+    const left = settingsProblem ? undefined : locators.take(node.id, settingsKey);
+    let handed: Locator | undefined;
+    if (left) {
+      refused = left.refused;
+      refused.handler = onRefused;
+      handed = left.locator;
+    }
 
     const trackLimit = new LimitWatch({
       node: 'trilaterate',
@@ -114,7 +141,12 @@ export = (RED: NodeAPI): void => {
         node.warn(`calibration not saved: ${errorMessage(err)}`);
       }
     };
-    node.on('close', () => saveCalibration(true));
+    // Two parameters: Node-RED passes (removed, done) by the handler's arity.
+    node.on('close', (removed: boolean, done: () => void) => {
+      saveCalibration(true);
+      if (!removed && locator) locators.leave(node.id, settingsKey, { locator, refused });
+      done();
+    });
 
     let shown = '';
     const showStatus = (): void => {
@@ -151,7 +183,11 @@ export = (RED: NodeAPI): void => {
       if (settingsProblem) return;
       try {
         if (locator) locator.setSite(view);
-        else {
+        else if (handed) {
+          locator = handed;
+          handed = undefined;
+          locator.setSite(view);
+        } else {
           locator = new Locator(view, options);
           locator.restoreCalibration(node.context().get(CONTEXT_KEY));
         }
