@@ -229,7 +229,10 @@ export async function measureRuntime(dogs: number, seconds: number): Promise<Run
     await new Promise((r) => setTimeout(r, 500));
     const start = Date.now() - (seconds + WARMUP_S) * 1000 - 5000;
     const batches = batchesFor(dogs, seconds + WARMUP_S, start);
-    const readings = batches.slice(WARMUP_S).flat().reduce((n, m) => n + m.readings, 0);
+    const readings = batches
+      .slice(WARMUP_S)
+      .flat()
+      .reduce((n, m) => n + m.readings, 0);
     const settled = (sent: number): Promise<void> =>
       new Promise((resolve) => {
         const check = (): void => {
