@@ -16,6 +16,8 @@ import type { RuntimeThroughput } from './runtime-throughput';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 900);
 const STEP_MS = 50;
+/** Runs of each runtime / cores child (medians are printed). */
+const RUNTIME_RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 interface Labelled {
   reading: RssiReading;
@@ -112,23 +114,37 @@ export async function run(): Promise<void> {
     `\nrssi-filter core alone: ${Math.round(perSecond)} readings/s on one core (shared, loaded machine); ` +
       `a Pi Zero W (~15x slower) about ${Math.round(perSecond / 15)} readings/s`,
   );
-  // Through the real Node-RED runtime, in a child process of its own (its CPU time is the pipeline's).
+  // Through the real Node-RED runtime, and the same readings through the cores alone, each in a child
+  // process of its own (its CPU time is the pipeline's), alternating, median of RUNS: on a shared machine
+  // the ratio of the two is the figure to compare.
+  const child = (dogs: number, seconds: number, cores: boolean): RuntimeThroughput => {
+    const args = [path.join(__dirname, 'runtime-throughput.js'), String(dogs), String(seconds)];
+    const line = execFileSync(process.execPath, cores ? [...args, 'cores'] : args, { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
+    return JSON.parse(line ?? '{}') as RuntimeThroughput;
+  };
+  const median = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const [dogs, seconds] of [
     [20, 300],
     [200, 30],
   ]) {
-    const line = execFileSync(
-      process.execPath,
-      [path.join(__dirname, 'runtime-throughput.js'), String(dogs), String(seconds)],
-      { encoding: 'utf8' },
-    )
-      .trim()
-      .split('\n')
-      .pop();
-    const r = JSON.parse(line ?? '{}') as RuntimeThroughput;
+    const runtime: number[] = [];
+    const cores: number[] = [];
+    let readings = 0;
+    for (let run = 0; run < RUNTIME_RUNS; run++) {
+      const r = child(dogs, seconds, false);
+      readings = r.readings;
+      runtime.push(r.perCpuSecond);
+      cores.push(child(dogs, seconds, true).perCpuSecond);
+    }
+    const ratios = runtime.map((r, i) => r / cores[i]);
     console.log(
-      `rssi-filter -> trilaterate through Node-RED (batches per scanner per second, ${dogs} dogs, ` +
-        `${r.readings} readings): ${Math.round(r.perCpuSecond)} readings per CPU-second`,
+      `rssi-filter -> trilaterate, ${dogs} dogs, ${readings} readings in batches per scanner per second, ` +
+        `median of ${RUNTIME_RUNS}: through Node-RED ${Math.round(median(runtime))} readings per CPU-second, ` +
+        `cores alone ${Math.round(median(cores))}; runtime / cores ${median(ratios).toFixed(2)}`,
     );
   }
 }

@@ -43,16 +43,38 @@ function interpolate(text: string, vars: StatusVars | undefined): string {
 
 /** `t('pairs', { count: 3 })` is RED._('rssi-filter.status.pairs', { count: 3 }), or the en-US text. */
 export function statusTexts(RED: I18n, node: string): StatusText {
+  // Nodes ask on every message, and RED._ costs about as much as the message's own work (i18next builds
+  // its plural rules per call): the last text of each key (a node has a few) is given again for the same vars.
+  const last = new Map<string, { vars: StatusVars; count: number; text: string }>();
   return (key, vars) => {
-    const full = `${node}.status.${key}`;
-    let text: string | undefined;
-    try {
-      text = RED._(full, vars);
-    } catch {
-      text = undefined;
-    }
-    if (typeof text === 'string' && text !== full && text.length > 0) return text;
-    const english = englishTexts(node)[key];
-    return english === undefined ? full : interpolate(english, vars);
+    const memo = last.get(key);
+    if (memo && sameVars(memo.vars, memo.count, vars)) return memo.text;
+    const text = translate(RED, node, key, vars);
+    const copy = { ...vars };
+    last.set(key, { vars: copy, count: Object.keys(copy).length, text });
+    return text;
   };
+}
+
+function sameVars(memo: StatusVars, count: number, vars: StatusVars | undefined): boolean {
+  if (vars === undefined) return count === 0;
+  let n = 0;
+  for (const name in vars) {
+    if (memo[name] !== vars[name]) return false;
+    n++;
+  }
+  return n === count;
+}
+
+function translate(RED: I18n, node: string, key: string, vars: StatusVars | undefined): string {
+  const full = `${node}.status.${key}`;
+  let text: string | undefined;
+  try {
+    text = RED._(full, vars);
+  } catch {
+    text = undefined;
+  }
+  if (typeof text === 'string' && text !== full && text.length > 0) return text;
+  const english = englishTexts(node)[key];
+  return english === undefined ? full : interpolate(english, vars);
 }

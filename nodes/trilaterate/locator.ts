@@ -149,6 +149,8 @@ interface Track {
   biasDb: number;
   /** Still / moving / running from the collar's accelerometer frames (created at the first frame). */
   motion?: AccelMotion;
+  /** When this track was last heard, in readings taken (the eviction order, and the order windows close in). */
+  heard: number;
 }
 
 export class Locator {
@@ -177,8 +179,16 @@ export class Locator {
   /** Counts changes of what calibration learned, so an adapter knows when to save it. */
   calibrationVersion = 0;
   private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
-  /** Tracks by beacon key, least recently heard first. */
+  /**
+   * Tracks by beacon key, each stamped when last heard: a reading costs one lookup, no Map reorder. Windows
+   * close in the order last heard (oldest first), the order of the fixes' learning, so it is kept.
+   */
   private readonly tracks = new Map<string, Track>();
+  private heardCount = 0;
+  /** The tracks of a closing window, oldest heard first (reused, not made per window). */
+  private readonly closing: Track[] = [];
+  /** `dog:<id>` per site dog, so a reading builds no key string. */
+  private readonly dogKeys = new Map<string, string>();
   private windowEnd = Number.NaN;
   private gains = new ScannerGains(DEFAULT_LOCATOR_OPTIONS.gainLearningRate);
   /** maxTracks, or twice the site's dogs when that is more. */
@@ -277,6 +287,7 @@ export class Locator {
   setSite(site: LocatorSite): void {
     const { moved, retuned } = scannerChanges(this.sitedAnchors, site.scanners);
     this.site = site;
+    this.dogKeys.clear();
     this.trackLimitNow = Math.max(this.options.maxTracks, 2 * site.dogs.length);
     this.sitedAnchors = new Map(
       site.scanners.map((s) => [
@@ -373,7 +384,10 @@ export class Locator {
       this.refit();
     }
     const out: Position[] = [];
-    for (const [key, track] of this.tracks) {
+    const closing = this.closing;
+    for (const track of this.tracks.values()) closing.push(track);
+    closing.sort(byHeard);
+    for (const track of closing) {
       if (track.window.size > 0) {
         const position = this.locate(track, end);
         track.window.clear();
@@ -381,9 +395,10 @@ export class Locator {
         track.windowCount = 0;
         if (position) out.push(position);
       } else if (end - track.lastHeardTs > this.options.forgetAfterMs) {
-        this.tracks.delete(key);
+        this.tracks.delete(track.key);
       }
     }
+    closing.length = 0;
     this.stats.positions += out.length;
     return out;
   }
@@ -393,35 +408,49 @@ export class Locator {
     const dog: Dog | undefined = named ?? this.site.dogByBeacon(reading.mac, reading.id);
     if (!dog && !this.options.trackAll) return undefined;
     const key = dog
-      ? `dog:${dog.id}`
+      ? this.dogKey(dog.id)
       : (typeof reading.id === 'string' ? reading.id : `mac:${reading.mac}`).toLowerCase();
     let track = this.tracks.get(key);
     if (track) {
-      this.tracks.delete(key); // re-inserted: the Map stays ordered by last heard
-    } else {
-      if (this.tracks.size >= this.trackLimitNow) {
-        const oldest = this.tracks.keys().next().value;
-        if (oldest !== undefined) {
-          this.tracks.delete(oldest);
-          this.stats.evictedTracks++;
-        }
-      }
-      const d = this.site.defaults;
-      track = {
-        key,
-        dogId: dog ? dog.id : key,
-        rssiAt1m: dog ? dog.rssiAt1m : d.rssiAt1m,
-        tagHeight: dog ? dog.tagHeight : d.tagHeight,
-        window: new Map(),
-        tracker: new MotionTracker(this.options.tracker),
-        lastHeardTs: reading.ts,
-        windowTsSum: 0,
-        windowCount: 0,
-        biasDb: this.dogLevels.get(dog ? dog.id : key) ?? 0,
-      };
+      track.heard = ++this.heardCount;
+      return track;
     }
+    if (this.tracks.size >= this.trackLimitNow) this.evictOldestTrack();
+    const d = this.site.defaults;
+    track = {
+      key,
+      dogId: dog ? dog.id : key,
+      rssiAt1m: dog ? dog.rssiAt1m : d.rssiAt1m,
+      tagHeight: dog ? dog.tagHeight : d.tagHeight,
+      window: new Map(),
+      tracker: new MotionTracker(this.options.tracker),
+      lastHeardTs: reading.ts,
+      windowTsSum: 0,
+      windowCount: 0,
+      biasDb: this.dogLevels.get(dog ? dog.id : key) ?? 0,
+      heard: ++this.heardCount,
+    };
     this.tracks.set(key, track);
     return track;
+  }
+
+  private dogKey(id: string): string {
+    let key = this.dogKeys.get(id);
+    if (key === undefined) {
+      key = `dog:${id}`;
+      this.dogKeys.set(id, key);
+    }
+    return key;
+  }
+
+  /** Drops the track heard least recently (a scan of the tracks, only for a new one beyond the limit). */
+  private evictOldestTrack(): void {
+    let oldest: Track | undefined;
+    for (const track of this.tracks.values()) if (!oldest || track.heard < oldest.heard) oldest = track;
+    if (oldest) {
+      this.tracks.delete(oldest.key);
+      this.stats.evictedTracks++;
+    }
   }
 
   /** The fix of one closed window, fed to the tracker; the position is stamped with the window's end. */
@@ -560,6 +589,10 @@ function scannerChanges(
     if (s.rssiOffset !== a.rssiOffset || s.pathLossExponent !== a.pathLossExponent) retuned = true;
   }
   return { moved, retuned };
+}
+
+function byHeard(a: { heard: number }, b: { heard: number }): number {
+  return a.heard - b.heard;
 }
 
 function median(values: number[]): number {

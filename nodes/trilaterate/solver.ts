@@ -248,13 +248,6 @@ function huber(u: number): number {
   return a <= HUBER_K ? 0.5 * u * u : HUBER_K * a - 0.5 * HUBER_K * HUBER_K;
 }
 
-function cost(terms: readonly Term[], prior: BiasPrior, x: number, y: number, b: number): number {
-  let c = 0;
-  for (const t of terms) c += huber((excess(t, x, y) - b) * t.invSigma);
-  const u0 = (b - prior.b0) * prior.inv;
-  return c + 0.5 * u0 * u0;
-}
-
 /** The bias that minimises the (quadratic) cost at (x, y). */
 function bestBias(terms: readonly Term[], prior: BiasPrior, x: number, y: number): number {
   let num = prior.b0 * prior.inv * prior.inv;
@@ -310,19 +303,28 @@ function refine(
   r: Region,
 ): Point3 & { cost: number } {
   let { x, y, b } = start;
-  let c = cost(terms, prior, x, y, b);
+  // Each term's residual before the bias (`excess`) at the current point, and at the candidate: the cost
+  // of an accepted candidate is where the next step is linearised, so its residuals (a log each) are
+  // taken over rather than worked out again (the same arithmetic, so the same bits).
+  let e = new Float64Array(terms.length);
+  let candidate = new Float64Array(terms.length);
+  let c = costInto(terms, prior, x, y, b, e);
   let lambda = 1e-3;
   const h = new Float64Array(9);
   const g = new Float64Array(3);
+  const a = new Float64Array(9);
+  const inv = new Float64Array(9);
+  const step = new Float64Array(3);
   for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
     // Normal equations of the linearised, reweighted problem: (H + lambda diag H) delta = g.
     h.fill(0);
     g.fill(0);
-    for (const t of terms) {
+    for (let i = 0; i < terms.length; i++) {
+      const t = terms[i];
       const dx = x - t.x;
       const dy = y - t.y;
       const d2 = dx * dx + dy * dy + t.dz2;
-      const u = (t.rssi - rssiAtSquaredRange(d2, t.level1m, t.slope) - b) * t.invSigma;
+      const u = (e[i] - b) * t.invSigma;
       const w = Math.abs(u) <= HUBER_K ? 1 : HUBER_K / Math.abs(u);
       const k = jacobianFactor(t, d2);
       const j0 = k * dx;
@@ -331,20 +333,22 @@ function refine(
       accumulate(h, g, w, j0, j1, j2, u);
     }
     accumulate(h, g, 1, 0, 0, prior.inv, (b - prior.b0) * prior.inv);
-    const a = h.slice();
+    a.set(h);
     for (let k = 0; k < 3; k++) a[k * 4] = h[k * 4] * (1 + lambda) + 1e-9;
-    const step = solve3(a, g);
-    if (!step) break;
+    if (!solve3(a, g, inv, step)) break;
     const nx = clamp(x + step[0], r.minX, r.maxX);
     const ny = clamp(y + step[1], r.minY, r.maxY);
     const nb = b + step[2];
-    const nc = cost(terms, prior, nx, ny, nb);
+    const nc = costInto(terms, prior, nx, ny, nb, candidate);
     if (nc <= c) {
       const moved = Math.hypot(nx - x, ny - y);
       x = nx;
       y = ny;
       b = nb;
       c = nc;
+      const taken = candidate;
+      candidate = e;
+      e = taken;
       lambda = Math.max(lambda / 10, 1e-9);
       if (moved < CONVERGED_M && Math.abs(step[2]) < 0.01) break;
     } else {
@@ -353,6 +357,26 @@ function refine(
     }
   }
   return { x, y, b, cost: c };
+}
+
+/** The Huber cost at (x, y, b); leaves each term's excess() at (x, y) in `e`. */
+function costInto(
+  terms: readonly Term[],
+  prior: BiasPrior,
+  x: number,
+  y: number,
+  b: number,
+  e: Float64Array,
+): number {
+  let c = 0;
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i];
+    const ex = excess(t, x, y);
+    e[i] = ex;
+    c += huber((ex - b) * t.invSigma);
+  }
+  const u0 = (b - prior.b0) * prior.inv;
+  return c + 0.5 * u0 * u0;
 }
 
 function accumulate(
@@ -378,35 +402,41 @@ function accumulate(
   g[2] -= w * j2 * u;
 }
 
-/** Solves the 3x3 system a x = g (a row-major), or undefined when it is singular. */
-function solve3(a: Float64Array, g: Float64Array): [number, number, number] | undefined {
-  const inv = invert3(a);
-  if (!inv) return undefined;
-  return [
-    inv[0] * g[0] + inv[1] * g[1] + inv[2] * g[2],
-    inv[3] * g[0] + inv[4] * g[1] + inv[5] * g[2],
-    inv[6] * g[0] + inv[7] * g[1] + inv[8] * g[2],
-  ];
+/** Solves the 3x3 system a x = g (a row-major) into `out` (`inv` is scratch); false when it is singular. */
+function solve3(a: Float64Array, g: Float64Array, inv: Float64Array, out: Float64Array): boolean {
+  if (!invert3(a, inv)) return false;
+  out[0] = inv[0] * g[0] + inv[1] * g[1] + inv[2] * g[2];
+  out[1] = inv[3] * g[0] + inv[4] * g[1] + inv[5] * g[2];
+  out[2] = inv[6] * g[0] + inv[7] * g[1] + inv[8] * g[2];
+  return true;
 }
 
-function invert3(m: ArrayLike<number>): Float64Array | undefined {
-  const [a, b, c, d, e, f, g, h, i] = [m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]];
+/** The inverse of the 3x3 `m` (row-major) into `out`; false (out untouched) when it is singular. */
+function invert3(m: ArrayLike<number>, out: Float64Array): boolean {
+  const a = m[0];
+  const b = m[1];
+  const c = m[2];
+  const d = m[3];
+  const e = m[4];
+  const f = m[5];
+  const g = m[6];
+  const h = m[7];
+  const i = m[8];
   const A = e * i - f * h;
   const B = -(d * i - f * g);
   const C = d * h - e * g;
   const det = a * A + b * B + c * C;
-  if (!(Math.abs(det) > 1e-300) || !Number.isFinite(det)) return undefined;
-  return new Float64Array([
-    A / det,
-    -(b * i - c * h) / det,
-    (b * f - c * e) / det,
-    B / det,
-    (a * i - c * g) / det,
-    -(a * f - c * d) / det,
-    C / det,
-    -(a * h - b * g) / det,
-    (a * e - b * d) / det,
-  ]);
+  if (!(Math.abs(det) > 1e-300) || !Number.isFinite(det)) return false;
+  out[0] = A / det;
+  out[1] = -(b * i - c * h) / det;
+  out[2] = (b * f - c * e) / det;
+  out[3] = B / det;
+  out[4] = (a * i - c * g) / det;
+  out[5] = -(a * f - c * d) / det;
+  out[6] = C / det;
+  out[7] = -(a * h - b * g) / det;
+  out[8] = (a * e - b * d) / det;
+  return true;
 }
 
 /**
@@ -432,8 +462,8 @@ function fixCovariance(
   const dof = terms.length - 2;
   const inflate = dof >= 2 ? clamp((2 * p.cost) / dof, 1, 25) : 1;
   const cap = ((r.maxX - r.minX) ** 2 + (r.maxY - r.minY) ** 2) / 4;
-  const inv = invert3(h);
-  if (!inv || !(inv[0] > 0) || !(inv[4] > 0))
+  const inv = new Float64Array(9);
+  if (!invert3(h, inv) || !(inv[0] > 0) || !(inv[4] > 0))
     return [
       [cap, 0],
       [0, cap],

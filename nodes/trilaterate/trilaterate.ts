@@ -252,7 +252,9 @@ export = (RED: NodeAPI): void => {
       }
       if (out.length > 0) {
         attention = '';
-        send([out]);
+        // One send per position: Node-RED deep-copies every message after the first of one send call,
+        // even on a single wire, so a window's positions sent as one array cost a clone each.
+        for (const position of out) send(position);
       }
       saveCalibration();
       showStatus();

@@ -30,4 +30,26 @@ describe('status texts from the locales', () => {
     assert.equal(t('tracked', { count: 3 }), 'übersetzt 3');
     assert.deepEqual(asked, ['trilaterate.status.tracked']);
   });
+
+  it('asks the runtime again only when the key or a variable changed (a node asks on every message)', () => {
+    const asked: string[] = [];
+    const t = statusTexts(
+      {
+        _: (key, vars) => {
+          asked.push(`${key} ${JSON.stringify(vars)}`);
+          return `${key.split('.').pop()} ${Object.values(vars ?? {}).join(' ')}`;
+        },
+      },
+      'trilaterate',
+    );
+    assert.equal(t('tracked', { count: 3 }), 'tracked 3');
+    assert.equal(t('tracked', { count: 3 }), 'tracked 3');
+    assert.equal(asked.length, 1);
+    assert.equal(t('tracked', { count: 4 }), 'tracked 4');
+    assert.equal(t('trackedCalibrated', { count: 4, calibrated: 2 }), 'trackedCalibrated 4 2');
+    assert.equal(t('trackedCalibrated', { count: 4 }), 'trackedCalibrated 4', 'a variable fewer');
+    assert.equal(t('trackedCalibrated', { count: 4, calibrated: 3 }), 'trackedCalibrated 4 3');
+    assert.equal(t('tracked', { count: 4 }), 'tracked 4');
+    assert.equal(asked.length, 5);
+  });
 });
