@@ -1,4 +1,5 @@
-// The contract's example messages, as the nodes upstream of influx-write send them.
+// The contract's example messages, as the nodes upstream of influx-write send them; the kernel parser tests
+// and the fuzz tests start from them too.
 
 export const reading = {
   v: 1,
