@@ -208,6 +208,40 @@ export class Breaches {
   }
 }
 
+/**
+ * The cases of a pure, synchronous target, each counted and timed: what throws is a breach of `thrown`, a
+ * case that holds the event loop BLOCK_LIMIT_MS or more a suspect of `blocking`; the slowest time is kept
+ * for the report.
+ */
+export class TimedCases {
+  readonly thrown = new Breaches();
+  readonly blocking = new Breaches();
+  count = 0;
+  maxMs = 0;
+
+  /** Runs one case: what `work` returns, or undefined when it threw. */
+  run<T>(input: unknown, work: () => T): T | undefined {
+    this.count++;
+    const elapsed = startClock();
+    let result: T | undefined;
+    try {
+      result = work();
+    } catch (err) {
+      this.thrown.add(this.count, input, `threw: ${String(err).slice(0, 200)}`);
+    }
+    const timing = elapsed();
+    this.maxMs = Math.max(this.maxMs, timing.ms);
+    this.blocking.addSlow(this.count, input, timing, BLOCK_LIMIT_MS, (ms) => `took ${ms.toFixed(1)} ms`);
+    return result;
+  }
+
+  /** Fails if a case held the loop too long, once the garbage collections of the run are reported. */
+  async assertFast(what: string): Promise<void> {
+    await gcReported();
+    this.blocking.assertNone(`${what}: slow (max ${this.maxMs.toFixed(1)} ms)`);
+  }
+}
+
 /** Messages our instrumented node sends: the `send` argument of a handler, or `node.send` from a timer. */
 type Sent = unknown;
 

@@ -8,12 +8,11 @@ import geofenceAlert = require('../../nodes/geofence-alert/geofence-alert');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import type { Alert } from '../../nodes/kernel/contract';
 import { registry } from '../../nodes/common/metrics';
-import { useWallClock } from '../../nodes/geofence-alert/wall-clock';
 import { FenceOutput, Geofence, type FenceSnapshot } from '../../nodes/geofence-alert/geofence';
 import { DEFAULT_OPTIONS } from '../../nodes/geofence-alert/fence-options';
 import { SiteView } from '../../nodes/kernel/site-view';
 import { helper, onTab, statusWhere, type FlowNode } from '../support/flow';
-import { FakeClock } from './fake-clock';
+import { useRuntimeWithFakeClock } from './fake-clock';
 import { T0, YARD } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -110,19 +109,7 @@ function heapAfterGc(): number {
 }
 
 describe('geofence-alert: positions from the future, and dogs the site does not list', () => {
-  let clock: FakeClock;
-  let restoreClock: () => void;
-
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
-  beforeEach(() => {
-    clock = new FakeClock(T0);
-    restoreClock = useWallClock(clock);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    restoreClock();
-  });
+  const clock = useRuntimeWithFakeClock(T0);
 
   it('one position an hour ahead: no false missing, the real positions count, nothing of it is saved', async () => {
     await helper.load([geofenceAlert, trackerSite, completeNode, catchNode] as never, flow());
@@ -135,7 +122,7 @@ describe('geofence-alert: positions from the future, and dogs the site does not 
     const before = await skewCounted('rex');
     const named = statusWhere(fence, (s) => s.text === 'rex: position 60 min ahead, ignored');
     for (let t = 0; t <= 300; t++) {
-      clock.advance(1000);
+      clock().advance(1000);
       // Rex leaves the yard at 200 s: a real exit, saved at once.
       const batch = [pos('rex', T0 + t * 1000, t < 200 ? 10 : 40), pos('bella', T0 + t * 1000, 12, 15)];
       if (t === 10 || t === 11) batch.push(pos('rex', T0 + t * 1000 + HOUR));
@@ -202,7 +189,7 @@ describe('geofence-alert: positions from the future, and dogs the site does not 
     await flood(50_000);
     const heap2 = heapAfterGc();
     assert.ok(heap2 - heap1 < 5e6, `the second 50 000 added ${((heap2 - heap1) / 1e6).toFixed(1)} MB`);
-    clock.advance(11_000);
+    clock().advance(11_000);
     assert.ok(JSON.stringify(saved() ?? {}).length < 2000, 'saved state holds the site dogs only');
     if (process.env.SHOW_FIGURES)
       console.log(
@@ -221,7 +208,7 @@ describe('geofence-alert: positions from the future, and dogs the site does not 
         await feed(Array.from({ length: 100 }, (_, k) => pos(`mac:${b}-${k}`, T0 + 1000 * (b + 1)))),
         undefined,
       );
-    clock.advance(11_000);
+    clock().advance(11_000);
     const dogs = Object.keys(saved()?.dogs ?? {});
     assert.equal(dogs.filter((d) => d.startsWith('mac:')).length, 100);
     assert.ok(dogs.includes('mac:4-99') && !dogs.includes('mac:0-0'), 'the least recently seen went first');
