@@ -343,20 +343,11 @@ export class Probe {
     this.current = input;
     if (TRACE === this.run) console.log(`  case #${this.run} of ${this.node.type}: ${show(input, 4000)}`);
     this.records.set(msg, { run: this.run, msg: input as Record<string, unknown>, dones: 0, errors: [] });
-    const elapsed = startClock();
-    try {
-      (this.node as unknown as Instrumented).receive(msg);
-    } catch (err) {
-      this.thrown.add(this.run, input, `receive threw: ${errorText(err).slice(0, 200)}`);
-    }
-    const timing = elapsed();
-    if (timing.ms > this.maxMs) this.maxMs = timing.ms;
-    this.blocking.addSlow(
-      this.run,
+    this.measure(
       input,
-      timing,
-      BLOCK_LIMIT_MS,
-      (ms) => `handler held the event loop ${ms.toFixed(1)} ms`,
+      () => (this.node as unknown as Instrumented).receive(msg),
+      'receive threw',
+      'handler held',
     );
   }
 
@@ -365,11 +356,16 @@ export class Probe {
     this.run++;
     this.cases++;
     this.current = input;
+    this.measure(input, work, 'threw', 'held');
+  }
+
+  /** Runs the work of the current case: a throw is a breach, the time it held the event loop a suspect. */
+  private measure(input: unknown, work: () => void, threw: string, held: string): void {
     const elapsed = startClock();
     try {
       work();
     } catch (err) {
-      this.thrown.add(this.run, input, `threw: ${errorText(err).slice(0, 200)}`);
+      this.thrown.add(this.run, input, `${threw}: ${errorText(err).slice(0, 200)}`);
     }
     const timing = elapsed();
     if (timing.ms > this.maxMs) this.maxMs = timing.ms;
@@ -378,7 +374,7 @@ export class Probe {
       input,
       timing,
       BLOCK_LIMIT_MS,
-      (ms) => `held the event loop ${ms.toFixed(1)} ms`,
+      (ms) => `${held} the event loop ${ms.toFixed(1)} ms`,
     );
   }
 

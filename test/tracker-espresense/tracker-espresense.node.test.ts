@@ -1,8 +1,6 @@
 // tracker-espresense on the real Node-RED runtime: ESPresense's messages (the recorded-format fixture)
 // published to a real Mosquitto, read by Node-RED's mqtt in node, turned into readings and scanner status.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'fs';
-import * as path from 'path';
 import type { Node } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trackerEspresense = require('../../nodes/tracker-espresense/tracker-espresense');
@@ -11,24 +9,11 @@ import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
 import { login } from '../deploy/mqtt-probe';
-import { RECORDED } from './fixtures';
+import { RECORDED, SITE } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js') as (red: unknown) => void;
 const NODES = [trackerSite, trackerEspresense, mqttNodes];
-
-const SITE = {
-  name: 'Home',
-  scanners: [
-    { id: 'pi-yard', x: 0, y: 0 },
-    { id: 'esp-kitchen', x: 10, y: 0 },
-    { id: 'garage', x: 0, y: 10 },
-  ],
-  dogs: [
-    { id: 'rex', name: 'Rex', beacon: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2' },
-    { id: 'bella', name: 'Bella', beacon: 'ac:23:3f:a3:80:4c' },
-  ],
-};
 
 interface Collector extends Node {
   got: Array<Record<string, unknown>>;

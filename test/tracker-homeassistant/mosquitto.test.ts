@@ -4,7 +4,7 @@
 // against the schema written from Home Assistant's documentation, ha-schema.ts), follows the states, sends
 // HA's birth message `online` on homeassistant/status, and sees entities removed when the site changes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node } from 'node-red';
