@@ -26,6 +26,24 @@ export function useBrokerAndRuntime(): () => RunningService {
   };
 }
 
+/** A flow's `mqtt-broker` config node (id `broker`) for the test's broker on `port`; `extra` adds or overrides. */
+export function brokerNode(port: number, extra: Record<string, unknown> = {}): FlowNode {
+  return {
+    id: 'broker',
+    type: 'mqtt-broker',
+    name: 'mosquitto',
+    broker: '127.0.0.1',
+    port: String(port),
+    clientid: '',
+    autoConnect: true,
+    usetls: false,
+    protocolVersion: '4',
+    keepalive: '60',
+    cleansession: true,
+    ...extra,
+  };
+}
+
 /** examples/<name>.json as shipped, but for the tab's environment values given (as the tab stores them). */
 export function exampleFlow(name: string, env: Record<string, string> = {}): FlowNode[] {
   const file = path.join(__dirname, '..', '..', '..', 'examples', `${name}.json`);

@@ -7,7 +7,7 @@ import trackerEspresense = require('../../nodes/tracker-espresense/tracker-espre
 import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
 import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
-import { coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
+import { brokerNode, coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
 import { login } from '../deploy/mqtt-probe';
 import { RECORDED, SITE } from './fixtures';
 
@@ -33,19 +33,7 @@ function collect(node: Node, count: number): Promise<Array<Record<string, unknow
 function flow(port: number, rooms = 'kitchen = esp-kitchen'): FlowNode[] {
   return onTab([
     { id: 'site', type: 'tracker-site', name: 'Home site', config: JSON.stringify(SITE) },
-    {
-      id: 'broker',
-      type: 'mqtt-broker',
-      name: 'mosquitto',
-      broker: '127.0.0.1',
-      port: String(port),
-      clientid: '',
-      autoConnect: true,
-      usetls: false,
-      protocolVersion: '4',
-      keepalive: '60',
-      cleansession: true,
-    },
+    brokerNode(port),
     {
       id: 'in',
       type: 'mqtt in',

@@ -11,7 +11,7 @@ import type { Node } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trackerHomeAssistant = require('../../nodes/tracker-homeassistant/tracker-homeassistant');
 import { helper, onTab, type FlowNode } from '../support/flow';
-import { coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
+import { brokerNode, coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
 import { requireBinary, startMosquitto, type RunningService } from '../support/services';
 import { login, type Probe, type Received } from '../deploy/mqtt-probe';
 import { discoveryProblems } from './ha-schema';
@@ -38,24 +38,13 @@ function flow(port: number, file: string): FlowNode[] {
   return onTab([
     // An inline site loads at once, before the broker connects: the birth message brings the configs out.
     { id: 'site', type: 'tracker-site', name: 'Home site', source: 'file', path: file, config: '' },
-    {
-      id: 'broker',
-      type: 'mqtt-broker',
-      name: 'mosquitto',
-      broker: '127.0.0.1',
-      port: String(port),
-      clientid: '',
-      autoConnect: true,
-      usetls: false,
-      protocolVersion: '4',
-      keepalive: '60',
-      cleansession: true,
+    brokerNode(port, {
       birthTopic: 'dogtracker/v1/status/hub',
       birthQos: '1',
       birthRetain: 'true',
       birthPayload: 'online',
       birthMsg: {},
-    },
+    }),
     { id: 'ha', type: 'tracker-homeassistant', name: 'to home assistant', site: 'site', wires: [['out']] },
     // As the help says: topic, QoS and retain left blank, so each message's own are used.
     {
