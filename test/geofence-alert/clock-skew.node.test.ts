@@ -11,9 +11,9 @@ import { registry } from '../../nodes/common/metrics';
 import { FenceOutput, Geofence, type FenceSnapshot } from '../../nodes/geofence-alert/geofence';
 import { DEFAULT_OPTIONS } from '../../nodes/geofence-alert/fence-options';
 import { SiteView } from '../../nodes/kernel/site-view';
-import { helper, onTab, statusWhere, type FlowNode } from '../support/flow';
+import { helper, statusWhere, type FlowNode } from '../support/flow';
 import { useRuntimeWithFakeClock } from './fake-clock';
-import { T0, YARD } from './fixtures';
+import { fenceFlow, T0, YARD } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const completeNode: unknown = require('@node-red/nodes/core/common/24-complete.js');
@@ -45,27 +45,8 @@ const pos = (dog: string, ts: number, x = 10, y = 15): Record<string, unknown> =
   accuracy: 1,
 });
 
-function flow(fence: Record<string, unknown> = {}): FlowNode[] {
-  return onTab([
-    { id: 'site1', type: 'tracker-site', name: 'the site', config: JSON.stringify(SITE) },
-    {
-      id: 'fence',
-      type: 'geofence-alert',
-      name: 'the fence',
-      site: 'site1',
-      holdS: 5,
-      missingS: 60,
-      ...fence,
-      wires: [['alerts'], ['states']],
-    },
-    { id: 'alerts', type: 'helper' },
-    { id: 'states', type: 'helper' },
-    { id: 'done1', type: 'complete', scope: ['fence'], wires: [['completed']] },
-    { id: 'catch1', type: 'catch', scope: ['fence'], wires: [['errors']] },
-    { id: 'completed', type: 'helper' },
-    { id: 'errors', type: 'helper' },
-  ]);
-}
+const flow = (fence: Record<string, unknown> = {}): FlowNode[] =>
+  fenceFlow(SITE, { holdS: 5, missingS: 60, ...fence });
 
 let waiter: ((error: string | undefined) => void) | undefined;
 

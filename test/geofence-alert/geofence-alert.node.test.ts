@@ -11,9 +11,9 @@ import { registry } from '../../nodes/common/metrics';
 import type { DogZoneState } from '../../nodes/geofence-alert/geofence';
 import geofenceAlert = require('../../nodes/geofence-alert/geofence-alert');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
-import { helper, onTab, statusWhere, type FlowNode, type Status } from '../support/flow';
+import { helper, statusWhere, type FlowNode, type Status } from '../support/flow';
 import { useRuntimeWithFakeClock } from './fake-clock';
-import { T0, YARD } from './fixtures';
+import { fenceFlow, T0, YARD } from './fixtures';
 
 // Node-RED's own Complete and Catch nodes tell the test when the node has finished with a message.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -63,29 +63,8 @@ function stay(dog: string, from: number, to: number, x: number, y: number): Reco
   return Array.from({ length: to - from + 1 }, (_, i) => pos(dog, from + i, x, y));
 }
 
-function flow(fence: Record<string, unknown> = {}, site: Record<string, unknown> = {}): FlowNode[] {
-  return onTab([
-    { id: 'site1', type: 'tracker-site', name: 'the site', config: JSON.stringify(SITE), ...site },
-    {
-      id: 'fence',
-      type: 'geofence-alert',
-      name: 'the fence',
-      site: 'site1',
-      confidence: 90,
-      marginM: 2,
-      holdS: 5,
-      missingS: 120,
-      ...fence,
-      wires: [['alerts'], ['states']],
-    },
-    { id: 'alerts', type: 'helper' },
-    { id: 'states', type: 'helper' },
-    { id: 'done1', type: 'complete', scope: ['fence'], wires: [['completed']] },
-    { id: 'catch1', type: 'catch', scope: ['fence'], wires: [['errors']] },
-    { id: 'completed', type: 'helper' },
-    { id: 'errors', type: 'helper' },
-  ]);
-}
+const flow = (fence: Record<string, unknown> = {}, site: Record<string, unknown> = {}): FlowNode[] =>
+  fenceFlow(SITE, { confidence: 90, marginM: 2, holdS: 5, missingS: 120, ...fence }, site);
 
 interface Fed {
   alerts: Msg<Alert>[];
