@@ -18,6 +18,7 @@ import { siteText } from '../tracker-site/fixtures';
 import {
   alert as alertFixture,
   health as healthFixture,
+  influxNodes,
   position as positionFixture,
   reading as readingFixture,
 } from '../influx-write/fixtures';
@@ -86,27 +87,12 @@ fuzzNode({
   target: 'influx-write',
   nodes: [trackerInflux, influxWrite],
   get flow() {
-    return onTab([
-      {
-        id: 'conn1',
-        type: 'tracker-influx',
-        name: 'nowhere',
-        version: '1',
-        url: `http://127.0.0.1:${influxPort}`,
-        database: 'dogs',
-      },
-      {
-        id: 'w1',
-        type: 'influx-write',
-        name: 'store',
-        server: 'conn1',
-        batchSize: 500,
-        flushMs: 50,
-        retryMinS: 0.05,
-        retryMaxS: 0.4,
-        wires: [[]],
-      },
-    ]);
+    return onTab(
+      influxNodes(
+        { name: 'nowhere', url: `http://127.0.0.1:${influxPort}`, database: 'dogs' },
+        { wires: [[]] },
+      ),
+    );
   },
   id: 'w1',
   cases: 8_000,
