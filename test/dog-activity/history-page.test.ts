@@ -19,6 +19,7 @@ import { helper, onTab, type Status } from '../support/flow';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
 import { baseUrl, serveHttpNode, trackerMapServed } from '../tracker-map/harness';
 import { siteText } from '../tracker-site/fixtures';
+import { poolAlert } from './fixtures';
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const DB = 'dogtracker';
@@ -41,16 +42,7 @@ function positions(): Array<Record<string, unknown>> {
   return out;
 }
 
-const ALERT = {
-  v: 1,
-  type: 'alert',
-  event: 'enter',
-  dog: 'rex',
-  zone: 'pool',
-  kind: 'forbidden',
-  severity: 'critical',
-  ts: T0 + 480 * 5000,
-};
+const ALERT = poolAlert(T0 + 480 * 5000);
 
 function flow(
   influxUrl: string,
@@ -275,6 +267,17 @@ describe('dog-activity history page', function () {
         hasTouch: true,
       });
       const page = context.pages()[0] ?? (await context.newPage());
+      /** Moves the replay slider to `ts`, as dragging it does. */
+      const seek = (ts: number): Promise<void> =>
+        page.$eval(
+          '#slider',
+          (el, t) => {
+            const input = el as HTMLInputElement;
+            input.value = String(t);
+            input.dispatchEvent(new Event('input'));
+          },
+          ts,
+        );
       const problems: string[] = [];
       const external: string[] = [];
       page.on('pageerror', (err) => problems.push(err.message));
@@ -291,15 +294,7 @@ describe('dog-activity history page', function () {
       assert.equal(await page.locator('#alerts li').count(), 1);
       const before = await page.$eval('.dog-marker', (el) => el.getBoundingClientRect().toJSON() as DOMRect);
       // Halfway through the pool stay (10:45 UTC): the marker jumps to the pool's corner of the yard.
-      await page.$eval(
-        '#slider',
-        (el, ts) => {
-          const input = el as HTMLInputElement;
-          input.value = String(ts);
-          input.dispatchEvent(new Event('input'));
-        },
-        T0 + 540 * 5000,
-      );
+      await seek(T0 + 540 * 5000);
       assert.equal(await page.textContent('#clock'), '09:45');
       const after = await page.$eval('.dog-marker', (el) => el.getBoundingClientRect().toJSON() as DOMRect);
       assert.ok(
@@ -316,15 +311,7 @@ describe('dog-activity history page', function () {
       await page.waitForFunction(() => document.getElementById('clock')?.textContent !== '09:45');
       await page.click('#play');
       assert.equal(await page.getAttribute('#play', 'aria-label'), 'Play');
-      await page.$eval(
-        '#slider',
-        (el, ts) => {
-          const input = el as HTMLInputElement;
-          input.value = String(ts);
-          input.dispatchEvent(new Event('input'));
-        },
-        T0 + 540 * 5000,
-      );
+      await seek(T0 + 540 * 5000);
       mkdirSync(IMAGES, { recursive: true });
       await page.screenshot({ path: path.join(IMAGES, 'history-replay.png'), fullPage: true });
       assert.deepEqual(problems, []);

@@ -4,31 +4,11 @@ import assert from 'node:assert/strict';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { readRange } from '../../nodes/dog-activity/history/params';
 import { historyReport, influxQLRunner } from '../../nodes/dog-activity/history/report';
-import { validateSite } from '../../nodes/kernel/site-document';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
+import { historySite } from './fixtures';
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const DB = 'history';
-
-const siteResult = validateSite({
-  name: 'h',
-  scanners: [],
-  dogs: [{ id: 'rex', beacon: 'ac:23:3f:a3:80:4b' }],
-  zones: [
-    {
-      id: 'yard',
-      name: 'Yard',
-      kind: 'safe',
-      polygon: [
-        [0, 0],
-        [20, 0],
-        [20, 30],
-        [0, 30],
-      ],
-    },
-    { id: 'pool', name: 'Pool', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 } },
-  ],
-});
 
 describe('history report from InfluxDB 1.x', function () {
   this.timeout(60_000);
@@ -67,11 +47,10 @@ describe('history report from InfluxDB 1.x', function () {
   after(() => influx?.dispose());
 
   it('reads the track, the alerts, the heatmap and the minutes in each zone of the day', async () => {
-    assert.ok(siteResult.ok);
     const run = influxQLRunner({ url: influx.url, database: DB, timeoutMs: 5000 });
     const range = readRange({ dog: 'rex', from: String(T0), to: String(T0 + 1_500_000) }, 'UTC', ['rex']);
     const box = { minX: 0, minY: 0, maxX: 40, maxY: 50 };
-    const report = await historyReport(range, { zones: siteResult.site.zones, box }, 'UTC', run);
+    const report = await historyReport(range, { zones: historySite().zones, box }, 'UTC', run);
     assert.equal(report.bucketMs, undefined);
     assert.equal(report.track.length, 1500);
     assert.deepEqual(report.alerts, [
@@ -86,11 +65,10 @@ describe('history report from InfluxDB 1.x', function () {
   });
 
   it('averages a long range server-side into at most maxPoints, and still counts the zone minutes', async () => {
-    assert.ok(siteResult.ok);
     const run = influxQLRunner({ url: influx.url, database: DB, timeoutMs: 5000 });
     const range = readRange({ dog: 'rex', day: '2026-11-02' }, 'UTC', ['rex']);
     const box = { minX: 0, minY: 0, maxX: 40, maxY: 50 };
-    const report = await historyReport(range, { zones: siteResult.site.zones, box }, 'UTC', run, 500);
+    const report = await historyReport(range, { zones: historySite().zones, box }, 'UTC', run, 500);
     assert.equal(report.bucketMs, 173_000);
     assert.ok(report.track.length <= 500 && report.track.length >= 8, String(report.track.length));
     const yard = report.days[0].zones[0];

@@ -10,35 +10,14 @@ import {
   trackInfluxQL,
 } from '../../nodes/dog-activity/history/queries';
 import { heatmap, timeInZones } from '../../nodes/dog-activity/history/zones';
-import { validateSite, type Site } from '../../nodes/kernel/site-document';
+import type { Site } from '../../nodes/kernel/site-document';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
+import { historySite, poolAlert } from './fixtures';
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const DB = 'dogtracker';
 
-function site(): Site {
-  const r = validateSite({
-    name: 'h',
-    scanners: [],
-    dogs: [{ id: 'rex', beacon: 'ac:23:3f:a3:80:4b' }],
-    zones: [
-      {
-        id: 'yard',
-        name: 'Yard',
-        kind: 'safe',
-        polygon: [
-          [0, 0],
-          [20, 0],
-          [20, 30],
-          [0, 30],
-        ],
-      },
-      { id: 'pool', name: 'Pool, deep', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 } },
-    ],
-  });
-  assert.ok(r.ok, JSON.stringify(r));
-  return r.site;
-}
+const site = (): Site => historySite('Pool, deep'); // a name CSV must quote
 
 /** One position a second: 10 min in the yard (10, 20), 5 min in the pool (5, 5), 10 min outside (30, 40), 5 min yard. */
 function positions(): Array<Record<string, unknown>> {
@@ -75,17 +54,7 @@ describe('history against InfluxDB 1.x', function () {
   before(async function () {
     influx = await startInfluxdb(requireBinary(this, 'influxd', 'influxdb'));
     await influx.query(`CREATE DATABASE ${DB}`);
-    const alert = {
-      v: 1,
-      type: 'alert',
-      event: 'enter',
-      dog: 'rex',
-      zone: 'pool',
-      kind: 'forbidden',
-      severity: 'critical',
-      ts: T0 + 600_000,
-    };
-    const { lines, errors } = toLineProtocol([...positions(), alert]);
+    const { lines, errors } = toLineProtocol([...positions(), poolAlert(T0 + 600_000)]);
     assert.deepEqual(errors, []);
     const res = await fetch(`${influx.url}/write?db=${DB}&precision=ms`, {
       method: 'POST',

@@ -7,16 +7,7 @@ import { nonFinitePath } from '../../nodes/kernel/checks';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { VECTORS } from '../beacon-scan/vectors';
 import { alert, health, position, reading } from '../influx-write/fixtures';
-import {
-  BLOCK_LIMIT_MS,
-  Breaches,
-  countCases,
-  ERROR_TEXT_LIMIT,
-  gcReported,
-  runs,
-  SEED,
-  startClock,
-} from './harness';
+import { BLOCK_LIMIT_MS, Breaches, countCases, ERROR_TEXT_LIMIT, runs, SEED, TimedCases } from './harness';
 import { fcOptions, garbage, hostile, hostileTs } from './generators';
 
 const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -61,45 +52,32 @@ const advert: fc.Arbitrary<AdvertData> = fc.oneof(
 
 describe('fuzz: BLE frame decoder', function () {
   this.timeout(60_000);
-  const thrown = new Breaches();
+  const cases = new TimedCases();
   const nonFinite = new Breaches();
   const longText = new Breaches();
-  const blocking = new Breaches();
-  let cases = 0;
-  let maxMs = 0;
 
   before(() => {
     fc.assert(
       fc.property(advert, (ad) => {
-        cases++;
-        const elapsed = startClock();
-        try {
+        cases.run(ad, () => {
           const d = decodeAdvert(ad);
           const id = frameId(d, 'aa:bb:cc:dd:ee:ff');
           const where = nonFinitePath(d);
-          if (where) nonFinite.add(cases, ad, `decoded ${where} is not finite (frame ${d.frame})`);
+          if (where) nonFinite.add(cases.count, ad, `decoded ${where} is not finite (frame ${d.frame})`);
           if ((d.undecoded ?? '').length >= ERROR_TEXT_LIMIT || id.length >= ERROR_TEXT_LIMIT)
-            longText.add(cases, ad, `undecoded ${d.undecoded?.length} chars, id ${id.length} chars`);
-        } catch (err) {
-          thrown.add(cases, ad, `threw: ${String(err).slice(0, 200)}`);
-        }
-        const timing = elapsed();
-        maxMs = Math.max(maxMs, timing.ms);
-        blocking.addSlow(cases, ad, timing, BLOCK_LIMIT_MS, (ms) => `took ${ms.toFixed(1)} ms`);
+            longText.add(cases.count, ad, `undecoded ${d.undecoded?.length} chars, id ${id.length} chars`);
+        });
       }),
       fcOptions(SEED + 41, runs(22_000)),
     );
-    countCases('BLE frame decoder', cases);
+    countCases('BLE frame decoder', cases.count);
   });
 
-  it('never throws (pure and total)', () => thrown.assertNone('frames: throws'));
+  it('never throws (pure and total)', () => cases.thrown.assertNone('frames: throws'));
   it('decodes no non-finite number', () => nonFinite.assertNone('frames: non-finite'));
   it(`keeps its explanations under ${ERROR_TEXT_LIMIT} characters`, () =>
     longText.assertNone('frames: long texts'));
-  it(`decodes each advertisement in under ${BLOCK_LIMIT_MS} ms`, async () => {
-    await gcReported();
-    blocking.assertNone(`frames: slow (max ${maxMs.toFixed(1)} ms)`);
-  });
+  it(`decodes each advertisement in under ${BLOCK_LIMIT_MS} ms`, () => cases.assertFast('frames'));
   it('still decodes every shared vector as expected', () => {
     for (const v of VECTORS) {
       const ad: AdvertData = {};
@@ -125,12 +103,9 @@ const message = fc.oneof(
 
 describe('fuzz: influx-write conversion core', function () {
   this.timeout(60_000);
-  const thrown = new Breaches();
+  const cases = new TimedCases();
   const badLines = new Breaches();
   const longErrors = new Breaches();
-  const blocking = new Breaches();
-  let cases = 0;
-  let maxMs = 0;
 
   before(() => {
     const input = fc.oneof(
@@ -141,9 +116,7 @@ describe('fuzz: influx-write conversion core', function () {
     );
     fc.assert(
       fc.property(input, (payload) => {
-        cases++;
-        const elapsed = startClock();
-        try {
+        cases.run(payload, () => {
           const { lines, errors } = toLineProtocol(payload);
           for (const line of lines) {
             // Line protocol has no NaN or Infinity, and InfluxDB keeps times (ns) from 1677 to 2262 only:
@@ -156,32 +129,24 @@ describe('fuzz: influx-write conversion core', function () {
               .replace(/\s\S+$/, '')
               .replace(/"(?:[^"\\]|\\.)*"/g, '""');
             if (/=-?(NaN|Infinity|inf)\b/i.test(fields) || !(Math.abs(ms) <= INFLUX_MAX_MS))
-              badLines.add(cases, payload, `line: ${line.slice(0, 200)}`);
+              badLines.add(cases.count, payload, `line: ${line.slice(0, 200)}`);
           }
           const long = errors.find((e) => e.length >= ERROR_TEXT_LIMIT);
           if (long)
-            longErrors.add(cases, payload, `an error of ${long.length} chars: ${long.slice(0, 120)}…`);
-        } catch (err) {
-          thrown.add(cases, payload, `threw: ${String(err).slice(0, 200)}`);
-        }
-        const timing = elapsed();
-        maxMs = Math.max(maxMs, timing.ms);
-        blocking.addSlow(cases, payload, timing, BLOCK_LIMIT_MS, (ms) => `took ${ms.toFixed(1)} ms`);
+            longErrors.add(cases.count, payload, `an error of ${long.length} chars: ${long.slice(0, 120)}…`);
+        });
       }),
       fcOptions(SEED + 42, runs(8_000)),
     );
-    countCases('influx-write conversion core', cases);
+    countCases('influx-write conversion core', cases.count);
   });
 
-  it('never throws', () => thrown.assertNone('toLineProtocol: throws'));
+  it('never throws', () => cases.thrown.assertNone('toLineProtocol: throws'));
   it("writes no NaN or Infinity and no time outside InfluxDB's range into a line", () =>
     badLines.assertNone('toLineProtocol: bad lines'));
   it(`keeps each error under ${ERROR_TEXT_LIMIT} characters`, () =>
     longErrors.assertNone('toLineProtocol: long errors'));
-  it(`converts each message in under ${BLOCK_LIMIT_MS} ms`, async () => {
-    await gcReported();
-    blocking.assertNone(`toLineProtocol: slow (max ${maxMs.toFixed(1)} ms)`);
-  });
+  it(`converts each message in under ${BLOCK_LIMIT_MS} ms`, () => cases.assertFast('toLineProtocol'));
   it('still converts the contract messages as before', () => {
     assert.deepEqual(toLineProtocol(reading), {
       lines: [

@@ -208,6 +208,40 @@ export class Breaches {
   }
 }
 
+/**
+ * The cases of a pure, synchronous target, each counted and timed: what throws is a breach of `thrown`, a
+ * case that holds the event loop BLOCK_LIMIT_MS or more a suspect of `blocking`; the slowest time is kept
+ * for the report.
+ */
+export class TimedCases {
+  readonly thrown = new Breaches();
+  readonly blocking = new Breaches();
+  count = 0;
+  maxMs = 0;
+
+  /** Runs one case: what `work` returns, or undefined when it threw. */
+  run<T>(input: unknown, work: () => T): T | undefined {
+    this.count++;
+    const elapsed = startClock();
+    let result: T | undefined;
+    try {
+      result = work();
+    } catch (err) {
+      this.thrown.add(this.count, input, `threw: ${String(err).slice(0, 200)}`);
+    }
+    const timing = elapsed();
+    this.maxMs = Math.max(this.maxMs, timing.ms);
+    this.blocking.addSlow(this.count, input, timing, BLOCK_LIMIT_MS, (ms) => `took ${ms.toFixed(1)} ms`);
+    return result;
+  }
+
+  /** Fails if a case held the loop too long, once the garbage collections of the run are reported. */
+  async assertFast(what: string): Promise<void> {
+    await gcReported();
+    this.blocking.assertNone(`${what}: slow (max ${this.maxMs.toFixed(1)} ms)`);
+  }
+}
+
 /** Messages our instrumented node sends: the `send` argument of a handler, or `node.send` from a timer. */
 type Sent = unknown;
 
@@ -309,20 +343,11 @@ export class Probe {
     this.current = input;
     if (TRACE === this.run) console.log(`  case #${this.run} of ${this.node.type}: ${show(input, 4000)}`);
     this.records.set(msg, { run: this.run, msg: input as Record<string, unknown>, dones: 0, errors: [] });
-    const elapsed = startClock();
-    try {
-      (this.node as unknown as Instrumented).receive(msg);
-    } catch (err) {
-      this.thrown.add(this.run, input, `receive threw: ${errorText(err).slice(0, 200)}`);
-    }
-    const timing = elapsed();
-    if (timing.ms > this.maxMs) this.maxMs = timing.ms;
-    this.blocking.addSlow(
-      this.run,
+    this.measure(
       input,
-      timing,
-      BLOCK_LIMIT_MS,
-      (ms) => `handler held the event loop ${ms.toFixed(1)} ms`,
+      () => (this.node as unknown as Instrumented).receive(msg),
+      'receive threw',
+      'handler held',
     );
   }
 
@@ -331,11 +356,16 @@ export class Probe {
     this.run++;
     this.cases++;
     this.current = input;
+    this.measure(input, work, 'threw', 'held');
+  }
+
+  /** Runs the work of the current case: a throw is a breach, the time it held the event loop a suspect. */
+  private measure(input: unknown, work: () => void, threw: string, held: string): void {
     const elapsed = startClock();
     try {
       work();
     } catch (err) {
-      this.thrown.add(this.run, input, `threw: ${errorText(err).slice(0, 200)}`);
+      this.thrown.add(this.run, input, `${threw}: ${errorText(err).slice(0, 200)}`);
     }
     const timing = elapsed();
     if (timing.ms > this.maxMs) this.maxMs = timing.ms;
@@ -344,7 +374,7 @@ export class Probe {
       input,
       timing,
       BLOCK_LIMIT_MS,
-      (ms) => `held the event loop ${ms.toFixed(1)} ms`,
+      (ms) => `${held} the event loop ${ms.toFixed(1)} ms`,
     );
   }
 

@@ -18,6 +18,7 @@ import { siteText } from '../tracker-site/fixtures';
 import {
   alert as alertFixture,
   health as healthFixture,
+  influxNodes,
   position as positionFixture,
   reading as readingFixture,
 } from '../influx-write/fixtures';
@@ -29,35 +30,32 @@ const ts = fc.oneof({ arbitrary: validTs, weight: 20 }, { arbitrary: hostileTs, 
 const dog = someId(['rex', 'bella']);
 const node = someId(['pi-yard-ne', 'pi-1', 'pi-2']);
 
-const reading = fc
-  .record({ base: fc.constant(readingFixture), ts, dog, scanner: node })
-  .map(({ base, ...r }) => ({ ...base, ...r }));
-const position = fc
-  .record({
-    base: fc.constant(positionFixture),
-    ts,
-    dog,
-    x: fc.double({ min: -40, max: 40, noNaN: true }),
-    y: fc.double({ min: -40, max: 40, noNaN: true }),
-  })
-  .map(({ base, ...p }) => ({ ...base, ...p }));
-const alert = fc
-  .record({
-    base: fc.constant(alertFixture),
-    ts,
-    dog,
-    event: fc.constantFrom('enter', 'exit', 'dwell', 'missing', 'found', 'node-offline'),
-  })
-  .map(({ base, ...a }) => ({ ...base, ...a }));
-const health = fc
-  .record({
-    base: fc.constant(healthFixture),
-    ts,
-    node,
-    cpu: fc.double({ min: 0, max: 100, noNaN: true }),
-    tempC: fc.double({ min: 20, max: 90, noNaN: true }),
-  })
-  .map(({ base, ...h }) => ({ ...base, ...h }));
+/** A contract example with some of its fields drawn afresh. */
+function varied<B extends object, R>(
+  base: B,
+  fields: { [K in keyof R]: fc.Arbitrary<R[K]> },
+): fc.Arbitrary<B & R> {
+  return fc.record(fields).map((r) => ({ ...base, ...r }));
+}
+
+const reading = varied(readingFixture, { ts, dog, scanner: node });
+const position = varied(positionFixture, {
+  ts,
+  dog,
+  x: fc.double({ min: -40, max: 40, noNaN: true }),
+  y: fc.double({ min: -40, max: 40, noNaN: true }),
+});
+const alert = varied(alertFixture, {
+  ts,
+  dog,
+  event: fc.constantFrom('enter', 'exit', 'dwell', 'missing', 'found', 'node-offline'),
+});
+const health = varied(healthFixture, {
+  ts,
+  node,
+  cpu: fc.double({ min: 0, max: 100, noNaN: true }),
+  tempC: fc.double({ min: 20, max: 90, noNaN: true }),
+});
 
 const contractMessage = fc.oneof(reading, position, alert, health) as fc.Arbitrary<Record<string, unknown>>;
 
@@ -89,27 +87,12 @@ fuzzNode({
   target: 'influx-write',
   nodes: [trackerInflux, influxWrite],
   get flow() {
-    return onTab([
-      {
-        id: 'conn1',
-        type: 'tracker-influx',
-        name: 'nowhere',
-        version: '1',
-        url: `http://127.0.0.1:${influxPort}`,
-        database: 'dogs',
-      },
-      {
-        id: 'w1',
-        type: 'influx-write',
-        name: 'store',
-        server: 'conn1',
-        batchSize: 500,
-        flushMs: 50,
-        retryMinS: 0.05,
-        retryMaxS: 0.4,
-        wires: [[]],
-      },
-    ]);
+    return onTab(
+      influxNodes(
+        { name: 'nowhere', url: `http://127.0.0.1:${influxPort}`, database: 'dogs' },
+        { wires: [[]] },
+      ),
+    );
   },
   id: 'w1',
   cases: 8_000,

@@ -10,6 +10,7 @@ import { useWallClock } from '../../nodes/geofence-alert/wall-clock';
 import { NO_NOISE, SiteSimulator } from '../../nodes/kernel/simulation';
 import { parseSite } from '../../nodes/kernel/site-document';
 import { onTab } from '../support/flow';
+import { yardAndPoolZones } from '../support/sites';
 import { FakeClock } from '../geofence-alert/fake-clock';
 import { feedGood, fuzzNode } from './fuzz-node';
 import {
@@ -41,20 +42,7 @@ const YARD_SITE = JSON.stringify({
     { id: 'rex', name: 'Rex', beacon: MAC_REX },
     { id: 'bella', name: 'Bella', beacon: MAC_BELLA },
   ],
-  zones: [
-    {
-      id: 'yard',
-      name: 'Yard',
-      kind: 'safe',
-      polygon: [
-        [0, 0],
-        [20, 0],
-        [20, 30],
-        [0, 30],
-      ],
-    },
-    { id: 'pool', name: 'Pool', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 } },
-  ],
+  zones: yardAndPoolZones(),
 });
 
 const SITE_NODE = { id: 'site1', type: 'tracker-site', name: 'the yard', config: YARD_SITE };

@@ -8,13 +8,12 @@ import geofenceAlert = require('../../nodes/geofence-alert/geofence-alert');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import type { Alert } from '../../nodes/kernel/contract';
 import { registry } from '../../nodes/common/metrics';
-import { useWallClock } from '../../nodes/geofence-alert/wall-clock';
 import { FenceOutput, Geofence, type FenceSnapshot } from '../../nodes/geofence-alert/geofence';
 import { DEFAULT_OPTIONS } from '../../nodes/geofence-alert/fence-options';
 import { SiteView } from '../../nodes/kernel/site-view';
-import { helper, onTab, statusWhere, type FlowNode } from '../support/flow';
-import { FakeClock } from './fake-clock';
-import { T0, YARD } from './fixtures';
+import { helper, statusWhere, type FlowNode } from '../support/flow';
+import { useRuntimeWithFakeClock } from './fake-clock';
+import { fenceFlow, T0, YARD } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const completeNode: unknown = require('@node-red/nodes/core/common/24-complete.js');
@@ -46,27 +45,8 @@ const pos = (dog: string, ts: number, x = 10, y = 15): Record<string, unknown> =
   accuracy: 1,
 });
 
-function flow(fence: Record<string, unknown> = {}): FlowNode[] {
-  return onTab([
-    { id: 'site1', type: 'tracker-site', name: 'the site', config: JSON.stringify(SITE) },
-    {
-      id: 'fence',
-      type: 'geofence-alert',
-      name: 'the fence',
-      site: 'site1',
-      holdS: 5,
-      missingS: 60,
-      ...fence,
-      wires: [['alerts'], ['states']],
-    },
-    { id: 'alerts', type: 'helper' },
-    { id: 'states', type: 'helper' },
-    { id: 'done1', type: 'complete', scope: ['fence'], wires: [['completed']] },
-    { id: 'catch1', type: 'catch', scope: ['fence'], wires: [['errors']] },
-    { id: 'completed', type: 'helper' },
-    { id: 'errors', type: 'helper' },
-  ]);
-}
+const flow = (fence: Record<string, unknown> = {}): FlowNode[] =>
+  fenceFlow(SITE, { holdS: 5, missingS: 60, ...fence });
 
 let waiter: ((error: string | undefined) => void) | undefined;
 
@@ -110,19 +90,7 @@ function heapAfterGc(): number {
 }
 
 describe('geofence-alert: positions from the future, and dogs the site does not list', () => {
-  let clock: FakeClock;
-  let restoreClock: () => void;
-
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
-  beforeEach(() => {
-    clock = new FakeClock(T0);
-    restoreClock = useWallClock(clock);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    restoreClock();
-  });
+  const clock = useRuntimeWithFakeClock(T0);
 
   it('one position an hour ahead: no false missing, the real positions count, nothing of it is saved', async () => {
     await helper.load([geofenceAlert, trackerSite, completeNode, catchNode] as never, flow());
@@ -135,7 +103,7 @@ describe('geofence-alert: positions from the future, and dogs the site does not 
     const before = await skewCounted('rex');
     const named = statusWhere(fence, (s) => s.text === 'rex: position 60 min ahead, ignored');
     for (let t = 0; t <= 300; t++) {
-      clock.advance(1000);
+      clock().advance(1000);
       // Rex leaves the yard at 200 s: a real exit, saved at once.
       const batch = [pos('rex', T0 + t * 1000, t < 200 ? 10 : 40), pos('bella', T0 + t * 1000, 12, 15)];
       if (t === 10 || t === 11) batch.push(pos('rex', T0 + t * 1000 + HOUR));
@@ -202,7 +170,7 @@ describe('geofence-alert: positions from the future, and dogs the site does not 
     await flood(50_000);
     const heap2 = heapAfterGc();
     assert.ok(heap2 - heap1 < 5e6, `the second 50 000 added ${((heap2 - heap1) / 1e6).toFixed(1)} MB`);
-    clock.advance(11_000);
+    clock().advance(11_000);
     assert.ok(JSON.stringify(saved() ?? {}).length < 2000, 'saved state holds the site dogs only');
     if (process.env.SHOW_FIGURES)
       console.log(
@@ -221,7 +189,7 @@ describe('geofence-alert: positions from the future, and dogs the site does not 
         await feed(Array.from({ length: 100 }, (_, k) => pos(`mac:${b}-${k}`, T0 + 1000 * (b + 1)))),
         undefined,
       );
-    clock.advance(11_000);
+    clock().advance(11_000);
     const dogs = Object.keys(saved()?.dogs ?? {});
     assert.equal(dogs.filter((d) => d.startsWith('mac:')).length, 100);
     assert.ok(dogs.includes('mac:4-99') && !dogs.includes('mac:0-0'), 'the least recently seen went first');

@@ -1,5 +1,6 @@
 // A wall clock that moves only when a test says so, for geofence-alert's silence timer.
-import type { TimerHandle, WallClock } from '../../nodes/geofence-alert/wall-clock';
+import { useWallClock, type TimerHandle, type WallClock } from '../../nodes/geofence-alert/wall-clock';
+import { helper } from '../support/flow';
 
 interface Interval {
   callback: () => void;
@@ -50,4 +51,27 @@ export class FakeClock implements WallClock {
     }
     this.time = end;
   }
+}
+
+/**
+ * Registers, in the calling `describe`, hooks that run the test runtime and give each test a fresh clock
+ * starting at `start` as geofence-alert's wall clock. The returned function gives the current test's clock.
+ */
+export function useRuntimeWithFakeClock(start: number): () => FakeClock {
+  let clock: FakeClock | undefined;
+  let restoreClock: (() => void) | undefined;
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  beforeEach(() => {
+    clock = new FakeClock(start);
+    restoreClock = useWallClock(clock);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    restoreClock?.();
+  });
+  return () => {
+    if (!clock) throw new Error('the clock is made in the beforeEach hook');
+    return clock;
+  };
 }

@@ -5,6 +5,7 @@ import { DEFAULT_OPTIONS, type FenceOptions } from '../../nodes/geofence-alert/f
 import { FenceOutput, Geofence } from '../../nodes/geofence-alert/geofence';
 import type { FencePosition } from '../../nodes/geofence-alert/position-input';
 import { SiteView } from '../../nodes/kernel/site-view';
+import { onTab, type FlowNode } from '../support/flow';
 
 export const T0 = 1763800000000;
 
@@ -35,6 +36,34 @@ export function yardAndPool(extra: Record<string, unknown> = {}): SiteView {
   return siteWith([
     { id: 'yard', name: 'Yard', kind: 'safe', polygon: YARD, ...extra },
     { id: 'pool', name: 'Pool', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 } },
+  ]);
+}
+
+/**
+ * A geofence-alert node `fence` on the test runtime: its site node `site1`, helpers on its two outputs
+ * (`alerts`, `states`), and Complete and Catch nodes scoped to it (`completed`, `errors`).
+ */
+export function fenceFlow(
+  site: object,
+  fence: Record<string, unknown> = {},
+  siteNode: Record<string, unknown> = {},
+): FlowNode[] {
+  return onTab([
+    { id: 'site1', type: 'tracker-site', name: 'the site', config: JSON.stringify(site), ...siteNode },
+    {
+      id: 'fence',
+      type: 'geofence-alert',
+      name: 'the fence',
+      site: 'site1',
+      ...fence,
+      wires: [['alerts'], ['states']],
+    },
+    { id: 'alerts', type: 'helper' },
+    { id: 'states', type: 'helper' },
+    { id: 'done1', type: 'complete', scope: ['fence'], wires: [['completed']] },
+    { id: 'catch1', type: 'catch', scope: ['fence'], wires: [['errors']] },
+    { id: 'completed', type: 'helper' },
+    { id: 'errors', type: 'helper' },
   ]);
 }
 

@@ -9,12 +9,11 @@ import type { Node } from 'node-red';
 import type { Alert } from '../../nodes/kernel/contract';
 import { registry } from '../../nodes/common/metrics';
 import type { DogZoneState } from '../../nodes/geofence-alert/geofence';
-import { useWallClock } from '../../nodes/geofence-alert/wall-clock';
 import geofenceAlert = require('../../nodes/geofence-alert/geofence-alert');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
-import { helper, onTab, statusWhere, type FlowNode, type Status } from '../support/flow';
-import { FakeClock } from './fake-clock';
-import { T0, YARD } from './fixtures';
+import { helper, statusWhere, type FlowNode, type Status } from '../support/flow';
+import { useRuntimeWithFakeClock } from './fake-clock';
+import { fenceFlow, T0, YARD } from './fixtures';
 
 // Node-RED's own Complete and Catch nodes tell the test when the node has finished with a message.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -64,29 +63,8 @@ function stay(dog: string, from: number, to: number, x: number, y: number): Reco
   return Array.from({ length: to - from + 1 }, (_, i) => pos(dog, from + i, x, y));
 }
 
-function flow(fence: Record<string, unknown> = {}, site: Record<string, unknown> = {}): FlowNode[] {
-  return onTab([
-    { id: 'site1', type: 'tracker-site', name: 'the site', config: JSON.stringify(SITE), ...site },
-    {
-      id: 'fence',
-      type: 'geofence-alert',
-      name: 'the fence',
-      site: 'site1',
-      confidence: 90,
-      marginM: 2,
-      holdS: 5,
-      missingS: 120,
-      ...fence,
-      wires: [['alerts'], ['states']],
-    },
-    { id: 'alerts', type: 'helper' },
-    { id: 'states', type: 'helper' },
-    { id: 'done1', type: 'complete', scope: ['fence'], wires: [['completed']] },
-    { id: 'catch1', type: 'catch', scope: ['fence'], wires: [['errors']] },
-    { id: 'completed', type: 'helper' },
-    { id: 'errors', type: 'helper' },
-  ]);
-}
+const flow = (fence: Record<string, unknown> = {}, site: Record<string, unknown> = {}): FlowNode[] =>
+  fenceFlow(SITE, { confidence: 90, marginM: 2, holdS: 5, missingS: 120, ...fence }, site);
 
 interface Fed {
   alerts: Msg<Alert>[];
@@ -145,19 +123,7 @@ async function alertCount(event: string, severity: string): Promise<number> {
 const NODES = [geofenceAlert, trackerSite, completeNode, catchNode];
 
 describe('geofence-alert node', () => {
-  let clock: FakeClock;
-  let restoreClock: () => void;
-
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
-  beforeEach(() => {
-    clock = new FakeClock(T0);
-    restoreClock = useWallClock(clock);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    restoreClock();
-  });
+  const clock = useRuntimeWithFakeClock(T0);
 
   it('sends one contract alert per change, on the alert topic, keeping the message, and counts it', async () => {
     await helper.load(NODES as never, flow());
@@ -288,7 +254,7 @@ describe('geofence-alert node', () => {
     const h = new Harness();
     await h.feed([pos('rex', 0, 10, 15), pos('bella', 2, 10, 16)]);
 
-    clock.advance(100000);
+    clock().advance(100000);
     assert.equal(h.alerts.length, 0, 'silent for less than the missing time');
     const missing = new Promise<void>((resolve) => {
       const alerts = helper.getNode('alerts') as EventEmitter;
@@ -300,7 +266,7 @@ describe('geofence-alert node', () => {
       };
       alerts.on('input', check);
     });
-    clock.advance(25000);
+    clock().advance(25000);
     await missing;
     assert.deepEqual(
       h.alerts.map((m) => [m.topic, m.payload.event, m.payload.severity, m.payload.since]),
@@ -317,7 +283,7 @@ describe('geofence-alert node', () => {
     );
     assert.deepEqual(lastStatus(h.fence), { fill: 'yellow', shape: 'ring', text: 'no positions for 2 min' });
 
-    clock.advance(600000);
+    clock().advance(600000);
     assert.equal(h.alerts.length, 2, 'each dog once');
     // Stamped before the wall clock (now T0 + 725 s), as a live position is.
     const found = await h.feed(pos('rex', 720, 10, 15));
@@ -326,10 +292,10 @@ describe('geofence-alert node', () => {
       [['found', T0]],
     );
 
-    assert.equal(clock.active, 1);
+    assert.equal(clock().active, 1);
     await helper.unload();
-    assert.equal(clock.active, 0);
-    assert.equal(clock.cleared.length, 1);
+    assert.equal(clock().active, 0);
+    assert.equal(clock().cleared.length, 1);
   });
 
   describe('site edited while running', () => {

@@ -1,4 +1,27 @@
-// The contract's example messages, as the nodes upstream of influx-write send them.
+// The contract's example messages, as the nodes upstream of influx-write send them; the kernel parser tests
+// and the fuzz tests start from them too. Also the two nodes the flows that write them share.
+import type { FlowNode } from '../support/flow';
+
+/**
+ * A tracker-influx connection `conn1` and an influx-write `w1` on it, batching and retrying fast (tests
+ * wait for each write); `connection` and `write` add or override their settings.
+ */
+export function influxNodes(connection: Record<string, unknown>, write: Record<string, unknown>): FlowNode[] {
+  return [
+    { id: 'conn1', type: 'tracker-influx', version: '1', ...connection },
+    {
+      id: 'w1',
+      type: 'influx-write',
+      name: 'store',
+      server: 'conn1',
+      batchSize: 500,
+      flushMs: 50,
+      retryMinS: 0.05,
+      retryMaxS: 0.4,
+      ...write,
+    },
+  ];
+}
 
 export const reading = {
   v: 1,

@@ -13,7 +13,7 @@ import { pipelineMetrics } from '../../nodes/common/metrics';
 import { toLineProtocol } from '../../nodes/influx-write/points';
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
-import { activity, alert, health, notification, position, reading } from './fixtures';
+import { activity, alert, health, influxNodes, notification, position, reading } from './fixtures';
 
 interface Report {
   topic: string;
@@ -87,29 +87,11 @@ describe('influx-write node with InfluxDB 1.x', function () {
 
   const flow = (write: Record<string, unknown> = {}, connection: Record<string, unknown> = {}): FlowNode[] =>
     onTab([
-      {
-        id: 'conn1',
-        type: 'tracker-influx',
-        name: 'local influx',
-        version: '1',
-        url: influx.url,
-        database: db,
-        ...connection,
-      },
-      {
-        id: 'w1',
-        type: 'influx-write',
-        name: 'store',
-        server: 'conn1',
-        batchSize: 500,
-        flushMs: 50,
-        retryMinS: 0.05,
-        retryMaxS: 0.4,
+      ...influxNodes(
+        { name: 'local influx', url: influx.url, database: db, ...connection },
         // These tests store each reading; the per-second default has its own tests below.
-        rawReadings: 'all',
-        wires: [['out1']],
-        ...write,
-      },
+        { rawReadings: 'all', wires: [['out1']], ...write },
+      ),
       { id: 'out1', type: 'helper' },
     ]);
 

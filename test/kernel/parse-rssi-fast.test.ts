@@ -3,24 +3,10 @@
 // reading twice (rssi-filter, trilaterate), so the fast path must never be looser than the rules.
 import assert from 'node:assert/strict';
 import { checkRssiFields, isValidRssi, parseRssi } from '../../nodes/kernel/parse/rssi';
+import { reading as CONTRACT_READING } from '../influx-write/fixtures';
 
-const GOOD = {
-  v: 1,
-  type: 'rssi',
-  scanner: 'pi-yard-ne',
-  seq: 1841,
-  ts: 1763800000123,
-  mac: 'ac:23:3f:a3:80:4b',
-  id: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2',
-  rssi: -71,
-  txPower: -59,
-  frame: 'ibeacon',
-  ibeacon: { uuid: 'fda50693-a4e2-4fb1-afcf-c6eb07647825', major: 1, minor: 2 },
-  battery: 94,
-  dog: 'rex',
-  rssiRaw: -73,
-  rssiVar: 2.5,
-};
+// The contract's example reading, with the filter's fields too.
+const GOOD = { ...CONTRACT_READING, rssiRaw: -73, rssiVar: 2.5 };
 
 /** Values a field could hold, good and bad. */
 const VALUES: unknown[] = [

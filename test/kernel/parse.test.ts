@@ -13,73 +13,15 @@ import {
   summarize,
   type Parsed,
 } from '../../nodes/kernel/parse';
-
-const RSSI = {
-  v: 1,
-  type: 'rssi',
-  scanner: 'pi-yard-ne',
-  seq: 1841,
-  ts: 1763800000123,
-  mac: 'ac:23:3f:a3:80:4b',
-  id: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2',
-  rssi: -71,
-  txPower: -59,
-  frame: 'ibeacon',
-  ibeacon: { uuid: 'fda50693-a4e2-4fb1-afcf-c6eb07647825', major: 1, minor: 2 },
-  battery: 94,
-  dog: 'rex',
-};
-const POSITION = {
-  v: 1,
-  type: 'position',
-  dog: 'rex',
-  ts: 1763800001000,
-  x: 12.4,
-  y: 7.9,
-  lat: 52.09077,
-  lon: 5.12158,
-  accuracy: 1.8,
-  cov: [
-    [2.1, 0.3],
-    [0.3, 1.4],
-  ],
-  vx: 0.4,
-  vy: -1.1,
-  scanners: 4,
-  method: 'tracker',
-};
-const ALERT = {
-  v: 1,
-  type: 'alert',
-  event: 'exit',
-  dog: 'rex',
-  zone: 'yard',
-  kind: 'safe',
-  severity: 'critical',
-  ts: 1763800009000,
-  x: 21.3,
-  y: 30.8,
-  since: 1763800002000,
-};
-const HEALTH = {
-  v: 1,
-  type: 'health',
-  node: 'pi-yard-ne',
-  ts: 1763800000000,
-  cpu: 23.5,
-  load1: 0.41,
-  memUsedPct: 61.2,
-  tempC: 51.2,
-  throttled: 0,
-  uptimeS: 86400,
-  wifi: { iface: 'wlan0', signalDbm: -58 },
-  mesh: {
-    iface: 'bat0',
-    algo: 'BATMAN_IV',
-    originators: 5,
-    neighbors: [{ mac: 'b8:27:eb:00:00:02', iface: 'wlan0', lastSeenMs: 410, tq: 251 }],
-  },
-};
+// The contract's example messages, shared with the influx-write and fuzz tests.
+import {
+  activity,
+  alert as ALERT,
+  health as HEALTH,
+  notification,
+  position as POSITION,
+  reading as RSSI,
+} from '../influx-write/fixtures';
 
 type Parser = (value: unknown, path?: string) => Parsed<unknown>;
 
@@ -275,28 +217,6 @@ describe('kernel message parsers', () => {
   });
 
   it('parse the activity and notification messages of the contract extensions, naming each bad field', () => {
-    const activity = {
-      v: 1,
-      type: 'activity',
-      dog: 'rex',
-      ts: 1763800020000,
-      state: 'rest',
-      source: 'accel',
-      restS: 60,
-      movingS: 0,
-      runningS: 0,
-      samples: 59,
-      level: 0.021,
-      stillMin: 42,
-      today: {
-        day: '2025-11-22',
-        activeMin: 96,
-        restMin: 512,
-        longestRestMin: 143,
-        nightRestlessMin: 7,
-        observedMin: 608,
-      },
-    };
     const a = parseMessage(activity);
     assert.equal(a.ok && a.value.type, 'activity');
     assert.deepEqual(
@@ -317,18 +237,6 @@ describe('kernel message parsers', () => {
         'payload.baseline.nightRestlessMin is required (a finite number (min))',
       ],
     );
-    const notification = {
-      v: 1,
-      type: 'notification',
-      ts: 1763800009120,
-      alert: 'mi6z0abc-Xy3kQ9aZ0b',
-      what: 'delivered',
-      category: 'escape',
-      event: 'exit',
-      severity: 'critical',
-      dog: 'rex',
-      status: 201,
-    };
     const n = parseMessage(notification);
     assert.equal(n.ok && n.value.type, 'notification');
     assert.deepEqual(

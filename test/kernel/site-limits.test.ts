@@ -8,21 +8,7 @@ import {
   SITE_LIMITS,
   validateSite,
 } from '../../nodes/kernel/site-document';
-import { CONTRACT_SITE } from '../tracker-site/fixtures';
-
-type Doc = Record<string, any>;
-
-function site(change: (doc: Doc) => void): Doc {
-  const doc = structuredClone(CONTRACT_SITE) as Doc;
-  change(doc);
-  return doc;
-}
-
-function errorsOf(doc: unknown): string[] {
-  const result = validateSite(doc);
-  assert.equal(result.ok, false, 'expected the document to be refused');
-  return result.ok ? [] : result.errors;
-}
+import { errorsOf, site } from './site-edits';
 
 describe('site document bounds', () => {
   it('keeps coordinates within 100 km of the origin', () => {

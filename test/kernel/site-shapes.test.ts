@@ -5,20 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { parseSite, SITE_LIMITS, validateSite } from '../../nodes/kernel/site-document';
 import { selfCrossing } from '../../nodes/kernel/polygon-crossing';
 import { CONTRACT_SITE } from '../tracker-site/fixtures';
-
-type Doc = Record<string, any>;
-
-function site(change: (doc: Doc) => void): Doc {
-  const doc = structuredClone(CONTRACT_SITE) as Doc;
-  change(doc);
-  return doc;
-}
-
-function errorsOf(doc: unknown): string[] {
-  const result = validateSite(doc);
-  assert.equal(result.ok, false, 'expected the document to be refused');
-  return result.ok ? [] : result.errors;
-}
+import { errorsOf, site } from './site-edits';
 
 /** A 1x1 PNG. */
 export const PNG_1X1 =

@@ -9,22 +9,9 @@ import {
   parseRoomMap,
   type EspresenseReading,
 } from '../../nodes/tracker-espresense/espresense';
-import { RECORDED } from './fixtures';
+import { RECORDED, SITE as HOME } from './fixtures';
 
-const SITE = SiteView.fromJson(
-  JSON.stringify({
-    name: 'Home',
-    scanners: [
-      { id: 'pi-yard', x: 0, y: 0 },
-      { id: 'esp-kitchen', x: 10, y: 0 },
-      { id: 'garage', x: 0, y: 10 },
-    ],
-    dogs: [
-      { id: 'rex', name: 'Rex', beacon: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2' },
-      { id: 'bella', name: 'Bella', beacon: 'ac:23:3f:a3:80:4c' },
-    ],
-  }),
-);
+const SITE = SiteView.fromJson(JSON.stringify(HOME));
 const T = 1763800000000;
 
 function bridge(): EspresenseBridge {

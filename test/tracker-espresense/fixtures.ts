@@ -9,6 +9,20 @@ export interface EspresenseMessage {
   retain: boolean;
 }
 
+/** The site the ESPresense tests map rooms onto: three scanners (one an ESP32), Rex on an iBeacon. */
+export const SITE = {
+  name: 'Home',
+  scanners: [
+    { id: 'pi-yard', x: 0, y: 0 },
+    { id: 'esp-kitchen', x: 10, y: 0 },
+    { id: 'garage', x: 0, y: 10 },
+  ],
+  dogs: [
+    { id: 'rex', name: 'Rex', beacon: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2' },
+    { id: 'bella', name: 'Bella', beacon: 'ac:23:3f:a3:80:4c' },
+  ],
+};
+
 export const RECORDED: EspresenseMessage[] = (
   JSON.parse(
     readFileSync(

@@ -1,34 +1,19 @@
 // tracker-espresense on the real Node-RED runtime: ESPresense's messages (the recorded-format fixture)
 // published to a real Mosquitto, read by Node-RED's mqtt in node, turned into readings and scanner status.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'fs';
-import * as path from 'path';
 import type { Node } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trackerEspresense = require('../../nodes/tracker-espresense/tracker-espresense');
 import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
 import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
-import { requireBinary, startMosquitto, type RunningService } from '../support/services';
+import { brokerNode, coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
 import { login } from '../deploy/mqtt-probe';
-import { RECORDED } from './fixtures';
+import { RECORDED, SITE } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js') as (red: unknown) => void;
 const NODES = [trackerSite, trackerEspresense, mqttNodes];
-
-const SITE = {
-  name: 'Home',
-  scanners: [
-    { id: 'pi-yard', x: 0, y: 0 },
-    { id: 'esp-kitchen', x: 10, y: 0 },
-    { id: 'garage', x: 0, y: 10 },
-  ],
-  dogs: [
-    { id: 'rex', name: 'Rex', beacon: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2' },
-    { id: 'bella', name: 'Bella', beacon: 'ac:23:3f:a3:80:4c' },
-  ],
-};
 
 interface Collector extends Node {
   got: Array<Record<string, unknown>>;
@@ -48,19 +33,7 @@ function collect(node: Node, count: number): Promise<Array<Record<string, unknow
 function flow(port: number, rooms = 'kitchen = esp-kitchen'): FlowNode[] {
   return onTab([
     { id: 'site', type: 'tracker-site', name: 'Home site', config: JSON.stringify(SITE) },
-    {
-      id: 'broker',
-      type: 'mqtt-broker',
-      name: 'mosquitto',
-      broker: '127.0.0.1',
-      port: String(port),
-      clientid: '',
-      autoConnect: true,
-      usetls: false,
-      protocolVersion: '4',
-      keepalive: '60',
-      cleansession: true,
-    },
+    brokerNode(port),
     {
       id: 'in',
       type: 'mqtt in',
@@ -86,21 +59,11 @@ function flow(port: number, rooms = 'kitchen = esp-kitchen'): FlowNode[] {
 
 describe('tracker-espresense node with Mosquitto', function () {
   this.timeout(20000);
-  let mosquitto: RunningService;
-
-  before(async function () {
-    mosquitto = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await mosquitto?.dispose();
-  });
-  afterEach(() => helper.unload());
+  const broker = useBrokerAndRuntime();
 
   it('turns ESPresense messages from the broker into readings and retained scanner status', async () => {
-    await helper.load(NODES as never, flow(mosquitto.port));
-    const esp = await login(`mqtt://127.0.0.1:${mosquitto.port}`, '', '');
+    await helper.load(NODES as never, flow(broker().port));
+    const esp = await login(`mqtt://127.0.0.1:${broker().port}`, '', '');
     // The mqtt in node subscribes after the deploy: knock until a room status comes through.
     const statusNode = helper.getNode('status');
     for (let tries = 0; ; tries++) {
@@ -144,7 +107,7 @@ describe('tracker-espresense node with Mosquitto', function () {
   });
 
   it('a broken report is an error naming the field, and the node keeps working', async () => {
-    await helper.load(NODES as never, flow(mosquitto.port));
+    await helper.load(NODES as never, flow(broker().port));
     const esp = helper.getNode('esp') as Node & { receive(msg: object): void };
     const error = nextError(esp);
     esp.receive({ topic: RECORDED[2].topic, payload: { mac: 'ac233fa3804b', rssi: 'x'.repeat(5000) } });
@@ -158,7 +121,7 @@ describe('tracker-espresense node with Mosquitto', function () {
   });
 
   it('refuses a bad room map at deploy', async () => {
-    await helper.load(NODES as never, flow(mosquitto.port, 'kitchen'));
+    await helper.load(NODES as never, flow(broker().port, 'kitchen'));
     const esp = helper.getNode('esp');
     await statusWhere(esp, (s) => s.text === 'invalid settings').catch(() => undefined);
     const error = nextError(esp);
@@ -172,37 +135,21 @@ describe('tracker-espresense node with Mosquitto', function () {
 
 describe('examples/espresense.json', function () {
   this.timeout(20000);
-  let mosquitto: RunningService;
-
-  before(async function () {
-    mosquitto = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await mosquitto?.dispose();
-  });
-  afterEach(() => helper.unload());
+  const broker = useBrokerAndRuntime();
 
   it("runs as shipped: its injected ESPresense report becomes Rex's reading, its status a retained offline", async () => {
-    const example = JSON.parse(
-      readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'espresense.json'), 'utf8'),
-    ) as FlowNode[];
-    const tab = example.find((n) => n.type === 'tab') as FlowNode & {
-      env: Array<{ name: string; value: string }>;
-    };
-    tab.env.find((e) => e.name === 'DT_MQTT_URL')!.value = `'mqtt://127.0.0.1:${mosquitto.port}'`;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const core = (file: string): unknown => require(`@node-red/nodes/core/${file}`);
+    const example = exampleFlow('espresense', { DT_MQTT_URL: `'mqtt://127.0.0.1:${broker().port}'` });
     await helper.load(
       [
         ...NODES,
         rssiFilter,
         trilaterate,
-        core('common/20-inject.js'),
-        core('common/21-debug.js'),
-        core('common/25-catch.js'),
-        core('common/90-comment.js'),
+        ...coreNodes(
+          'common/20-inject.js',
+          'common/21-debug.js',
+          'common/25-catch.js',
+          'common/90-comment.js',
+        ),
       ] as never,
       example,
     );

@@ -1,5 +1,7 @@
 // A site for the Home Assistant tests: an origin (so trackers get GPS), three scanners, two dogs, a yard
 // (safe) with a pool (forbidden) in it.
+import { yardAndPoolZones } from '../support/sites';
+
 export const T0 = 1763800000000;
 
 export const SITE = {
@@ -14,20 +16,7 @@ export const SITE = {
     { id: 'rex', name: 'Rex', beacon: 'ac:23:3f:a3:80:4b' },
     { id: 'bella', name: 'Bella', beacon: 'ibeacon:fda50693-a4e2-4fb1-afcf-c6eb07647825:1:2' },
   ],
-  zones: [
-    {
-      id: 'yard',
-      name: 'Yard',
-      kind: 'safe',
-      polygon: [
-        [0, 0],
-        [20, 0],
-        [20, 30],
-        [0, 30],
-      ],
-    },
-    { id: 'pool', name: 'Pool', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 } },
-  ],
+  zones: yardAndPoolZones(),
 };
 
 export function position(

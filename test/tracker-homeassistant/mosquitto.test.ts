@@ -4,13 +4,14 @@
 // against the schema written from Home Assistant's documentation, ha-schema.ts), follows the states, sends
 // HA's birth message `online` on homeassistant/status, and sees entities removed when the site changes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node } from 'node-red';
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import trackerHomeAssistant = require('../../nodes/tracker-homeassistant/tracker-homeassistant');
 import { helper, onTab, type FlowNode } from '../support/flow';
+import { brokerNode, coreNodes, exampleFlow, useBrokerAndRuntime } from '../support/broker-suite';
 import { requireBinary, startMosquitto, type RunningService } from '../support/services';
 import { login, type Probe, type Received } from '../deploy/mqtt-probe';
 import { discoveryProblems } from './ha-schema';
@@ -37,24 +38,13 @@ function flow(port: number, file: string): FlowNode[] {
   return onTab([
     // An inline site loads at once, before the broker connects: the birth message brings the configs out.
     { id: 'site', type: 'tracker-site', name: 'Home site', source: 'file', path: file, config: '' },
-    {
-      id: 'broker',
-      type: 'mqtt-broker',
-      name: 'mosquitto',
-      broker: '127.0.0.1',
-      port: String(port),
-      clientid: '',
-      autoConnect: true,
-      usetls: false,
-      protocolVersion: '4',
-      keepalive: '60',
-      cleansession: true,
+    brokerNode(port, {
       birthTopic: 'dogtracker/v1/status/hub',
       birthQos: '1',
       birthRetain: 'true',
       birthPayload: 'online',
       birthMsg: {},
-    },
+    }),
     { id: 'ha', type: 'tracker-homeassistant', name: 'to home assistant', site: 'site', wires: [['out']] },
     // As the help says: topic, QoS and retain left blank, so each message's own are used.
     {
@@ -255,37 +245,14 @@ describe('tracker-homeassistant with Mosquitto (no Home Assistant server: an MQT
 
 describe('examples/homeassistant.json with Mosquitto', function () {
   this.timeout(30000);
-  let mosquitto: RunningService;
-
-  before(async function () {
-    mosquitto = await startMosquitto(requireBinary(this, 'mosquitto', 'mosquitto'));
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await mosquitto?.dispose();
-  });
-  afterEach(() => helper.unload());
+  const broker = useBrokerAndRuntime();
 
   it('runs as shipped: the hub status is the availability, configs are retained and valid', async () => {
-    const example = JSON.parse(
-      readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'homeassistant.json'), 'utf8'),
-    ) as FlowNode[];
-    const url = `mqtt://127.0.0.1:${mosquitto.port}`;
-    const tab = example.find((n) => n.type === 'tab') as FlowNode & {
-      env: Array<{ name: string; value: string }>;
-    };
+    const url = `mqtt://127.0.0.1:${broker().port}`;
     // The tab's MQTT_URL default, pointed at this test's broker (the other settings keep their defaults).
-    tab.env.find((e) => e.name === 'DT_MQTT_URL')!.value = `'${url}'`;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const core = (file: string): unknown => require(`@node-red/nodes/core/${file}`);
+    const example = exampleFlow('homeassistant', { DT_MQTT_URL: `'${url}'` });
     await helper.load(
-      [
-        ...NODES,
-        core('common/25-catch.js'),
-        core('common/21-debug.js'),
-        core('common/90-comment.js'),
-      ] as never,
+      [...NODES, ...coreNodes('common/25-catch.js', 'common/21-debug.js', 'common/90-comment.js')] as never,
       example,
     );
     const ha = await login(url, '', '');
