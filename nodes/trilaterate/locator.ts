@@ -66,6 +66,13 @@ export interface LocatorOptions {
    * that sends none changes nothing.
    */
   accelAid: boolean;
+  /**
+   * The scanners' sensitivity, dBm: the weakest RSSI they report. Readings near it are only the packets
+   * that happened to arrive strong, and the fit allows for it (censoring.ts).
+   */
+  sensitivityDbm: number;
+  /** A packet's sigma around its place's mean for that allowance, dB (fast fading); 0 turns it off. */
+  censoringSigmaDb: number;
   /** The search region reaches this far beyond the scanners, m (a dog outside the yard is still found). */
   regionMarginM: number;
   /**
@@ -95,6 +102,8 @@ export const DEFAULT_LOCATOR_OPTIONS: LocatorOptions = {
   modelSigmaDb: 7,
   calibration: true,
   accelAid: true,
+  sensitivityDbm: -95,
+  censoringSigmaDb: 3,
   regionMarginM: 2,
   maxTracks: 1000,
   forgetAfterMs: 300_000,
@@ -178,6 +187,7 @@ export class Locator {
   private readonly dogLevels = new Map<string, number>();
   /** Counts changes of what calibration learned, so an adapter knows when to save it. */
   calibrationVersion = 0;
+  private readonly censoring?: { floorDbm: number; sigmaDb: number };
   private region: Region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
   /**
    * Tracks by beacon key, each stamped when last heard: a reading costs one lookup, no Map reorder. Windows
@@ -202,6 +212,8 @@ export class Locator {
       now: this.options.now,
     });
     this.site = site;
+    const { sensitivityDbm: floorDbm, censoringSigmaDb: sigmaDb } = this.options;
+    if (sigmaDb > 0) this.censoring = { floorDbm, sigmaDb };
     this.setSite(site);
   }
 
@@ -481,6 +493,7 @@ export class Locator {
       region: this.region,
       prior: tracker.predictedAt(fixTs),
       bias: biasSigma > 0 ? { priorDb: track.biasDb, sigmaDb: biasSigma } : undefined,
+      censoring: this.censoring,
     });
     if (!fix) return undefined;
     if (fix.method === 'nlls') {
@@ -622,6 +635,10 @@ export function checkLocatorOptions(o: LocatorOptions): LocatorOptions {
     const problem = checkField(spec, value, name, (v) => excerpt(v));
     if (problem !== undefined) throw new Error(problem);
   }
+  if (!(Number.isFinite(o.sensitivityDbm) && o.sensitivityDbm <= 0))
+    throw new Error(`sensitivityDbm must be a number of dBm, 0 or below, not ${excerpt(o.sensitivityDbm)}`);
+  if (!(Number.isFinite(o.censoringSigmaDb) && o.censoringSigmaDb >= 0))
+    throw new Error(`censoringSigmaDb must be 0 or more, not ${excerpt(o.censoringSigmaDb)}`);
   if (o.live !== 'auto' && o.live !== true && o.live !== false)
     throw new Error(`live must be auto, true or false, not ${excerpt(o.live)}`);
   const t = o.tracker;

@@ -16,6 +16,7 @@
 // With fewer than three scanners a 2-D position is not determined: two give a weighted centroid, one the
 // scanner's own position, each with a covariance as large as the ranges it cannot resolve.
 import { logSlope, rssiAtSquaredRange, rssiSlopePerSquaredRange } from '../kernel/path-loss';
+import { censoredMean, censoredSlope } from './censoring';
 
 export interface Anchor {
   id: string;
@@ -64,6 +65,8 @@ export interface SolveInput {
   prior?: { x: number; y: number };
   /** Estimate a level offset common to all scanners, around `priorDb` with sigma `sigmaDb`. Absent: none. */
   bias?: { priorDb: number; sigmaDb: number };
+  /** The scanners' floor, dBm, and a packet's sigma around its mean, dB: readings near it are biased high. */
+  censoring?: { floorDbm: number; sigmaDb: number };
 }
 
 /** Huber threshold in standard deviations: quadratic inside, linear outside. */
@@ -91,6 +94,9 @@ interface Term {
   rssi: number;
   level1m: number;
   invSigma: number;
+  /** censoring.ts: the floor (-Infinity: none) and the packet sigma. */
+  floor: number;
+  packetSigma: number;
 }
 
 /**
@@ -131,6 +137,9 @@ function checkOptions(input: SolveInput): void {
     if (!Number.isFinite(priorDb))
       throw new RangeError(`solver: bias priorDb must be finite, not ${priorDb}`);
   }
+  const c = input.censoring;
+  if (c && !(Number.isFinite(c.floorDbm) && Number.isFinite(c.sigmaDb) && c.sigmaDb > 0))
+    throw new RangeError('solver: censoring needs a finite floorDbm and a sigmaDb above 0');
 }
 
 /** An observation the model can take: finite numbers, a positive variance, an anchor on Earth. */
@@ -225,6 +234,8 @@ function toTerm(o: Observation, input: SolveInput): Term {
     rssi: o.rssi,
     level1m: input.rssiAt1m + o.anchor.rssiOffset,
     invSigma: 1 / Math.sqrt(o.variance),
+    floor: input.censoring?.floorDbm ?? -Infinity,
+    packetSigma: input.censoring?.sigmaDb ?? 1,
   };
 }
 
@@ -232,7 +243,10 @@ function toTerm(o: Observation, input: SolveInput): Term {
 function excess(t: Term, x: number, y: number): number {
   const dx = x - t.x;
   const dy = y - t.y;
-  return t.rssi - rssiAtSquaredRange(dx * dx + dy * dy + t.dz2, t.level1m, t.slope);
+  return (
+    t.rssi -
+    censoredMean(rssiAtSquaredRange(dx * dx + dy * dy + t.dz2, t.level1m, t.slope), t.floor, t.packetSigma)
+  );
 }
 
 /**
@@ -325,8 +339,13 @@ function refine(
       const dy = y - t.y;
       const d2 = dx * dx + dy * dy + t.dz2;
       const u = (e[i] - b) * t.invSigma;
+      // The censored mean's slope needs the model's level here (one log); without a floor it is 1.
+      const slope =
+        t.floor === -Infinity
+          ? 1
+          : censoredSlope(rssiAtSquaredRange(d2, t.level1m, t.slope), t.floor, t.packetSigma);
       const w = Math.abs(u) <= HUBER_K ? 1 : HUBER_K / Math.abs(u);
-      const k = jacobianFactor(t, d2);
+      const k = jacobianFactor(t, d2) * slope;
       const j0 = k * dx;
       const j1 = k * dy;
       const j2 = -t.invSigma;
@@ -454,7 +473,10 @@ function fixCovariance(
   for (const t of terms) {
     const dx = p.x - t.x;
     const dy = p.y - t.y;
-    const k = jacobianFactor(t, dx * dx + dy * dy + t.dz2);
+    const d2 = dx * dx + dy * dy + t.dz2;
+    const k =
+      jacobianFactor(t, d2) *
+      censoredSlope(rssiAtSquaredRange(d2, t.level1m, t.slope), t.floor, t.packetSigma);
     accumulate(h, g, 1, k * dx, k * dy, -t.invSigma, 0);
   }
   accumulate(h, g, 1, 0, 0, prior.inv, 0);
