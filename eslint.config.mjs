@@ -1,5 +1,5 @@
 // Lint rules: typescript-eslint's type-checked recommended set (floating promises, misused promises,
-// awaiting non-promises are errors), strict about `any` in the nodes.
+// awaiting non-promises are errors), strict about `any` in nodes, tests and benches alike.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
