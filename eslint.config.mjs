@@ -1,5 +1,5 @@
 // Lint rules: typescript-eslint's type-checked recommended set (floating promises, misused promises,
-// awaiting non-promises are errors), strict about `any` in the nodes.
+// awaiting non-promises are errors), strict about `any` in nodes, tests and benches alike.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -36,7 +36,6 @@ export default tseslint.config(
     // Tests and benches may poke at loosely typed Node-RED objects; the promise rules still apply.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

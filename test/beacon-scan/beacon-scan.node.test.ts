@@ -2,15 +2,16 @@
 // the machine's own missing Bluetooth, the watchdog on an injected clock, commands, simulate, replay, and
 // recording with Node-RED's own file node.
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Node } from 'node-red';
 import beaconScan = require('../../nodes/beacon-scan/beacon-scan');
 import trackerSite = require('../../nodes/tracker-site/tracker-site');
-import type { CommandRunner } from '../../nodes/beacon-scan/ble-scanner';
+import type { BleStackFactory, Clock, CommandRunner } from '../../nodes/beacon-scan/ble-scanner';
 import type { RssiReading } from '../../nodes/kernel/contract';
-import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
+import { helper, nextError, onTab, statusWhere, type FlowNode, type Status } from '../support/flow';
 import { siteText } from '../tracker-site/fixtures';
 import { FakeClock, settle, testStackFactory } from './test-bindings';
 import { advertisingData, vector, VECTORS } from './vectors';
@@ -38,8 +39,32 @@ function scanNode(extra: Record<string, unknown> = {}): FlowNode {
 
 const OUT: FlowNode = { id: 'out1', type: 'helper' };
 
+/** The test seams beacon-scan reads from `settings.beaconScan` (its own interface is not exported). */
+interface BeaconScanSeams {
+  createStack?: BleStackFactory;
+  clock?: Clock;
+  runCommand?: CommandRunner;
+}
+
+/** Runtime settings with the seams; Node-RED's LocalSettings type does not list node-specific keys. */
+function useSeams(beaconScan: BeaconScanSeams): void {
+  const settings: Parameters<typeof helper.settings>[0] & { beaconScan: BeaconScanSeams } = { beaconScan };
+  helper.settings(settings);
+}
+
+/** The sinon spies node-red-node-test-helper puts on a node's status, error and warn. */
+interface Spied {
+  status: { args: Status[][] };
+  error: { args: unknown[][] };
+  warn: { args: unknown[][] };
+}
+
+function spied(node: Node): Spied {
+  return node as unknown as Spied;
+}
+
 function on(node: Node, listener: (msg: Msg) => void): void {
-  (node as any).on('input', listener);
+  (node as EventEmitter).on('input', listener);
 }
 
 /** Resolves with the first `node.error` text that matches. */
@@ -48,11 +73,11 @@ function errorWhere(node: Node, re: RegExp): Promise<string> {
     const listener = (call: { args: unknown[] }): void => {
       const text = String(call.args[0]);
       if (re.test(text)) {
-        (node as any).off('call:error', listener);
+        (node as EventEmitter).off('call:error', listener);
         resolve(text);
       }
     };
-    (node as any).on('call:error', listener);
+    (node as EventEmitter).on('call:error', listener);
   });
 }
 
@@ -93,7 +118,7 @@ describe('beacon-scan node', () => {
   describe('scan mode', () => {
     it('emits one contract reading per advertisement, from the real noble fed the shared vectors', async () => {
       const stacks = testStackFactory();
-      helper.settings({ beaconScan: { createStack: stacks.create } } as any);
+      useSeams({ createStack: stacks.create });
       await helper.load([beaconScan, trackerSite], onTab([SITE, scanNode({ site: 'site1' }), OUT]));
       const scan = helper.getNode('scan1');
       await statusWhere(scan, (s) => /^scanning hci0/.test(s.text ?? ''));
@@ -115,8 +140,9 @@ describe('beacon-scan node', () => {
         assert.equal(r.seq, i + 1);
         assert.equal(r.rssi, -60 - i);
         assert.ok(Math.abs(r.ts - Date.now()) < 5000);
+        const fields: Record<string, unknown> = { ...r };
         for (const [key, value] of Object.entries(VECTORS[i].expect))
-          assert.deepEqual((r as any)[key], value, `${VECTORS[i].name}.${key}`);
+          assert.deepEqual(fields[key], value, `${VECTORS[i].name}.${key}`);
       });
       assert.equal((msgs[0].payload as RssiReading).mac, 'ac:23:3f:a3:80:4b');
       assert.equal((msgs[0].payload as RssiReading).dog, 'rex', 'the site knows this beacon');
@@ -126,7 +152,7 @@ describe('beacon-scan node', () => {
 
     it('uses the chosen adapter and the host name as scanner id by default', async () => {
       const stacks = testStackFactory();
-      helper.settings({ beaconScan: { createStack: stacks.create } } as any);
+      useSeams({ createStack: stacks.create });
       await helper.load([beaconScan], onTab([scanNode({ scanner: '', adapter: 'hci1' }), OUT]));
       await statusWhere(helper.getNode('scan1'), (s) => /^scanning hci1/.test(s.text ?? ''));
       assert.equal(stacks.made[0].deviceId, 1);
@@ -145,7 +171,7 @@ describe('beacon-scan node', () => {
         status.text!,
         /no Bluetooth on this machine \(EAFNOSUPPORT\)|noble is not installed|ENODEV|permission/,
       );
-      const errors = (scan as any).error.args.map((a: unknown[]) => String(a[0]));
+      const errors = spied(scan).error.args.map((a) => String(a[0]));
       assert.equal(errors.length, 1);
       assert.match(errors[0], /To fix: /);
       const err = nextError(scan);
@@ -162,7 +188,7 @@ describe('beacon-scan node', () => {
         commands.push([file, ...args].join(' '));
         setImmediate(() => done(new Error('Command failed'), 'Operation not permitted'));
       };
-      helper.settings({ beaconScan: { createStack: stacks.create, clock, runCommand } } as any);
+      useSeams({ createStack: stacks.create, clock, runCommand });
       await helper.load(
         [beaconScan],
         onTab([scanNode({ stallS: 10, resetAfter: 2, resetCommand: 'hciconfig hci0 reset' }), OUT]),
@@ -198,7 +224,7 @@ describe('beacon-scan node', () => {
     it('rate-limits live readings per beacon on the arrival clock, keeping the strongest', async () => {
       const stacks = testStackFactory();
       const clock = new FakeClock();
-      helper.settings({ beaconScan: { createStack: stacks.create, clock } } as any);
+      useSeams({ createStack: stacks.create, clock });
       await helper.load([beaconScan], onTab([scanNode({ maxPerSecond: 1, batchMs: 0 }), OUT]));
       await statusWhere(helper.getNode('scan1'), (s) => /^scanning/.test(s.text ?? ''));
       const all: Msg[] = [];
@@ -220,7 +246,7 @@ describe('beacon-scan node', () => {
     it('wakes for held readings only when they are due: no timer while it hears nothing', async () => {
       const stacks = testStackFactory();
       const clock = new FakeClock();
-      helper.settings({ beaconScan: { createStack: stacks.create, clock } } as any);
+      useSeams({ createStack: stacks.create, clock });
       await helper.load([beaconScan], onTab([scanNode({ maxPerSecond: 4, batchMs: 1000 }), OUT]));
       await statusWhere(helper.getNode('scan1'), (s) => /^scanning/.test(s.text ?? ''));
       const idle = clock.pending; // the stall watchdog
@@ -250,19 +276,19 @@ describe('beacon-scan node', () => {
 
     it('obeys start, stop and rescan (object or JSON text) and refuses anything else with a clear error', async () => {
       const stacks = testStackFactory();
-      helper.settings({ beaconScan: { createStack: stacks.create } } as any);
+      useSeams({ createStack: stacks.create });
       await helper.load([beaconScan], onTab([scanNode({ autoStart: false }), OUT]));
       const scan = helper.getNode('scan1');
-      const b = (): ReturnType<typeof stacks.create> => stacks.made[0];
+      const b = (): (typeof stacks.made)[number] => stacks.made[0];
       assert.equal(stacks.made.length, 0, 'autoStart off: noble not even loaded');
       scan.receive({ payload: { cmd: 'start' } });
       await statusWhere(scan, (s) => /^scanning/.test(s.text ?? ''));
-      assert.equal((b().bindings as any).starts, 1);
+      assert.equal(b().bindings.starts, 1);
       scan.receive({ payload: '{"cmd":"stop"}', topic: 'dogtracker/v1/cmd/pi-test' });
       await statusWhere(scan, (s) => /^stopped/.test(s.text ?? ''));
       scan.receive({ payload: 'rescan' });
       await statusWhere(scan, (s) => /^scanning/.test(s.text ?? ''));
-      assert.equal((b().bindings as any).starts, 2);
+      assert.equal(b().bindings.starts, 2);
       for (const payload of [{ cmd: 'launch' }, 42, { command: 'start' }]) {
         const err = nextError(scan);
         scan.receive({ payload });
@@ -270,17 +296,17 @@ describe('beacon-scan node', () => {
       }
       // Still working after bad input.
       const got = messages(helper.getNode('out1'), 1);
-      (b().bindings as any).advertise('aa:bb:cc:dd:ee:ff', advertisingData(vector('ibeacon-bluecharm')), -50);
+      b().bindings.advertise('aa:bb:cc:dd:ee:ff', advertisingData(vector('ibeacon-bluecharm')), -50);
       assert.equal(((await got)[0].payload as RssiReading).frame, 'ibeacon');
     });
 
     it('shows bad settings on the status and refuses commands until fixed', async () => {
       await helper.load([beaconScan], onTab([scanNode({ adapter: 'bluetooth0', stallS: 'soon' }), OUT]));
       const scan = helper.getNode('scan1');
-      const status = (scan as any).status.args[0][0];
+      const status = spied(scan).status.args[0][0];
       assert.equal(status.fill, 'red');
-      assert.match(status.text, /adapter "bluetooth0" must be hci0, hci1/);
-      assert.match(status.text, /stallS must be a number/);
+      assert.match(status.text!, /adapter "bluetooth0" must be hci0, hci1/);
+      assert.match(status.text!, /stallS must be a number/);
       const err = errorWhere(scan, /not configured/);
       scan.receive({ payload: { cmd: 'start' } });
       assert.match(await err, /beacon-scan is not configured: adapter "bluetooth0"/);
@@ -342,8 +368,8 @@ describe('beacon-scan node', () => {
       assert.match(s1.text!, /scanner "pi-garage" is not in site "Home"/);
       await helper.unload();
       await helper.load([beaconScan], onTab([scanNode({ mode: 'simulate' }), OUT]));
-      const s2 = (helper.getNode('scan1') as any).status.args.map((a: any[]) => a[0].text);
-      assert.ok(s2.some((t: string) => /simulate needs a tracker-site/.test(t)));
+      const s2 = spied(helper.getNode('scan1')).status.args.map((a) => a[0].text);
+      assert.ok(s2.some((t) => /simulate needs a tracker-site/.test(t ?? '')));
     });
   });
 
@@ -432,7 +458,7 @@ describe('beacon-scan node', () => {
         (await got).map((m) => (m.payload as RssiReading).ts),
         [1000, 1100, 1200],
       );
-      const warnings = (scan as any).warn.args.map((a: unknown[]) => String(a[0]));
+      const warnings = spied(scan).warn.args.map((a) => String(a[0]));
       assert.equal(warnings.length, 2);
       assert.match(warnings[0], /bad\.jsonl line 2 skipped: not JSON/);
       assert.match(warnings[1], /line 4 skipped: ts must be a number/);

@@ -2,13 +2,26 @@
 // advertising data and merges it per address exactly as on a Pi) over a fake HCI socket that we feed
 // raw advertising reports. With `@abandonware/noble/with-bindings` this is the real noble, minus the radio.
 import { EventEmitter } from 'events';
-import type { BleStack, Clock } from '../../nodes/beacon-scan/ble-scanner';
+import type { BleStack, Clock, NobleLike } from '../../nodes/beacon-scan/ble-scanner';
 import { guardAdvertisingParser, parserDrops } from '../../nodes/beacon-scan/noble-stack';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Gap = require('@abandonware/noble/lib/hci-socket/gap') as new (hci: EventEmitter) => EventEmitter;
+/** What noble's `discover` event hands a test listener (the fields tests read). */
+export interface DiscoveredPeripheral {
+  address: string;
+  rssi: number;
+  advertisement: { localName?: string; manufacturerData?: Buffer };
+}
+
+/** The noble the tests hold: what the scanner uses, plus a typed `discover` for listening in. */
+export interface TestNoble extends NobleLike {
+  on(event: 'discover', listener: (peripheral: DiscoveredPeripheral) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const withBindings = require('@abandonware/noble/with-bindings') as (bindings: EventEmitter) => any;
+const withBindings = require('@abandonware/noble/with-bindings') as (bindings: EventEmitter) => TestNoble;
 
 /** Advertising report types of the HCI LE Meta event. */
 export const ADV_IND = 0x00;
@@ -95,9 +108,9 @@ export class TestBindings extends EventEmitter {
 /** A stack factory over test bindings; `made` lists every stack it made. */
 export function testStackFactory(options: TestBindingsOptions = {}): {
   create: (deviceId: number) => BleStack;
-  made: Array<{ bindings: TestBindings; noble: any; deviceId: number; released: boolean[] }>;
+  made: Array<{ bindings: TestBindings; noble: TestNoble; deviceId: number; released: boolean[] }>;
 } {
-  const made: Array<{ bindings: TestBindings; noble: any; deviceId: number; released: boolean[] }> = [];
+  const made: Array<{ bindings: TestBindings; noble: TestNoble; deviceId: number; released: boolean[] }> = [];
   return {
     made,
     create: (deviceId) => {

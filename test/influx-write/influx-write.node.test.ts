@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import type { Node } from 'node-red';
+import type { Node, NodeInitializer } from 'node-red';
 import influxWrite = require('../../nodes/influx-write/influx-write');
 import trackerInflux = require('../../nodes/tracker-influx/tracker-influx');
 import { pipelineMetrics } from '../../nodes/common/metrics';
@@ -510,8 +510,10 @@ describe('influx-write node with InfluxDB 1.x', function () {
 
   it('runs the example flow: an injected reading is stored, and the catch node is wired to the writer', async () => {
     // Node-RED's own inject, change, switch, debug and comment nodes, as the example uses them.
-    const core = async (file: string): Promise<unknown> =>
-      (await import(require.resolve(`@node-red/nodes/core/${file}`))).default;
+    // Node-RED's core node files export their initializer (`module.exports = function (RED) ...`).
+    const core = async (file: string): Promise<NodeInitializer> =>
+      ((await import(require.resolve(`@node-red/nodes/core/${file}`))) as { default: NodeInitializer })
+        .default;
     const example = JSON.parse(
       readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'influx-write.json'), 'utf8'),
     ) as FlowNode[];
@@ -530,11 +532,11 @@ describe('influx-write node with InfluxDB 1.x', function () {
             'common/90-comment.js',
           ].map(core),
         )),
-      ] as any,
+      ],
       example,
     );
     const before = Date.now();
-    (helper.getNode('dt-influx-reading') as any).receive({});
+    helper.getNode('dt-influx-reading').receive({});
     await until(async () => (await series(influx, db, 'SELECT rssi FROM rssi')).length === 1, 'the reading');
     const [stored] = await series(influx, db, 'SELECT rssi FROM rssi');
     assert.ok((stored.time as number) >= before, 'stored with the time the change node set');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { beaconKey, parseSite, validateSite } from '../../nodes/kernel/site-document';
 import { CONTRACT_SITE, siteText } from '../tracker-site/fixtures';
+import type { Doc } from './site-edits';
 
 function errorsOf(doc: unknown): string[] {
   const result = validateSite(doc);
@@ -38,7 +39,7 @@ describe('site document validation', () => {
   });
 
   it('names the field of each problem', () => {
-    const doc = structuredClone(CONTRACT_SITE) as Record<string, any>;
+    const doc: Doc = structuredClone(CONTRACT_SITE);
     doc.scanners[2].x = 'ten';
     doc.scanners[0].pathLossExponent = 12;
     doc.dogs[0].beacon = 'not a beacon';

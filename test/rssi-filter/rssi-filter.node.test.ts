@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
 import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
 import { registry } from '../../nodes/common/metrics';
+import type { RssiReading } from '../../nodes/kernel/contract';
 import { helper, nextMessage, onTab, type FlowNode } from '../support/flow';
 
 // Node-RED's own Catch node, so errors are checked the way a flow sees them.
@@ -12,6 +13,24 @@ import { helper, nextMessage, onTab, type FlowNode } from '../support/flow';
 const catchNode = require('@node-red/nodes/core/common/25-catch.js') as (red: unknown) => void;
 
 const MAC = 'ac:23:3f:a3:80:4b';
+
+/** rssi-filter's output for one reading; the input message's other properties travel along. */
+interface ReadingMsg {
+  topic: string;
+  payload: RssiReading;
+  room?: unknown;
+}
+
+/** rssi-filter's output for a batch. */
+interface BatchMsg {
+  topic: string;
+  payload: RssiReading[];
+}
+
+/** What a Catch node sends on for an error. */
+interface Caught {
+  error: { message: string };
+}
 
 function reading(seq: number, ts: number, rssi: number, scanner = 'pi-flt-a'): Record<string, unknown> {
   return { v: 1, type: 'rssi', scanner, seq, ts, mac: MAC, rssi };
@@ -41,18 +60,18 @@ describe('rssi-filter node', () => {
     await helper.load([rssiFilter, catchNode], flow());
     const f1 = helper.getNode('f1');
     const out = helper.getNode('out');
-    const first = nextMessage<any>(out);
+    const first = nextMessage<ReadingMsg>(out);
     f1.receive({ payload: reading(1, 1000, -70), room: 'kitchen' });
     const a = await first;
     assert.equal(a.room, 'kitchen');
     assert.equal(a.topic, 'dogtracker/v1/rssi/pi-flt-a');
     assert.deepEqual([a.payload.rssi, a.payload.rssiRaw, a.payload.rssiVar], [-70, -70, 9]);
-    const second = nextMessage<any>(out);
+    const second = nextMessage<ReadingMsg>(out);
     f1.receive({ payload: reading(2, 1200, -74) });
     const b = await second;
     assert.equal(b.payload.rssiRaw, -74);
     assert.ok(b.payload.rssi < -70 && b.payload.rssi > -74, `${b.payload.rssi}`);
-    assert.ok(b.payload.rssiVar < 9);
+    assert.ok(b.payload.rssiVar !== undefined && b.payload.rssiVar < 9);
   });
 
   it('takes a batch, gives a batch without outliers and duplicates, and counts seq gaps and duplicates', async () => {
@@ -68,12 +87,12 @@ describe('rssi-filter node', () => {
       reading(5, 1800, -71, scanner), // 3 and 4 lost
       reading(6, 2000, -40, scanner), // a reflection
     ];
-    const next = nextMessage<any>(out);
+    const next = nextMessage<BatchMsg>(out);
     f1.receive({ payload: batch });
     const msg = await next;
     assert.ok(Array.isArray(msg.payload));
     assert.deepEqual(
-      msg.payload.map((r: any) => r.seq),
+      msg.payload.map((r) => r.seq),
       [1, 2, 5],
     );
     assert.equal((await metricValue('dogtracker_seq_gaps_total', scanner)) - gapsBefore, 2);
@@ -94,13 +113,13 @@ describe('rssi-filter node', () => {
       [{ ...reading(1, 1000, -70), ts: Number.NaN }, /payload\.ts must be a finite number/],
       [null, /payload must be an rssi reading object.*not null/],
     ] as Array<[unknown, RegExp]>) {
-      const error = nextMessage<any>(caught);
+      const error = nextMessage<Caught>(caught);
       f1.receive({ payload });
       assert.match((await error).error.message, expected);
     }
     // A batch with one bad reading: the good ones go on, the bad one is reported.
-    const good = nextMessage<any>(out);
-    const error = nextMessage<any>(caught);
+    const good = nextMessage<BatchMsg>(out);
+    const error = nextMessage<Caught>(caught);
     f1.receive({ payload: [reading(1, 1000, -70), { scanner: 'x' }, reading(2, 1200, -71)] });
     assert.equal((await good).payload.length, 2);
     assert.match(
@@ -114,7 +133,7 @@ describe('rssi-filter node', () => {
     const f1 = helper.getNode('f1') as Node & { error: { args: unknown[][] } };
     assert.match(String(f1.error.args[0][0]), /invalid settings: window must be at least 1, not 0/);
     // Messages still get an answer: the same problem, through Catch.
-    const error = nextMessage<any>(helper.getNode('caught'));
+    const error = nextMessage<Caught>(helper.getNode('caught'));
     f1.receive({ payload: reading(1, 1000, -70) });
     assert.match((await error).error.message, /rssi-filter not started: invalid settings: window must be/);
   });

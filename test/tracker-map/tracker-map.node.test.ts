@@ -9,6 +9,20 @@ import { helper, nextError, onTab, type FlowNode } from '../support/flow';
 import { siteText } from '../tracker-site/fixtures';
 import { baseUrl, serveHttpNode, trackerMapServed } from './harness';
 
+/** The parts of the map's WebSocket messages these tests read; `kind` says which parts a message has. */
+interface ViewerMsg {
+  kind: string;
+  site: { name: string; scanners: Array<{ id: string }>; zones: Array<{ id: string; kind: string }> };
+  trailS: number;
+  alertsKept: number;
+  position: { dog: string; x: number; lat: number };
+  alert: { event: string };
+  node: { id: string; status: string };
+  dogs: Array<{ id: string; trail: Array<{ x: number }> }>;
+  alerts: unknown[];
+  nodes: Array<{ id: string; status: string }>;
+}
+
 const NODES = [trackerSite, trackerMapServed];
 
 function flow(maps: Array<Partial<FlowNode>> = [{}]): FlowNode[] {
@@ -64,7 +78,7 @@ class Viewer {
     return viewer;
   }
 
-  next<T = Record<string, any>>(): Promise<T> {
+  next<T = ViewerMsg>(): Promise<T> {
     if (this.queue.length > 0) return Promise.resolve(this.queue.shift() as T);
     return new Promise((resolve) => (this.waiting = resolve as (msg: unknown) => void));
   }
@@ -147,11 +161,11 @@ describe('tracker-map node', () => {
     assert.equal(snapshot.kind, 'snapshot');
     assert.equal(snapshot.site.name, 'Home');
     assert.deepEqual(
-      snapshot.site.scanners.map((s: { id: string }) => s.id),
+      snapshot.site.scanners.map((s) => s.id),
       ['pi-yard-ne', 'pi-yard-nw', 'pi-yard-s'],
     );
     assert.deepEqual(
-      snapshot.site.zones.map((z: { id: string; kind: string }) => `${z.id}:${z.kind}`),
+      snapshot.site.zones.map((z) => `${z.id}:${z.kind}`),
       ['yard:safe', 'pool:forbidden'],
     );
     assert.equal(snapshot.trailS, 300);
@@ -185,13 +199,13 @@ describe('tracker-map node', () => {
     map.receive({ payload: position('rex', 1763800002000, 13, 8) });
     const late = await Viewer.open();
     const state = await late.next();
-    const rex = state.dogs.find((d: { id: string }) => d.id === 'rex');
+    const rex = state.dogs.find((d) => d.id === 'rex')!;
     assert.deepEqual(
-      rex.trail.map((p: { x: number }) => p.x),
+      rex.trail.map((p) => p.x),
       [12.4, 13],
     );
     assert.equal(state.alerts.length, 1);
-    assert.equal(state.nodes.find((n: { id: string }) => n.id === 'pi-yard-s').status, 'offline');
+    assert.equal(state.nodes.find((n) => n.id === 'pi-yard-s')!.status, 'offline');
     late.close();
   });
 

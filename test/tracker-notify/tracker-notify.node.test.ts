@@ -6,10 +6,15 @@ import { mkdtempSync, rmSync } from 'fs';
 import { Agent } from 'https';
 import * as os from 'os';
 import * as path from 'path';
+import type { EventEmitter } from 'events';
 import type { RequestHandler } from 'express';
 import type { Node, NodeAPI } from 'node-red';
 import { hashSync } from 'bcryptjs';
+import type { SinonSpy } from 'sinon';
 import trackerNotify = require('../../nodes/tracker-notify/tracker-notify');
+import type { AlertState, HistoryEntry } from '../../nodes/tracker-notify/notifier';
+import type { HistoryMessage, PersonMessage } from '../../nodes/tracker-notify/notify-service';
+import type { PreferencesJson } from '../../nodes/tracker-notify/preferences';
 import { usePushAgent } from '../../nodes/tracker-notify/runtime-hooks';
 import { helper, nextError, onTab, statusWhere, type FlowNode } from '../support/flow';
 import { PushService } from './push-service';
@@ -52,13 +57,23 @@ function flow(extra: Partial<FlowNode> = {}): FlowNode[] {
 
 const API = (): string => `${helper.url()}/dogtracker/api/notify/`;
 
+/** Bodies of the API answers the tests read (routes.ts / notify-api.ts). */
+interface ErrorJson {
+  error: string;
+}
+interface AlertJson {
+  state: AlertState;
+  history: HistoryEntry[];
+}
+
 class Client {
   cookie = '';
-  async call(
+  /** `T`: the body the route answers with; the tests trust the server's JSON to have that shape. */
+  async call<T = unknown>(
     method: string,
     route: string,
     body?: unknown,
-  ): Promise<{ status: number; json: any; headers: Headers }> {
+  ): Promise<{ status: number; json: T; headers: Headers }> {
     const res = await fetch(API() + route, {
       method,
       headers: {
@@ -70,7 +85,8 @@ class Client {
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
     const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
+    const json = (text ? JSON.parse(text) : undefined) as T;
+    return { status: res.status, json, headers: res.headers };
   }
   static async login(login: string, password: string): Promise<Client> {
     const c = new Client();
@@ -80,15 +96,16 @@ class Client {
   }
 }
 
-interface Collected extends Array<Record<string, any>> {
+interface Collected<T> extends Array<T> {
   /** Resolves when `test` holds, checked on each message the helper node receives. */
-  until(test: (seen: Array<Record<string, any>>) => boolean, what: string, ms?: number): Promise<void>;
+  until(test: (seen: T[]) => boolean, what: string, ms?: number): Promise<void>;
 }
 
-function collect(node: Node): Collected {
-  const seen = [] as unknown as Collected;
+/** `T`: what the node sends on the output wired to this helper node. */
+function collect<T>(node: Node): Collected<T> {
+  const seen = [] as unknown as Collected<T>;
   const checks = new Set<() => void>();
-  node.on('input', (msg: Record<string, any>) => {
+  (node as EventEmitter).on('input', (msg: T) => {
     seen.push(msg);
     for (const check of [...checks]) check();
   });
@@ -170,7 +187,7 @@ describe('tracker-notify node', function () {
     });
     assert.equal((await c.call('POST', 'logout')).status, 204);
     assert.equal((await c.call('GET', 'me')).status, 401);
-    const vapid = await new Client().call('GET', 'vapid');
+    const vapid = await new Client().call<{ publicKey: string }>('GET', 'vapid');
     assert.equal(Buffer.from(vapid.json.publicKey, 'base64url').length, 65);
   });
 
@@ -180,18 +197,21 @@ describe('tracker-notify node', function () {
     const anna = await Client.login('anna', 'anna-password');
     assert.equal((await ben.call('GET', 'alerts')).status, 200);
     assert.equal((await ben.call('PUT', 'prefs', { minSeverity: 'critical' })).status, 200);
-    assert.equal((await ben.call('GET', 'people/ben/prefs')).json.minSeverity, 'critical');
+    assert.equal((await ben.call<PreferencesJson>('GET', 'people/ben/prefs')).json.minSeverity, 'critical');
     assert.equal((await ben.call('GET', 'people')).status, 403);
     assert.equal((await ben.call('PUT', 'people/anna/prefs', { paused: true })).status, 403);
     assert.equal((await ben.call('GET', 'people/anna/prefs')).status, 403);
     assert.equal((await ben.call('POST', 'alerts/x/resolve', {})).status, 403);
-    assert.equal((await anna.call('GET', 'people')).json.length, 2);
+    assert.equal((await anna.call<unknown[]>('GET', 'people')).json.length, 2);
     assert.equal(
       (await anna.call('PUT', 'people/ben/prefs', { quiet: { start: '22:00', end: '06:30' } })).status,
       200,
     );
-    assert.deepEqual((await ben.call('GET', 'prefs')).json.quiet, { start: '22:00', end: '06:30' });
-    const bad = await ben.call('PUT', 'prefs', { events: ['everything'] });
+    assert.deepEqual((await ben.call<PreferencesJson>('GET', 'prefs')).json.quiet, {
+      start: '22:00',
+      end: '06:30',
+    });
+    const bad = await ben.call<ErrorJson>('PUT', 'prefs', { events: ['everything'] });
     assert.equal(bad.status, 400);
     assert.match(bad.json.error, /events/);
     // JSON only: a cross-site form post is refused before it is read.
@@ -219,11 +239,14 @@ describe('tracker-notify node', function () {
 
   it('pushes an alert to the subscribed device, sends one message per person, and takes "I\'m on it"', async () => {
     await helper.load(served, flow(), { n1: { hashes: HASHES } });
-    const people = collect(helper.getNode('people'));
-    const history = collect(helper.getNode('history'));
+    const people = collect<PersonMessage>(helper.getNode('people'));
+    const history = collect<HistoryMessage>(helper.getNode('history'));
     const ben = await Client.login('ben', 'ben-password');
     const sub = service.subscribe('bens-phone');
-    const added = await ben.call('POST', 'push/subscribe', { subscription: sub, label: 'Ben phone' });
+    const added = await ben.call<{ id: string }>('POST', 'push/subscribe', {
+      subscription: sub,
+      label: 'Ben phone',
+    });
     assert.equal(added.status, 201);
     helper.getNode('n1').receive({ payload: alert(Date.UTC(2026, 0, 10, 14, 5)) });
     await people.until((seen) => seen.length === 2, 'two people messages');
@@ -241,13 +264,13 @@ describe('tracker-notify node', function () {
     assert.equal(push.payload.login, 'ben');
     assert.equal(push.payload.ackUrl, `/dogtracker/api/notify/alerts/${people[0].notification.alert}/ack`);
     assert.equal(push.payload.mapUrl, '/dogtracker/');
-    assert.equal(push.vapidPublicKey, (await ben.call('GET', 'vapid')).json.publicKey);
+    assert.equal(push.vapidPublicKey, (await ben.call<{ publicKey: string }>('GET', 'vapid')).json.publicKey);
     await history.until(
       (seen) => seen.some((h) => h.payload.what === 'delivered'),
       'delivered in the history',
     );
     // "I'm on it" from the notification: no cookie, the token in the push.
-    const ack = await new Client().call('POST', `alerts/${push.payload.alert}/ack`, {
+    const ack = await new Client().call<AlertJson>('POST', `alerts/${push.payload.alert}/ack`, {
       login: 'ben',
       token: push.payload.ackToken,
     });
@@ -262,10 +285,10 @@ describe('tracker-notify node', function () {
       (seen) => seen.some((h) => h.payload.what === 'acknowledged'),
       'acknowledged in the history',
     );
-    const list = (await ben.call('GET', 'alerts')).json;
+    const list = (await ben.call<AlertJson[]>('GET', 'alerts')).json;
     assert.equal(list.length, 1);
     assert.deepEqual(
-      list[0].history.map((h: any) => [h.what, h.login, h.channel]),
+      list[0].history.map((h) => [h.what, h.login, h.channel]),
       [
         ['opened', undefined, undefined],
         ['notified', 'anna', 'output'],
@@ -281,14 +304,14 @@ describe('tracker-notify node', function () {
 
   it('removes a device whose push service answers 410', async () => {
     await helper.load(served, flow(), { n1: { hashes: HASHES } });
-    const history = collect(helper.getNode('history'));
+    const history = collect<HistoryMessage>(helper.getNode('history'));
     const ben = await Client.login('ben', 'ben-password');
     const sub = service.subscribe('old-phone');
     service.script('old-phone', { status: 410 });
     await ben.call('POST', 'push/subscribe', { subscription: sub, label: 'old' });
     helper.getNode('n1').receive({ payload: alert(Date.UTC(2026, 0, 10, 15, 0)) });
     await history.until((seen) => seen.some((m) => m.payload.what === 'gone'), 'gone in the history');
-    assert.deepEqual((await ben.call('GET', 'me')).json.devices, []);
+    assert.deepEqual((await ben.call<{ devices: unknown[] }>('GET', 'me')).json.devices, []);
   });
 
   it('reports a malformed alert through done(err), naming the field, and keeps working', async () => {
@@ -297,7 +320,7 @@ describe('tracker-notify node', function () {
     const error = nextError(n1);
     n1.receive({ payload: { type: 'alert', event: 'exit', dog: 'rex', ts: 'later' } });
     assert.match(String(await error), /alert\.ts must be a finite number/);
-    const people = collect(helper.getNode('people'));
+    const people = collect<PersonMessage>(helper.getNode('people'));
     n1.receive({ payload: JSON.stringify(alert(Date.UTC(2026, 0, 10, 16, 0))) });
     await people.until((seen) => seen.length === 2, 'people messages after the bad one');
   });
@@ -331,9 +354,10 @@ describe('tracker-notify node', function () {
 
   it('refuses a bad people list with an error naming the entry, and serves nothing', async () => {
     await helper.load(served, flow({ people: '[{"login": "A B"}]' }), { n1: { hashes: HASHES } });
-    const logged = helper
-      .log()
-      .args.map((a: any[]) => a[0] as { level: number; msg: unknown })
+    // The helper's log spy is called with Node-RED's log event objects.
+    const logSpy = helper.log() as SinonSpy<[{ level: number; msg: unknown }]>;
+    const logged = logSpy.args
+      .map(([e]) => e)
       .filter((e) => e.level === 20)
       .map((e) => String(e.msg));
     assert.ok(

@@ -126,11 +126,11 @@ describe('tracker-site node', () => {
       const probe = helper.getNode('p1') as ProbeNode;
       const site = helper.getNode('site1') as TrackerSiteNode;
       await statusWhere(probe, (s) => s.text === 'Good');
-      const doc = (): Record<string, any> => structuredClone(CONTRACT_SITE) as Record<string, any>;
+      const doc = (): typeof CONTRACT_SITE => structuredClone(CONTRACT_SITE);
       const far = doc();
       far.scanners[1].x = 1e21;
       const huge = doc();
-      huge.zones[1].circle.x = 1e154;
+      huge.zones[1].circle!.x = 1e154;
       const dense = doc();
       dense.zones[0].polygon = Array.from({ length: 200_000 }, (_, i) => [i % 7, (i * 3) % 11]);
       const hostile: Array<[Record<string, unknown>, string]> = [

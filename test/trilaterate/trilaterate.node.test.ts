@@ -10,6 +10,7 @@ import trackerSite = require('../../nodes/tracker-site/tracker-site');
 import rssiFilter = require('../../nodes/rssi-filter/rssi-filter');
 import trilaterate = require('../../nodes/trilaterate/trilaterate');
 import { registry } from '../../nodes/common/metrics';
+import type { Position } from '../../nodes/kernel/contract';
 import { NO_NOISE, SiteSimulator } from '../../nodes/kernel/simulation';
 import { parseSite } from '../../nodes/kernel/site-document';
 import { helper, nextMessage, onTab, statusWhere, type FlowNode } from '../support/flow';
@@ -80,11 +81,23 @@ const inlineSite = (text = yardSite()): FlowNode => ({
   config: text,
 });
 
+/** A position message on trilaterate's output; other properties of the input message travel along. */
+interface PositionMsg {
+  topic: string;
+  payload: Position;
+  from?: unknown;
+}
+
+/** What a Catch node sends on for an error. */
+interface Caught {
+  error: { message: string };
+}
+
 /** Collects every message a helper node receives until `count` have arrived. */
-function collect(node: Node, count: number): Promise<any[]> {
-  const got: any[] = [];
+function collect(node: Node, count: number): Promise<PositionMsg[]> {
+  const got: PositionMsg[] = [];
   return new Promise((resolve) => {
-    const listener = (msg: any): void => {
+    const listener = (msg: PositionMsg): void => {
       got.push(msg);
       if (got.length === count) {
         (node as EventEmitter).off('input', listener);
@@ -127,6 +140,7 @@ describe('trilaterate node', () => {
       assert.equal(p.dog, 'rex');
       assert.equal(p.method, 'tracker');
       assert.equal(p.scanners, 6);
+      assert.ok(p.lat !== undefined && p.lon !== undefined && p.cov !== undefined, 'lat, lon and cov');
       assert.ok(p.lat > 52.09 && p.lat < 52.092 && p.lon > 5.121 && p.lon < 5.122, `${p.lat} ${p.lon}`);
       assert.ok(p.accuracy > 0 && p.cov[0][0] > 0 && p.cov[1][1] > 0);
     }
@@ -163,7 +177,7 @@ describe('trilaterate node', () => {
       [{ v: 1, type: 'health', node: 'pi-0', ts: T0 }, /payload\.type must be "rssi", not "health"/],
       [[{ scanner: '' }], /1 of 1 readings refused|payload\[0\]\.scanner must be a non-empty string/],
     ] as Array<[unknown, RegExp]>) {
-      const error = nextMessage<any>(caught);
+      const error = nextMessage<Caught>(caught);
       t1.receive({ payload });
       assert.match(String((await error).error.message), expected);
     }
@@ -206,7 +220,7 @@ describe('trilaterate node', () => {
     await helper.load([trackerSite, rssiFilter, trilaterate, catchNode], flow(inlineSite(), { interval: 0 }));
     const t1 = helper.getNode('t1') as Node & { error: { args: unknown[][] } };
     assert.match(String(t1.error.args[0][0]), /invalid settings: interval must be at least 0.05 s, not 0/);
-    const error = nextMessage<any>(helper.getNode('caught'));
+    const error = nextMessage<Caught>(helper.getNode('caught'));
     t1.receive({ payload: readingsAt(5, 5, T0, 0.3)[0] });
     assert.match(
       String((await error).error.message),
@@ -223,7 +237,7 @@ describe('trilaterate node', () => {
         { id: 'caught', type: 'helper' },
       ]),
     );
-    const error = nextMessage<any>(helper.getNode('caught'));
+    const error = nextMessage<Caught>(helper.getNode('caught'));
     helper.getNode('t1').receive({ payload: readingsAt(5, 5, T0, 0.3)[0] });
     assert.match(String((await error).error.message), /no site: no tracker-site configured/);
   });
