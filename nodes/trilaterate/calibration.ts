@@ -57,6 +57,11 @@ export interface CalibrationState {
   links: Array<[string, string, number, number, number]>;
   /** Each dog's learned level offset, dB: its collar's power against the site's rssiAt1m. */
   dogs: Record<string, number>;
+  /**
+   * Where each scanner stood (x, y, z m) when the state was saved: a restart into a site where one has
+   * moved forgets that scanner's links, as a live site edit does. Absent in states saved before it.
+   */
+  scanners?: Record<string, [number, number, number]>;
 }
 
 interface Link {

@@ -3,12 +3,13 @@ import { Random } from '../../nodes/kernel/random';
 import { SiteSimulator, NO_NOISE, DEFAULT_NOISE } from '../../nodes/kernel/simulation';
 import { validateSite, type Site } from '../../nodes/kernel/site-document';
 import { SiteView } from '../../nodes/kernel/site-view';
-import { LinkCalibration, scannerOfBeacon } from '../../nodes/trilaterate/calibration';
+import { LinkCalibration, scannerOfBeacon, type CalibrationState } from '../../nodes/trilaterate/calibration';
 import { Locator } from '../../nodes/trilaterate/locator';
 
 const TRUE_OFFSETS: Record<string, number> = { sw: 3.5, se: -2, e: 1, ne: -4, nw: 0.5, w: 1 };
 
-function yard(offsets: Record<string, number> = {}): Site {
+/** The yard; `shiftX` moves scanners east by that many metres. */
+function yard(offsets: Record<string, number> = {}, shiftX: Record<string, number> = {}): Site {
   const r = validateSite({
     name: 'yard',
     defaults: { rssiAt1m: -59, pathLossExponent: 2.2, tagHeight: 0.5 },
@@ -19,7 +20,13 @@ function yard(offsets: Record<string, number> = {}): Site {
       ['ne', 20, 30],
       ['nw', 0, 30],
       ['w', 0, 15],
-    ].map(([id, x, y]) => ({ id, x, y, z: 1.5, rssiOffset: offsets[id as string] ?? 0 })),
+    ].map(([id, x, y]) => ({
+      id,
+      x: (x as number) + (shiftX[id as string] ?? 0),
+      y,
+      z: 1.5,
+      rssiOffset: offsets[id as string] ?? 0,
+    })),
     dogs: [{ id: 'rex', beacon: 'ac:23:3f:a3:80:4b' }],
   });
   if (!r.ok) throw new Error(r.errors.join('; '));
@@ -171,6 +178,18 @@ describe('scanner-to-scanner calibration', () => {
     for (const [id, c] of restarted.calibration)
       assert.ok(Math.abs(c.offsetDb - learned.get(id)!.offsetDb) < 0.3);
     assert.ok(typeof restarted.calibrationState().dogs.rex === 'number');
+    // A restart into a site where one scanner was moved meanwhile forgets that scanner's links, only those.
+    const saved = (state as CalibrationState).links;
+    const movedId = 'sw';
+    const afterMove = new Locator(new SiteView(yard({}, { [movedId]: 3 })), {});
+    afterMove.restoreCalibration(state);
+    const kept = afterMove.calibrationState().links;
+    const others = saved.filter(([tx, rx]) => tx !== movedId && rx !== movedId);
+    assert.ok(others.length > 0 && others.length < saved.length);
+    assert.deepEqual(
+      kept.map(([tx, rx]) => `${tx}>${rx}`).sort(),
+      others.map(([tx, rx]) => `${tx}>${rx}`).sort(),
+    );
     restarted.resetCalibration();
     assert.equal(restarted.calibration.size, 0);
     assert.deepEqual(restarted.calibrationState().dogs, {});
