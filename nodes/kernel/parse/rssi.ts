@@ -144,8 +144,12 @@ function isDbm(value: unknown): boolean {
   return typeof value === 'number' && value >= RSSI_RANGE_DBM.min && value <= RSSI_RANGE_DBM.max;
 }
 
-/** Whether a non-finite number is in `value`, to nonFinitePath's depth; no strings built. */
-function hasNonFinite(value: unknown, depth: number): boolean {
+/**
+ * Whether a non-finite number is in `value`, to nonFinitePath's depth (give `depth` 0 for a whole
+ * message); no strings built, so a node can look for nonFinitePath's path only when there is one. True
+ * also for a `__proto__` key, which the caller's full check then looks at.
+ */
+export function hasNonFinite(value: unknown, depth: number): boolean {
   if (typeof value === 'number') return !Number.isFinite(value);
   if (depth > 8 || typeof value !== 'object' || value === null) return false;
   if (Array.isArray(value)) {
