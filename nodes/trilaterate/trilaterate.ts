@@ -13,7 +13,7 @@ import { topics, type RssiReading } from '../kernel/contract';
 import { formatSkew, type ClockVerdict } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
-import { hasNonFinite } from '../kernel/parse/rssi';
+import { hasNonFinite } from '../kernel/parse/fields';
 import { checkTopicScanner } from '../kernel/scanner-topic';
 import { readSettings } from '../kernel/settings';
 import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
