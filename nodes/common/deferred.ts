@@ -28,13 +28,22 @@ export function deferred<L, K extends keyof L>(library: string, name: K): L[K] {
       if (!entry.real) buildAll();
       return entry.real as object;
     };
+    // A method is bound once per name, not per call: the hub calls metrics per batch of readings. Bound
+    // to the function found, so a method the object swaps (prom-client picks `inc` when built) is bound
+    // again when it changes.
+    const bound = new Map<PropertyKey, { of: unknown; fn: unknown }>();
     return new Proxy(
       {},
       {
         get: (_target, key) => {
-          const target = real();
+          const target = entry.real ?? real();
           const value: unknown = Reflect.get(target, key, target);
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          if (typeof value !== 'function') return value;
+          const cached = bound.get(key);
+          if (cached?.of === value) return cached.fn;
+          const fn = (value as (...a: unknown[]) => unknown).bind(target);
+          bound.set(key, { of: value, fn });
+          return fn;
         },
         set: (_target, key, value) => Reflect.set(real(), key, value),
         has: (_target, key) => Reflect.has(real(), key),

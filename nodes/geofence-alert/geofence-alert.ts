@@ -151,7 +151,8 @@ export = (RED: NodeAPI): void => {
         const fill = outOfBounds > 0 ? 'red' : missing > 0 ? 'yellow' : 'green';
         status = { fill, shape: 'dot', text: parts.join(', ') };
       }
-      const key = JSON.stringify(status);
+      // Per message: compared as one short string, no JSON key built.
+      const key = status.fill + ' ' + status.shape + ' ' + status.text;
       if (key !== lastStatus) {
         lastStatus = key;
         node.status(status);

@@ -72,6 +72,7 @@ export = (RED: NodeAPI): void => {
     }
     let attention = ''; // a problem the status shows until readings flow again
     let shown = '';
+    let shownWarn = false;
     const labels = new SiteLabels(def.site ? 0 : UNLISTED_SCANNER_LABELS);
     const mismatch = new ScannerMismatch(node, labels);
     const pairLimit = new LimitWatch({
@@ -99,26 +100,28 @@ export = (RED: NodeAPI): void => {
       const worst = filter.clock.ahead()[0];
       const pairs = filter.pairCount;
       const full = pairLimit.attention;
-      const status = worst
-        ? {
-            fill: 'yellow',
-            shape: 'ring',
-            text: t('clockAhead', { scanner: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) }),
-          }
-        : attention || full
-          ? { fill: 'yellow', shape: 'ring', text: attention || full }
-          : { fill: 'green', shape: 'dot', text: t(pairs === 1 ? 'pair' : 'pairs', { count: pairs }) };
-      const key = JSON.stringify(status);
-      if (key === shown) return;
-      shown = key;
-      node.status(status as Parameters<Node['status']>[0]);
+      // Per message: the text and its fill are compared with what is shown, no status object or key built.
+      let warn = true;
+      let text: string;
+      if (worst)
+        text = t('clockAhead', { scanner: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) });
+      else if (attention || full) text = attention || (full as string);
+      else {
+        warn = false;
+        text = t(pairs === 1 ? 'pair' : 'pairs', { count: pairs });
+      }
+      if (text === shown && warn === shownWarn) return;
+      shown = text;
+      shownWarn = warn;
+      node.status(warn ? { fill: 'yellow', shape: 'ring', text } : { fill: 'green', shape: 'dot', text });
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (!smoother) return done(new Error(settingsProblem));
       const parsed = readingsFrom(msg.payload);
       const { batch, refused, total } = parsed;
-      const problems = [...parsed.problems];
+      // parseBatch's own array, made for this message: appended to, not copied.
+      const problems = parsed.problems;
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
       attention = mismatch.report(mismatched, topicScanner, msg.topic) ?? attention;
       const out: RssiReading[] = [];

@@ -13,6 +13,7 @@ import { topics, type RssiReading } from '../kernel/contract';
 import { formatSkew, type ClockVerdict } from '../kernel/event-clock';
 import { pipelineMetrics, SiteLabels } from '../common/metrics';
 import { readingsFrom, summarizeProblems } from '../kernel/rssi-reading';
+import { hasNonFinite } from '../kernel/parse/fields';
 import { checkTopicScanner } from '../kernel/scanner-topic';
 import { readSettings } from '../kernel/settings';
 import { TRILATERATE_SETTINGS } from '../kernel/settings/trilaterate';
@@ -149,34 +150,29 @@ export = (RED: NodeAPI): void => {
     });
 
     let shown = '';
+    let shownWarn = false;
     const showStatus = (): void => {
       if (!locator) return;
       trackLimit.update(locator.stats.evictedTracks, locator.trackCount, locator.trackLimit);
       const full = trackLimit.attention;
       const worst = locator.clock.ahead()[0];
-      const status = worst
-        ? {
-            fill: 'yellow',
-            shape: 'ring',
-            text: t('clockAhead', { scanner: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) }),
-          }
-        : attention || full
-          ? { fill: 'yellow', shape: 'ring', text: attention || full }
-          : {
-              fill: 'green',
-              shape: 'dot',
-              text:
-                locator.calibration.size > 0
-                  ? t('trackedCalibrated', {
-                      count: locator.trackCount,
-                      calibrated: locator.calibration.size,
-                    })
-                  : t('tracked', { count: locator.trackCount }),
-            };
-      const key = JSON.stringify(status);
-      if (key === shown) return;
-      shown = key;
-      node.status(status as Parameters<Node['status']>[0]);
+      // Per message: the text and its fill are compared with what is shown, no status object or key built.
+      let warn = true;
+      let text: string;
+      if (worst)
+        text = t('clockAhead', { scanner: worst.source.slice(0, 40), skew: formatSkew(worst.aheadMs) });
+      else if (attention || full) text = attention || (full as string);
+      else {
+        warn = false;
+        text =
+          locator.calibration.size > 0
+            ? t('trackedCalibrated', { count: locator.trackCount, calibrated: locator.calibration.size })
+            : t('tracked', { count: locator.trackCount });
+      }
+      if (text === shown && warn === shownWarn) return;
+      shown = text;
+      shownWarn = warn;
+      node.status(warn ? { fill: 'yellow', shape: 'ring', text } : { fill: 'green', shape: 'dot', text });
     };
 
     const link = linkSite(RED, node, def.site, (view) => {
@@ -221,7 +217,8 @@ export = (RED: NodeAPI): void => {
       }
       const parsed = readingsFrom(msg.payload);
       const { refused, total } = parsed;
-      const problems = [...parsed.problems];
+      // parseBatch's own array, made for this message: appended to, not copied.
+      const problems = parsed.problems;
       const { kept, mismatched, topicScanner } = checkTopicScanner(parsed.readings, msg.topic);
       attention = mismatch.report(mismatched, topicScanner, msg.topic) ?? attention;
       const out: NodeMessageInFlow[] = [];
@@ -239,7 +236,8 @@ export = (RED: NodeAPI): void => {
           continue;
         }
         for (const position of positions) {
-          const bad = nonFinitePath(position);
+          // The path text is built only for a position that has a non-finite number.
+          const bad = hasNonFinite(position, 0) ? nonFinitePath(position) : undefined;
           if (bad) {
             problems.push(`position of ${excerpt(position.dog)} dropped: ${bad} is not a finite number`);
             continue;

@@ -161,7 +161,8 @@ export class FieldReader {
     const out = value();
     // Fields a parser passes on unread (an alert's extras, a health's extra numbers) must be finite too:
     // no NaN or Infinity gets through any parser, so none can leave a node.
-    const bad = nonFinitePath(out);
+    // The path text is built only for a value that has one (most are clean).
+    const bad = hasNonFinite(out, 0) ? nonFinitePath(out) : undefined;
     if (bad !== undefined) return { ok: false, problems: [`${this.path}.${bad} must be a finite number`] };
     return { ok: true, value: out };
   }
@@ -214,4 +215,23 @@ export function readCov(
 /** The problem with a value that should be an object of `what`. */
 export function notAnObject(path: string, what: string, value: unknown): Parsed<never> {
   return { ok: false, problems: [`${path} must be ${what}, not ${excerpt(value)}`] };
+}
+
+/**
+ * Whether a non-finite number is in `value`, to nonFinitePath's depth (give `depth` 0 for a whole
+ * message); no strings built, so a node can look for nonFinitePath's path only when there is one. True
+ * also for a `__proto__` key, which the caller's full check then looks at.
+ */
+export function hasNonFinite(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (depth > 8 || typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNonFinite(value[i], depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (key === '__proto__') return true; // JSON's own "__proto__" field: the full check looks at it
+    if (hasNonFinite((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }

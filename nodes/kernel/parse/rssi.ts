@@ -1,7 +1,14 @@
 // The contract's `rssi` reading. Pure.
 import { isObject } from '../checks';
 import { CONTRACT_VERSION, type FrameKind, type RssiReading } from '../contract';
-import { FieldReader, MESSAGE_LIMITS, notAnObject, type NumberRule, type Parsed } from './fields';
+import {
+  FieldReader,
+  hasNonFinite,
+  MESSAGE_LIMITS,
+  notAnObject,
+  type NumberRule,
+  type Parsed,
+} from './fields';
 
 export const FRAME_KINDS: readonly FrameKind[] = [
   'ibeacon',
@@ -142,19 +149,4 @@ function isId(value: unknown): boolean {
 
 function isDbm(value: unknown): boolean {
   return typeof value === 'number' && value >= RSSI_RANGE_DBM.min && value <= RSSI_RANGE_DBM.max;
-}
-
-/** Whether a non-finite number is in `value`, to nonFinitePath's depth; no strings built. */
-function hasNonFinite(value: unknown, depth: number): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (depth > 8 || typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (hasNonFinite(value[i], depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (key === '__proto__') return true; // see isValidRssi: let the parser look
-    if (hasNonFinite((value as Record<string, unknown>)[key], depth + 1)) return true;
-  }
-  return false;
 }
