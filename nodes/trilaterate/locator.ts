@@ -243,14 +243,24 @@ export class Locator {
 
   /** What calibration learned, as JSON to keep across restarts. */
   calibrationState(): CalibrationState {
-    return { v: 1, links: this.links.exportLinks(), dogs: Object.fromEntries(this.dogLevels) };
+    const scanners: Record<string, [number, number, number]> = {};
+    for (const a of this.sitedAnchors.values()) scanners[a.id] = [a.x, a.y, a.z];
+    return { v: 1, links: this.links.exportLinks(), dogs: Object.fromEntries(this.dogLevels), scanners };
   }
 
   /** Takes back a saved state (anything not well formed is ignored) and refits at once. */
   restoreCalibration(state: unknown): void {
     if (typeof state !== 'object' || state === null || (state as { v?: unknown }).v !== 1) return;
-    const { links, dogs } = state as { links?: unknown; dogs?: unknown };
-    this.links.importLinks(links);
+    const { links, dogs, scanners } = state as { links?: unknown; dogs?: unknown; scanners?: unknown };
+    const moved = movedSince(scanners, this.sitedAnchors);
+    this.links.importLinks(
+      Array.isArray(links) && moved.size > 0
+        ? links.filter((l: unknown) => {
+            const [tx, rx] = Array.isArray(l) ? (l as unknown[]) : [];
+            return !moved.has(String(tx)) && !moved.has(String(rx));
+          })
+        : links,
+    );
     if (typeof dogs === 'object' && dogs !== null)
       for (const [dog, value] of Object.entries(dogs).slice(0, this.options.maxTracks)) {
         const level = savedDogLevel(value);
@@ -602,6 +612,22 @@ function scannerChanges(
     if (s.rssiOffset !== a.rssiOffset || s.pathLossExponent !== a.pathLossExponent) retuned = true;
   }
   return { moved, retuned };
+}
+
+/** Scanners a saved state places elsewhere than the site does now (a state without places: none). */
+function movedSince(saved: unknown, now: ReadonlyMap<string, Anchor>): Set<string> {
+  const moved = new Set<string>();
+  if (typeof saved !== 'object' || saved === null) return moved;
+  const places = saved as Record<string, unknown>;
+  for (const a of now.values()) {
+    if (!Object.hasOwn(places, a.id)) continue;
+    const p: unknown = places[a.id];
+    const xyz = Array.isArray(p) && p.length === 3 ? (p as unknown[]) : [];
+    const [x, y, z] = xyz.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN));
+    // A place not well formed counts as moved: its links are not trusted.
+    if (!(Math.hypot(x - a.x, y - a.y, z - a.z) <= MOVED_M)) moved.add(a.id);
+  }
+  return moved;
 }
 
 function byHeard(a: { heard: number }, b: { heard: number }): number {
