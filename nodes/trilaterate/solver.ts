@@ -322,7 +322,9 @@ function refine(
   // taken over rather than worked out again (the same arithmetic, so the same bits).
   let e = new Float64Array(terms.length);
   let candidate = new Float64Array(terms.length);
-  let c = costInto(terms, prior, x, y, b, e);
+  let level = new Float64Array(terms.length);
+  let candidateLevel = new Float64Array(terms.length);
+  let c = costInto(terms, prior, x, y, b, e, level);
   let lambda = 1e-3;
   const h = new Float64Array(9);
   const g = new Float64Array(3);
@@ -339,11 +341,7 @@ function refine(
       const dy = y - t.y;
       const d2 = dx * dx + dy * dy + t.dz2;
       const u = (e[i] - b) * t.invSigma;
-      // The censored mean's slope needs the model's level here (one log); without a floor it is 1.
-      const slope =
-        t.floor === -Infinity
-          ? 1
-          : censoredSlope(rssiAtSquaredRange(d2, t.level1m, t.slope), t.floor, t.packetSigma);
+      const slope = censoredSlope(level[i], t.floor, t.packetSigma);
       const w = Math.abs(u) <= HUBER_K ? 1 : HUBER_K / Math.abs(u);
       const k = jacobianFactor(t, d2) * slope;
       const j0 = k * dx;
@@ -358,7 +356,7 @@ function refine(
     const nx = clamp(x + step[0], r.minX, r.maxX);
     const ny = clamp(y + step[1], r.minY, r.maxY);
     const nb = b + step[2];
-    const nc = costInto(terms, prior, nx, ny, nb, candidate);
+    const nc = costInto(terms, prior, nx, ny, nb, candidate, candidateLevel);
     if (nc <= c) {
       const moved = Math.hypot(nx - x, ny - y);
       x = nx;
@@ -368,6 +366,9 @@ function refine(
       const taken = candidate;
       candidate = e;
       e = taken;
+      const takenLevel = candidateLevel;
+      candidateLevel = level;
+      level = takenLevel;
       lambda = Math.max(lambda / 10, 1e-9);
       if (moved < CONVERGED_M && Math.abs(step[2]) < 0.01) break;
     } else {
@@ -378,7 +379,10 @@ function refine(
   return { x, y, b, cost: c };
 }
 
-/** The Huber cost at (x, y, b); leaves each term's excess() at (x, y) in `e`. */
+/**
+ * The Huber cost at (x, y, b); leaves each term's excess() at (x, y) in `e` and the model's level there in
+ * `level` (the censored slope of the next step needs it: one log, not two).
+ */
 function costInto(
   terms: readonly Term[],
   prior: BiasPrior,
@@ -386,11 +390,16 @@ function costInto(
   y: number,
   b: number,
   e: Float64Array,
+  level: Float64Array,
 ): number {
   let c = 0;
   for (let i = 0; i < terms.length; i++) {
     const t = terms[i];
-    const ex = excess(t, x, y);
+    const dx = x - t.x;
+    const dy = y - t.y;
+    const h0 = rssiAtSquaredRange(dx * dx + dy * dy + t.dz2, t.level1m, t.slope);
+    const ex = t.rssi - censoredMean(h0, t.floor, t.packetSigma);
+    level[i] = h0;
     e[i] = ex;
     c += huber((ex - b) * t.invSigma);
   }
