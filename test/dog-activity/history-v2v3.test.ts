@@ -27,6 +27,7 @@ import { toLineProtocol } from '../../nodes/influx-write/points';
 import { validateSite } from '../../nodes/kernel/site-document';
 import { connect } from '../../nodes/tracker-influx/connection';
 import { requireBinary, startInfluxdb, type InfluxService } from '../support/services';
+import { yardAndPoolZones } from '../support/sites';
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const DB = 'history23';
@@ -35,20 +36,7 @@ const siteResult = validateSite({
   name: 'h',
   scanners: [],
   dogs: [{ id: 'rex', beacon: 'ac:23:3f:a3:80:4b' }],
-  zones: [
-    {
-      id: 'yard',
-      name: 'Yard',
-      kind: 'safe',
-      polygon: [
-        [0, 0],
-        [20, 0],
-        [20, 30],
-        [0, 30],
-      ],
-    },
-    { id: 'pool', name: 'Pool', kind: 'forbidden', circle: { x: 5, y: 5, r: 3 } },
-  ],
+  zones: yardAndPoolZones(),
 });
 
 /** Rex every 1.5 s (half-second times, so fractions show): the yard, the pool, outside, the yard again. */
